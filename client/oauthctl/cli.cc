@@ -1,0 +1,121 @@
+#include "client/oauthctl/cli.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/rpc/status.pb.h"
+#include "oauth/v1/error.pb.h"
+
+ABSL_FLAG(std::string, address, "127.0.0.1:50051", "oauthd address: host:port or unix:/path");
+ABSL_FLAG(std::string, admin_token_file, "", "File with the admin API bearer token");
+ABSL_FLAG(bool, json, false, "Print results as JSON");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "Deadline of each call");
+ABSL_FLAG(bool, tls, false, "Connect with TLS (system roots unless --tls_ca_file)");
+ABSL_FLAG(std::string, tls_ca_file, "", "PEM file of CA certificates to trust for TLS");
+
+namespace oauthctl {
+namespace {
+
+std::string ReadFileOrDie(const std::string& path, const char* what) {
+  std::ifstream in(path);
+  if (!in) {
+    std::fprintf(stderr, "oauthctl: cannot read %s %s\n", what, path.c_str());
+    std::exit(kExitUsage);
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace
+
+std::shared_ptr<grpc::Channel> Channel() {
+  static std::shared_ptr<grpc::Channel> channel = [] {
+    std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+    if (absl::GetFlag(FLAGS_tls)) {
+      grpc::SslCredentialsOptions options;
+      if (!absl::GetFlag(FLAGS_tls_ca_file).empty()) {
+        options.pem_root_certs = ReadFileOrDie(absl::GetFlag(FLAGS_tls_ca_file), "--tls_ca_file");
+      }
+      creds = grpc::SslCredentials(options);
+    }
+    return grpc::CreateChannel(absl::GetFlag(FLAGS_address), creds);
+  }();
+  return channel;
+}
+
+std::unique_ptr<grpc::ClientContext> NewContext(bool admin) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_timeout)));
+  if (admin) {
+    const std::string path = absl::GetFlag(FLAGS_admin_token_file);
+    if (path.empty()) {
+      std::fprintf(stderr,
+                   "oauthctl: admin commands need --admin_token_file (or "
+                   "OAUTHCTL_ADMIN_TOKEN_FILE)\n");
+      std::exit(kExitUsage);
+    }
+    std::string token(absl::StripAsciiWhitespace(ReadFileOrDie(path, "--admin_token_file")));
+    ctx->AddMetadata("authorization", "Bearer " + token);
+  }
+  return ctx;
+}
+
+void Print(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.add_whitespace = !absl::GetFlag(FLAGS_json);
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  if (absl::GetFlag(FLAGS_json)) {
+    std::printf("%s\n", out.c_str());
+    return;
+  }
+  // Human form: the JSON without braces and quotes around keys is readable
+  // enough and keeps every field visible.
+  std::printf("%s", out.c_str());
+  if (out.empty() || out.back() != '\n') std::printf("\n");
+}
+
+int ReportError(const grpc::Status& status) {
+  google::rpc::Status rich;
+  oauth::v1::OAuthError error;
+  const bool typed = !status.error_details().empty() &&
+                     rich.ParseFromString(status.error_details()) &&
+                     rich.details_size() > 0 && rich.details(0).UnpackTo(&error);
+  if (absl::GetFlag(FLAGS_json) && typed) {
+    std::string out;
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    (void)google::protobuf::util::MessageToJsonString(error, &out, options);
+    std::fprintf(stderr, "%s\n", out.c_str());
+  } else if (typed) {
+    std::fprintf(stderr, "oauthctl: %s: %s\n", error.error().c_str(),
+                 error.error_description().c_str());
+  } else {
+    std::fprintf(stderr, "oauthctl: %s (gRPC code %d)\n", status.error_message().c_str(),
+                 static_cast<int>(status.error_code()));
+  }
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return kExitUnavailable;
+  }
+  return kExitRpcError;
+}
+
+int UsageError(const std::string& message) {
+  std::fprintf(stderr, "oauthctl: %s (see oauthctl --help)\n", message.c_str());
+  return kExitUsage;
+}
+
+std::vector<std::string> SplitList(const std::string& value) {
+  return absl::StrSplit(value, ',', absl::SkipWhitespace());
+}
+
+}  // namespace oauthctl

@@ -1,0 +1,53 @@
+#ifndef OAUTHD_CLIENT_OAUTHCTL_CLI_H_
+#define OAUTHD_CLIENT_OAUTHCTL_CLI_H_
+
+// Shared plumbing of the oauthctl subcommands: the channel, metadata,
+// printing, and exit codes.
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "google/protobuf/message.h"
+
+namespace oauthctl {
+
+// Exit codes (documented in `oauthctl --help` and the README).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRpcError = 1;     // the server refused (OAuth/admin error)
+inline constexpr int kExitUsage = 2;        // bad command line
+inline constexpr int kExitUnavailable = 3;  // server unreachable or timed out
+
+// The positional words after the program name, e.g. {"client", "create"}.
+using Args = std::vector<std::string>;
+
+std::shared_ptr<grpc::Channel> Channel();
+
+// A context with the call deadline and, when `admin`, the admin bearer token.
+std::unique_ptr<grpc::ClientContext> NewContext(bool admin);
+
+// Prints `message` as JSON (--json) or as "field: value" lines.
+void Print(const google::protobuf::Message& message);
+
+// Prints the error of a failed call on stderr and returns the exit code.
+int ReportError(const grpc::Status& status);
+
+// Prints a usage error on stderr and returns kExitUsage.
+int UsageError(const std::string& message);
+
+// Splits a comma-separated flag value, dropping empty items.
+std::vector<std::string> SplitList(const std::string& value);
+
+int RunKeysCommand(const Args& args);
+int RunClientCommand(const Args& args);
+int RunUserCommand(const Args& args);
+int RunTokenCommand(const Args& args);
+int RunIntrospectCommand(const Args& args);
+int RunRevokeCommand(const Args& args);
+int RunJwksCommand(const Args& args);
+
+}  // namespace oauthctl
+
+#endif  // OAUTHD_CLIENT_OAUTHCTL_CLI_H_

@@ -1,0 +1,62 @@
+// oauthctl keys generate | jwks: signing keys for oauthd.
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "absl/flags/flag.h"
+#include "client/oauthctl/cli.h"
+#include "server/jose/jwks.h"
+#include "server/jose/key_generation.h"
+#include "server/jose/signing_key.h"
+
+ABSL_FLAG(std::string, alg, "ES256", "keys generate: ES256, RS256 or EdDSA");
+ABSL_FLAG(std::string, out, "", "keys generate: output PEM file (created with mode 0600)");
+
+namespace oauthctl {
+
+int RunKeysCommand(const Args& args) {
+  const std::string verb = args.size() > 1 ? args[1] : "";
+  if (verb == "generate") {
+    absl::StatusOr<oauthd::jose::Algorithm> alg =
+        oauthd::jose::ParseAlgorithm(absl::GetFlag(FLAGS_alg));
+    if (!alg.ok()) return UsageError("--alg must be ES256, RS256 or EdDSA");
+    const std::string out = absl::GetFlag(FLAGS_out);
+    if (out.empty()) return UsageError("keys generate needs --out FILE");
+    absl::StatusOr<std::string> pem = oauthd::jose::GeneratePrivateKeyPem(*alg);
+    if (!pem.ok()) {
+      std::fprintf(stderr, "oauthctl: %s\n", std::string(pem.status().message()).c_str());
+      return kExitRpcError;
+    }
+    const mode_t old = umask(077);
+    std::ofstream file(out, std::ios::trunc);
+    umask(old);
+    if (!(file << *pem) || !file.flush()) {
+      std::fprintf(stderr, "oauthctl: cannot write %s\n", out.c_str());
+      return kExitRpcError;
+    }
+    auto key = oauthd::jose::SigningKey::FromPem(*pem, out);
+    std::printf("wrote %s key to %s (kid %s)\n", absl::GetFlag(FLAGS_alg).c_str(), out.c_str(),
+                key.ok() ? key->kid().c_str() : "?");
+    return kExitOk;
+  }
+  if (verb == "jwks") {
+    // The public JWKS of local PEM files, as oauthd would publish it.
+    std::vector<oauthd::jose::Jwk> jwks;
+    for (size_t i = 2; i < args.size(); ++i) {
+      auto key = oauthd::jose::SigningKey::FromPemFile(args[i]);
+      if (!key.ok()) {
+        std::fprintf(stderr, "oauthctl: %s\n", std::string(key.status().message()).c_str());
+        return kExitUsage;
+      }
+      jwks.push_back(key->public_jwk());
+    }
+    if (jwks.empty()) return RunJwksCommand(args);  // ask the server
+    std::printf("%s\n", oauthd::jose::RenderJwks(jwks).c_str());
+    return kExitOk;
+  }
+  return UsageError("keys needs generate|jwks");
+}
+
+}  // namespace oauthctl

@@ -1,0 +1,97 @@
+#include "server/core/authorization_code_grant.h"
+
+#include "absl/strings/str_split.h"
+#include "server/core/config.h"
+#include "server/core/hashing.h"
+#include "server/core/oauth_error.h"
+#include "server/core/pkce.h"
+#include "server/core/random.h"
+#include "server/core/refresh_token_format.h"
+#include "server/core/scope.h"
+#include "server/core/status_macros.h"
+
+namespace oauthd {
+namespace {
+
+constexpr size_t kMaxCodeLength = 256;
+
+}  // namespace
+
+absl::StatusOr<oauth::v1::TokenResponse> AuthorizationCodeGrant::Handle(
+    const oauth::v1::IssueTokenRequest& request,
+    const storage::ClientRecord& client) {
+  const oauth::admin::v1::Client& c = client.client();
+  const oauth::v1::AuthorizationCodeGrant& grant = request.authorization_code();
+  if (grant.code().empty()) return InvalidRequest("code is required");
+  if (grant.code().size() > kMaxCodeLength) return InvalidGrant("unknown authorization code");
+  if (grant.redirect_uri().size() > kMaxUriLength) {
+    return InvalidRequest("redirect_uri is too long");
+  }
+  if (!grant.code_verifier().empty() && !IsValidPkceString(grant.code_verifier())) {
+    return InvalidRequest("code_verifier must be 43-128 characters of [A-Za-z0-9-._~]");
+  }
+  if (!request.resource().empty()) {
+    // The audience was fixed at the authorization request.
+    return OAuthError(ErrorCode::kInvalidTarget,
+                      "resource belongs in the authorization request for this grant");
+  }
+
+  const bool with_refresh = TokenResponseFactory::ClientGetsRefreshTokens(c);
+  storage::CodeRedemption redemption;
+  redemption.client_id = c.client_id();
+  redemption.redirect_uri = grant.redirect_uri();
+  redemption.code_verifier = grant.code_verifier();
+  if (!grant.code_verifier().empty()) {
+    redemption.code_verifier_s256 = PkceS256(grant.code_verifier());
+  }
+  PresetTokenIds ids;
+  ids.access_token_jti = RandomToken(16);
+  if (with_refresh) ids.refresh_family_id = NewRefreshFamilyId();
+  redemption.refresh_family_id = ids.refresh_family_id;
+  redemption.access_token_jti = ids.access_token_jti;
+  redemption.access_token_expires_at =
+      absl::ToUnixSeconds(clock_() + tokens_.AccessTokenTtl(c));
+
+  ASSIGN_OR_RETURN(storage::RedeemResult result,
+                   codes_.Redeem(Sha256Hex(grant.code()), redemption));
+  using Outcome = storage::RedeemResult::Outcome;
+  switch (result.outcome) {
+    case Outcome::kRedeemed:
+      break;
+    case Outcome::kAlreadyRedeemed:
+      RETURN_IF_ERROR(RevokeIssued(result));
+      return InvalidGrant(
+          "authorization code was already used; tokens issued from it are revoked");
+    case Outcome::kNotFound:
+      return InvalidGrant("authorization code is unknown or expired");
+    case Outcome::kClientMismatch:
+      return InvalidGrant("authorization code was issued to another client");
+    case Outcome::kRedirectMismatch:
+      return InvalidGrant("redirect_uri does not match the authorization request");
+    case Outcome::kVerifierMismatch:
+      return InvalidGrant("PKCE verification failed");
+  }
+
+  Authorization authz;
+  authz.client_id = c.client_id();
+  authz.subject = result.code.subject;
+  authz.username = result.code.username;
+  ASSIGN_OR_RETURN(authz.scopes, ParseScope(result.code.scope));
+  authz.audiences = result.code.audiences;
+  return tokens_.Issue(client, authz, with_refresh, ids);
+}
+
+absl::Status AuthorizationCodeGrant::RevokeIssued(const storage::RedeemResult& result) {
+  if (!result.issued_refresh_family_id.empty()) {
+    RETURN_IF_ERROR(refresh_tokens_.RevokeFamily(result.issued_refresh_family_id));
+  }
+  const absl::Duration remaining =
+      absl::FromUnixSeconds(result.issued_access_token_expires_at) - clock_();
+  if (!result.issued_access_token_jti.empty() && remaining > absl::ZeroDuration()) {
+    RETURN_IF_ERROR(revocations_.Revoke(result.issued_access_token_jti,
+                                        remaining + absl::Seconds(1)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace oauthd

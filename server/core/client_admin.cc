@@ -1,0 +1,232 @@
+#include "server/core/client_admin.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/field_mask_util.h"
+#include "server/core/client_secret.h"
+#include "server/core/config.h"
+#include "server/core/oauth_error.h"
+#include "server/core/random.h"
+#include "server/core/redirect_uri.h"
+#include "server/core/scope.h"
+#include "server/core/status_macros.h"
+
+namespace oauthd {
+namespace {
+
+using oauth::admin::v1::Client;
+
+constexpr int kMaxListSize = 1000;
+constexpr int kDefaultListSize = 100;
+constexpr int64_t kMaxTtlSeconds = int64_t{366} * 24 * 3600;
+
+bool ValidClientId(absl::string_view id) {
+  return !id.empty() && id.size() <= kMaxClientIdLength &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+                  c == '_' || c == '~' || c == '-';
+         });
+}
+
+bool Has(const google::protobuf::RepeatedPtrField<std::string>& list,
+         absl::string_view v) {
+  return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+absl::Status ValidateTtl(int64_t v, absl::string_view name) {
+  if (v < 0 || v > kMaxTtlSeconds) {
+    return InvalidRequest(absl::StrCat(name, " must be between 0 and ", kMaxTtlSeconds));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NotFound(absl::string_view id) {
+  return absl::NotFoundError(absl::StrCat("client \"", id, "\" does not exist"));
+}
+
+}  // namespace
+
+absl::Status ValidateAndNormalizeClient(Client& c) {
+  if (!ValidClientId(c.client_id())) {
+    return InvalidRequest("client_id must be 1-128 characters of [A-Za-z0-9._~-]");
+  }
+  if (c.client_name().size() > 256) return InvalidRequest("client_name is too long");
+  if (c.token_endpoint_auth_method().empty()) {
+    c.set_token_endpoint_auth_method("client_secret_basic");
+  }
+  const std::string& method = c.token_endpoint_auth_method();
+  if (method != "client_secret_basic" && method != "client_secret_post" &&
+      method != "none") {
+    return InvalidRequest(
+        "token_endpoint_auth_method must be client_secret_basic, client_secret_post or none");
+  }
+  if (c.grant_types().empty()) c.add_grant_types("client_credentials");
+  for (const std::string& g : c.grant_types()) {
+    if (g != "client_credentials" && g != "password" && g != "authorization_code" &&
+        g != "refresh_token") {
+      return InvalidRequest(absl::StrCat("unknown grant type \"", g, "\""));
+    }
+  }
+  const bool is_public = method == "none";
+  if (is_public && Has(c.grant_types(), "client_credentials")) {
+    return InvalidRequest("a public client cannot use client_credentials");
+  }
+  if (is_public && c.has_require_pkce() && !c.require_pkce()) {
+    return InvalidRequest("PKCE cannot be turned off for a public client");
+  }
+  if (Has(c.grant_types(), "authorization_code") && c.redirect_uris().empty()) {
+    return InvalidRequest("authorization_code needs at least one redirect_uri");
+  }
+  for (const std::string& uri : c.redirect_uris()) {
+    RETURN_IF_ERROR(ValidateRegisteredRedirectUri(uri));
+  }
+  for (const auto* list : {&c.allowed_scopes(), &c.default_scopes()}) {
+    for (const std::string& s : *list) {
+      absl::StatusOr<std::vector<std::string>> parsed = ParseScope(s);
+      if (!parsed.ok() || parsed->size() != 1) {
+        return InvalidRequest(absl::StrCat("invalid scope \"", s, "\""));
+      }
+    }
+  }
+  for (const std::string& s : c.default_scopes()) {
+    if (!Has(c.allowed_scopes(), s)) {
+      return InvalidRequest(absl::StrCat("default scope \"", s, "\" is not allowed"));
+    }
+  }
+  for (const std::string& a : c.audiences()) {
+    if (a.empty() || a.size() > 512) return InvalidRequest("audience must be 1-512 bytes");
+  }
+  RETURN_IF_ERROR(ValidateTtl(c.access_token_ttl_seconds(), "access_token_ttl_seconds"));
+  RETURN_IF_ERROR(ValidateTtl(c.refresh_token_ttl_seconds(), "refresh_token_ttl_seconds"));
+  RETURN_IF_ERROR(ValidateTtl(c.refresh_family_ttl_seconds(), "refresh_family_ttl_seconds"));
+  if (c.refresh_grace_seconds() < 0 || c.refresh_grace_seconds() > 300) {
+    return InvalidRequest("refresh_grace_seconds must be between 0 and 300");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<oauth::admin::v1::CreateClientResponse> ClientAdmin::Create(
+    const oauth::admin::v1::CreateClientRequest& request) {
+  storage::ClientRecord record;
+  Client& c = *record.mutable_client();
+  c = request.client();
+  if (c.client_id().empty()) c.set_client_id(RandomToken(16));
+  RETURN_IF_ERROR(ValidateAndNormalizeClient(c));
+  const int64_t now = absl::ToUnixSeconds(clock_());
+  c.set_create_time(now);
+  c.set_update_time(now);
+  oauth::admin::v1::CreateClientResponse response;
+  if (c.token_endpoint_auth_method() != "none") {
+    std::string secret = GenerateClientSecret();
+    HashedSecret hashed = HashClientSecret(secret);
+    record.set_secret_salt(hashed.salt);
+    record.set_secret_hash(hashed.hash);
+    response.set_client_secret(std::move(secret));
+  }
+  absl::Status created = store_.Create(record);
+  if (absl::IsAlreadyExists(created)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("client \"", c.client_id(), "\" already exists"));
+  }
+  RETURN_IF_ERROR(created);
+  registry_.Invalidate(c.client_id());
+  *response.mutable_client() = c;
+  return response;
+}
+
+absl::StatusOr<Client> ClientAdmin::Get(absl::string_view client_id) {
+  ASSIGN_OR_RETURN(std::optional<storage::ClientRecord> record, store_.Get(client_id));
+  if (!record) return NotFound(client_id);
+  return record->client();
+}
+
+absl::StatusOr<oauth::admin::v1::ListClientsResponse> ClientAdmin::List(
+    const oauth::admin::v1::ListClientsRequest& request) {
+  int size = request.page_size() <= 0 ? kDefaultListSize
+                                      : std::min(request.page_size(), kMaxListSize);
+  ASSIGN_OR_RETURN(std::vector<storage::ClientRecord> records,
+                   store_.List(request.page_token(), size + 1));
+  oauth::admin::v1::ListClientsResponse response;
+  for (int i = 0; i < static_cast<int>(records.size()) && i < size; ++i) {
+    *response.add_clients() = records[i].client();
+  }
+  if (static_cast<int>(records.size()) > size) {
+    response.set_next_page_token(records[size - 1].client().client_id());
+  }
+  return response;
+}
+
+absl::StatusOr<Client> ClientAdmin::Update(
+    const oauth::admin::v1::UpdateClientRequest& request) {
+  const std::string& id = request.client().client_id();
+  ASSIGN_OR_RETURN(std::optional<storage::ClientRecord> record, store_.Get(id));
+  if (!record) return NotFound(id);
+  Client updated = record->client();
+  const Client& patch = request.client();
+  if (request.update_mask().paths().empty()) {
+    updated = patch;
+  } else {
+    for (const std::string& path : request.update_mask().paths()) {
+      if (path == "client_id" || path == "create_time" || path == "update_time") {
+        return InvalidRequest(absl::StrCat("field \"", path, "\" cannot be updated"));
+      }
+      if (!google::protobuf::util::FieldMaskUtil::GetFieldDescriptors(
+              Client::descriptor(), path, nullptr)) {
+        return InvalidRequest(absl::StrCat("unknown field \"", path, "\" in update_mask"));
+      }
+    }
+    google::protobuf::util::FieldMaskUtil::MergeOptions options;
+    options.set_replace_repeated_fields(true);
+    options.set_replace_message_fields(true);
+    google::protobuf::util::FieldMaskUtil::MergeMessageTo(patch, request.update_mask(),
+                                                         options, &updated);
+  }
+  updated.set_client_id(id);
+  updated.set_create_time(record->client().create_time());
+  if ((updated.token_endpoint_auth_method() == "none") !=
+      (record->client().token_endpoint_auth_method() == "none")) {
+    return InvalidRequest(
+        "a client cannot switch between public and confidential; create a new one");
+  }
+  RETURN_IF_ERROR(ValidateAndNormalizeClient(updated));
+  updated.set_update_time(absl::ToUnixSeconds(clock_()));
+  *record->mutable_client() = updated;
+  absl::Status status = store_.Update(*record);
+  if (absl::IsNotFound(status)) return NotFound(id);
+  RETURN_IF_ERROR(status);
+  registry_.Invalidate(id);
+  return updated;
+}
+
+absl::Status ClientAdmin::Delete(absl::string_view client_id) {
+  absl::Status status = store_.Delete(client_id);
+  registry_.Invalidate(client_id);
+  if (absl::IsNotFound(status)) return NotFound(client_id);
+  return status;
+}
+
+absl::StatusOr<oauth::admin::v1::CreateClientResponse> ClientAdmin::RotateSecret(
+    absl::string_view client_id) {
+  ASSIGN_OR_RETURN(std::optional<storage::ClientRecord> record, store_.Get(client_id));
+  if (!record) return NotFound(client_id);
+  if (record->client().token_endpoint_auth_method() == "none") {
+    return InvalidRequest("a public client has no secret");
+  }
+  std::string secret = GenerateClientSecret();
+  HashedSecret hashed = HashClientSecret(secret);
+  record->set_secret_salt(hashed.salt);
+  record->set_secret_hash(hashed.hash);
+  record->mutable_client()->set_update_time(absl::ToUnixSeconds(clock_()));
+  absl::Status status = store_.Update(*record);
+  if (absl::IsNotFound(status)) return NotFound(client_id);
+  RETURN_IF_ERROR(status);
+  registry_.Invalidate(client_id);
+  oauth::admin::v1::CreateClientResponse response;
+  *response.mutable_client() = record->client();
+  response.set_client_secret(std::move(secret));
+  return response;
+}
+
+}  // namespace oauthd

@@ -1,0 +1,53 @@
+#ifndef OAUTHD_SERVER_CORE_CONFIG_H_
+#define OAUTHD_SERVER_CORE_CONFIG_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "server/core/password_hash.h"
+
+namespace oauthd {
+
+// Server-wide OAuth settings, built once from flags and then immutable.
+// Per-client values (Client.access_token_ttl_seconds, ...) override the
+// token lifetimes when set.
+struct ServerConfig {
+  // `iss` of every token and the RFC 9207 `iss` of authorization responses.
+  std::string issuer = "http://127.0.0.1:8080";
+
+  absl::Duration access_token_ttl = absl::Minutes(10);
+  absl::Duration refresh_token_ttl = absl::Hours(24 * 14);
+  // Absolute lifetime of a refresh-token family, however often it rotates.
+  absl::Duration refresh_family_ttl = absl::Hours(24 * 30);
+  // Authorization codes live this long (RFC 6749 §4.1.2: at most 10 minutes).
+  absl::Duration code_ttl = absl::Seconds(60);
+
+  // How long a client record is reused from the in-process cache. A deleted
+  // client or rotated secret stays usable on other replicas for at most this
+  // long; the replica that made the change drops its entry at once.
+  absl::Duration client_cache_ttl = absl::Seconds(5);
+
+  // Brute-force protection for the password grant and the login page: after
+  // `user_failure_limit` failures for one username, or `client_failure_limit`
+  // for one client, within `failure_window`, attempts fail with invalid_grant
+  // without checking the password until the window ends.
+  int user_failure_limit = 5;
+  int client_failure_limit = 100;
+  absl::Duration failure_window = absl::Minutes(15);
+
+  ScryptParams password_hashing;
+};
+
+// Upper bounds on request fields, enforced with invalid_request.
+inline constexpr size_t kMaxClientIdLength = 128;
+inline constexpr size_t kMaxSecretLength = 256;
+inline constexpr size_t kMaxTokenLength = 8192;
+inline constexpr size_t kMaxUsernameLength = 256;
+inline constexpr size_t kMaxPasswordLength = 1024;
+inline constexpr size_t kMaxStateLength = 1024;
+inline constexpr size_t kMaxUriLength = 2048;
+inline constexpr size_t kMaxResources = 10;
+
+}  // namespace oauthd
+
+#endif  // OAUTHD_SERVER_CORE_CONFIG_H_

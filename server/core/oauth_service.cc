@@ -1,0 +1,119 @@
+#include "server/core/oauth_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "server/core/authorization_code_grant.h"
+#include "server/core/client_credentials_grant.h"
+#include "server/core/oauth_error.h"
+#include "server/core/password_grant.h"
+#include "server/core/status_macros.h"
+
+namespace oauthd {
+
+OAuthService::OAuthService(const ServerConfig& config, storage::Store& store,
+                           const TokenIssuer& issuer, Clock clock)
+    : config_(config),
+      issuer_(issuer),
+      clients_(store.clients(), config.client_cache_ttl, clock),
+      owners_(config, store.users(), store.counters()),
+      tokens_(config, issuer, store.refresh_tokens(), clock),
+      refresh_(tokens_, store.refresh_tokens(), clock),
+      inspector_(issuer, store.refresh_tokens(), store.revocations(), clock),
+      authorization_(config, clients_, owners_, store.codes(), clock) {
+  grants_.push_back(std::make_unique<ClientCredentialsGrant>(tokens_));
+  grants_.push_back(std::make_unique<PasswordGrant>(tokens_, owners_));
+  grants_.push_back(std::make_unique<AuthorizationCodeGrant>(
+      tokens_, store.codes(), store.refresh_tokens(), store.revocations(), clock));
+}
+
+absl::StatusOr<oauth::v1::TokenResponse> OAuthService::IssueToken(
+    const oauth::v1::IssueTokenRequest& request) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const storage::ClientRecord> client,
+                   clients_.Authenticate(request.client()));
+  if (request.grant_case() == oauth::v1::IssueTokenRequest::GRANT_NOT_SET) {
+    return InvalidRequest("grant_type is required");
+  }
+  for (const std::unique_ptr<GrantHandler>& handler : grants_) {
+    if (handler->grant_case() != request.grant_case()) continue;
+    if (!ClientAllowsGrant(client->client(), handler->grant_type())) {
+      return UnauthorizedClient(absl::StrCat("client may not use the ",
+                                             handler->grant_type(), " grant"));
+    }
+    return handler->Handle(request, *client);
+  }
+  return OAuthError(ErrorCode::kUnsupportedGrantType, "grant_type is not supported");
+}
+
+absl::StatusOr<oauth::v1::TokenResponse> OAuthService::RefreshToken(
+    const oauth::v1::RefreshTokenRequest& request) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const storage::ClientRecord> client,
+                   clients_.Authenticate(request.client()));
+  if (!ClientAllowsGrant(client->client(), "refresh_token")) {
+    return UnauthorizedClient("client may not use the refresh_token grant");
+  }
+  return refresh_.Handle(request, *client);
+}
+
+absl::StatusOr<oauth::v1::IntrospectResponse> OAuthService::Introspect(
+    const oauth::v1::IntrospectRequest& request) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const storage::ClientRecord> client,
+                   clients_.Authenticate(request.client()));
+  if (IsPublicClient(client->client())) {
+    // RFC 7662 §2.1: the endpoint must be protected; a bare client_id is not.
+    return InvalidClient("introspection requires a confidential client");
+  }
+  return inspector_.Introspect(request.token(), request.token_type_hint());
+}
+
+absl::StatusOr<oauth::v1::RevokeResponse> OAuthService::Revoke(
+    const oauth::v1::RevokeRequest& request) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const storage::ClientRecord> client,
+                   clients_.Authenticate(request.client()));
+  RETURN_IF_ERROR(inspector_.Revoke(*client, request.token(), request.token_type_hint()));
+  return oauth::v1::RevokeResponse();
+}
+
+absl::StatusOr<oauth::v1::AuthorizeResponse> OAuthService::Authorize(
+    const oauth::v1::AuthorizeRequest& request) {
+  return authorization_.Authorize(request);
+}
+
+oauth::v1::GetJwksResponse OAuthService::GetJwks() const {
+  oauth::v1::GetJwksResponse response;
+  for (const jose::Jwk& k : issuer_.PublicKeys()) {
+    oauth::v1::Jwk* out = response.add_keys();
+    out->set_kty(k.kty);
+    out->set_kid(k.kid);
+    out->set_use(k.use);
+    out->set_alg(k.alg);
+    out->set_crv(k.crv);
+    out->set_x(k.x);
+    out->set_y(k.y);
+    out->set_n(k.n);
+    out->set_e(k.e);
+  }
+  return response;
+}
+
+oauth::v1::ServerMetadata OAuthService::GetServerMetadata() const {
+  oauth::v1::ServerMetadata m;
+  m.set_issuer(config_.issuer);
+  for (const char* g : {"authorization_code", "client_credentials", "password",
+                        "refresh_token"}) {
+    m.add_grant_types_supported(g);
+  }
+  m.add_response_types_supported("code");
+  for (const char* a : {"client_secret_basic", "client_secret_post", "none"}) {
+    m.add_token_endpoint_auth_methods_supported(a);
+  }
+  for (const char* a : {"client_secret_basic", "client_secret_post"}) {
+    m.add_introspection_endpoint_auth_methods_supported(a);
+    m.add_revocation_endpoint_auth_methods_supported(a);
+  }
+  m.add_revocation_endpoint_auth_methods_supported("none");
+  m.add_code_challenge_methods_supported("S256");
+  m.add_code_challenge_methods_supported("plain");
+  m.set_authorization_response_iss_parameter_supported(true);
+  return m;
+}
+
+}  // namespace oauthd

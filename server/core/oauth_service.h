@@ -1,0 +1,63 @@
+#ifndef OAUTHD_SERVER_CORE_OAUTH_SERVICE_H_
+#define OAUTHD_SERVER_CORE_OAUTH_SERVICE_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "oauth/v1/token.pb.h"
+#include "server/core/authorization_endpoint.h"
+#include "server/core/client_registry.h"
+#include "server/core/clock.h"
+#include "server/core/config.h"
+#include "server/core/grant_handler.h"
+#include "server/core/refresh_token_grant.h"
+#include "server/core/resource_owner_authenticator.h"
+#include "server/core/token_inspector.h"
+#include "server/core/token_issuer.h"
+#include "server/core/token_response_factory.h"
+#include "storage/store.h"
+
+namespace oauthd {
+
+// The OAuth domain behind oauth.v1.TokenService, free of transport concerns:
+// each method takes the request message and returns the response or a typed
+// OAuth error (see oauth_error.h). Methods may block on storage; call them
+// off gRPC's callback threads. Thread-safe.
+class OAuthService {
+ public:
+  // `store`, `issuer` and `config` must outlive the service.
+  OAuthService(const ServerConfig& config, storage::Store& store,
+               const TokenIssuer& issuer, Clock clock);
+
+  absl::StatusOr<oauth::v1::TokenResponse> IssueToken(
+      const oauth::v1::IssueTokenRequest& request);
+  absl::StatusOr<oauth::v1::TokenResponse> RefreshToken(
+      const oauth::v1::RefreshTokenRequest& request);
+  absl::StatusOr<oauth::v1::IntrospectResponse> Introspect(
+      const oauth::v1::IntrospectRequest& request);
+  absl::StatusOr<oauth::v1::RevokeResponse> Revoke(
+      const oauth::v1::RevokeRequest& request);
+  absl::StatusOr<oauth::v1::AuthorizeResponse> Authorize(
+      const oauth::v1::AuthorizeRequest& request);
+  oauth::v1::GetJwksResponse GetJwks() const;
+  oauth::v1::ServerMetadata GetServerMetadata() const;
+
+  // The client cache, shared with the admin service for invalidation.
+  ClientRegistry& clients() { return clients_; }
+
+ private:
+  const ServerConfig& config_;
+  const TokenIssuer& issuer_;
+  ClientRegistry clients_;
+  ResourceOwnerAuthenticator owners_;
+  TokenResponseFactory tokens_;
+  std::vector<std::unique_ptr<GrantHandler>> grants_;
+  RefreshTokenGrant refresh_;
+  TokenInspector inspector_;
+  AuthorizationEndpoint authorization_;
+};
+
+}  // namespace oauthd
+
+#endif  // OAUTHD_SERVER_CORE_OAUTH_SERVICE_H_

@@ -1,0 +1,110 @@
+#include "server/core/refresh_token_format.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <memory>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "server/core/random.h"
+
+namespace oauthd {
+namespace {
+
+constexpr size_t kFamilyChars = 22;  // 16 bytes
+constexpr size_t kSecretChars = 43;  // 32 bytes
+constexpr size_t kNonceBytes = 12;
+constexpr size_t kTagBytes = 16;
+
+bool IsBase64UrlChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+         (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+bool AllBase64Url(absl::string_view s) {
+  for (char c : s) {
+    if (!IsBase64UrlChar(c)) return false;
+  }
+  return true;
+}
+
+std::string SealingKey(absl::string_view old_token) {
+  static constexpr absl::string_view kLabel = "oauthd refresh successor v1";
+  unsigned char key[32];
+  unsigned int len = sizeof(key);
+  HMAC(EVP_sha256(), old_token.data(), static_cast<int>(old_token.size()),
+       reinterpret_cast<const unsigned char*>(kLabel.data()), kLabel.size(), key,
+       &len);
+  return std::string(reinterpret_cast<char*>(key), len);
+}
+
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
+
+}  // namespace
+
+std::string NewRefreshFamilyId() { return RandomToken(16); }
+
+std::string NewRefreshToken(absl::string_view family_id) {
+  return absl::StrCat(family_id, ".", RandomToken(32));
+}
+
+std::optional<ParsedRefreshToken> ParseRefreshToken(absl::string_view token) {
+  if (token.size() != kFamilyChars + 1 + kSecretChars || token[kFamilyChars] != '.') {
+    return std::nullopt;
+  }
+  absl::string_view family = token.substr(0, kFamilyChars);
+  if (!AllBase64Url(family) || !AllBase64Url(token.substr(kFamilyChars + 1))) {
+    return std::nullopt;
+  }
+  return ParsedRefreshToken{std::string(family)};
+}
+
+std::string SealSuccessor(absl::string_view old_token, absl::string_view successor) {
+  const std::string key = SealingKey(old_token);
+  const std::string nonce = RandomBytes(kNonceBytes);
+  std::string out = nonce;
+  out.resize(kNonceBytes + successor.size() + kTagBytes);
+  auto* ct = reinterpret_cast<unsigned char*>(out.data() + kNonceBytes);
+  CipherCtx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  int len = 0;
+  if (!ctx ||
+      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
+                         reinterpret_cast<const unsigned char*>(key.data()),
+                         reinterpret_cast<const unsigned char*>(nonce.data())) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), ct, &len,
+                        reinterpret_cast<const unsigned char*>(successor.data()),
+                        static_cast<int>(successor.size())) != 1 ||
+      EVP_EncryptFinal_ex(ctx.get(), ct + len, &len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes,
+                          ct + successor.size()) != 1) {
+    return "";  // opens to nothing: the grace replay then fails closed
+  }
+  return out;
+}
+
+std::optional<std::string> OpenSuccessor(absl::string_view old_token,
+                                         absl::string_view sealed) {
+  if (sealed.size() <= kNonceBytes + kTagBytes) return std::nullopt;
+  const std::string key = SealingKey(old_token);
+  const size_t n = sealed.size() - kNonceBytes - kTagBytes;
+  std::string out(n, '\0');
+  std::string tag(sealed.substr(kNonceBytes + n));
+  CipherCtx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  int len = 0;
+  if (!ctx ||
+      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
+                         reinterpret_cast<const unsigned char*>(key.data()),
+                         reinterpret_cast<const unsigned char*>(sealed.data())) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
+                        reinterpret_cast<const unsigned char*>(sealed.data() + kNonceBytes),
+                        static_cast<int>(n)) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) != 1 ||
+      EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + len,
+                          &len) != 1) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace oauthd

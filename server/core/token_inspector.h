@@ -1,0 +1,49 @@
+#ifndef OAUTHD_SERVER_CORE_TOKEN_INSPECTOR_H_
+#define OAUTHD_SERVER_CORE_TOKEN_INSPECTOR_H_
+
+#include "absl/status/statusor.h"
+#include "oauth/v1/token.pb.h"
+#include "server/core/clock.h"
+#include "server/core/token_issuer.h"
+#include "storage/records.pb.h"
+#include "storage/refresh_token_store.h"
+#include "storage/revocation_store.h"
+
+namespace oauthd {
+
+// Introspection (RFC 7662) and revocation (RFC 7009) of access and refresh
+// tokens. The caller is already authenticated. Thread-safe.
+class TokenInspector {
+ public:
+  TokenInspector(const TokenIssuer& issuer, storage::RefreshTokenStore& refresh_tokens,
+                 storage::RevocationStore& revocations, Clock clock)
+      : issuer_(issuer), refresh_tokens_(refresh_tokens), revocations_(revocations),
+        clock_(std::move(clock)) {}
+
+  // active=false (never an error) for anything that is not a live token of
+  // ours. Only storage failures are errors (temporarily_unavailable).
+  // `token_type_hint` only changes the order in which types are tried.
+  absl::StatusOr<oauth::v1::IntrospectResponse> Introspect(
+      absl::string_view token, absl::string_view token_type_hint);
+
+  // Revokes a refresh token's family, or denylists an access token's jti for
+  // its remaining lifetime. Unknown or already dead tokens: OK, nothing
+  // changes. A token of another client: unauthorized_client, nothing changes.
+  absl::Status Revoke(const storage::ClientRecord& caller, absl::string_view token,
+                      absl::string_view token_type_hint);
+
+ private:
+  std::optional<oauth::v1::IntrospectResponse> InspectAccess(absl::string_view token,
+                                                              absl::Status* error);
+  std::optional<oauth::v1::IntrospectResponse> InspectRefresh(absl::string_view token,
+                                                               absl::Status* error);
+
+  const TokenIssuer& issuer_;
+  storage::RefreshTokenStore& refresh_tokens_;
+  storage::RevocationStore& revocations_;
+  const Clock clock_;
+};
+
+}  // namespace oauthd
+
+#endif  // OAUTHD_SERVER_CORE_TOKEN_INSPECTOR_H_

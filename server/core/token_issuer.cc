@@ -1,0 +1,83 @@
+#include "server/core/token_issuer.h"
+
+#include "server/core/random.h"
+#include "server/jose/jwt.h"
+#include "server/jose/jwt_validation.h"
+#include "server/jose/verification_key.h"
+
+namespace oauthd {
+
+TokenIssuer::TokenIssuer(std::string issuer,
+                         std::vector<std::shared_ptr<const jose::SigningKey>> keys,
+                         Clock clock)
+    : issuer_(std::move(issuer)), keys_(std::move(keys)), clock_(std::move(clock)) {
+  std::vector<jose::VerificationKey> verification;
+  for (const auto& key : keys_) {
+    public_keys_.push_back(key->public_jwk());
+    verification.push_back(jose::VerificationKey::FromSigningKey(*key));
+  }
+  absl::StatusOr<jose::KeySet> set = jose::KeySet::Create(std::move(verification));
+  // Create fails only on duplicate kids, i.e. the same key file given twice;
+  // keep an empty set then (nothing verifies) rather than crash.
+  key_set_ = std::make_unique<jose::KeySet>(set.ok() ? *std::move(set) : jose::KeySet());
+}
+
+std::vector<std::string> TokenIssuer::Algorithms() const {
+  std::vector<std::string> out;
+  for (const auto& key : keys_) {
+    std::string name(jose::AlgorithmName(key->alg()));
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  return out;
+}
+
+absl::StatusOr<MintedAccessToken> TokenIssuer::Mint(const Authorization& authz,
+                                                    absl::Duration ttl,
+                                                    std::string jti) const {
+  const int64_t now = absl::ToUnixSeconds(clock_());
+  jose::AccessTokenClaims claims;
+  claims.iss = issuer_;
+  claims.sub = authz.subject;
+  claims.aud = authz.audiences;
+  claims.iat = now;
+  claims.exp = now + absl::ToInt64Seconds(ttl);
+  claims.jti = jti.empty() ? RandomToken(16) : std::move(jti);
+  claims.client_id = authz.client_id;
+  for (size_t i = 0; i < authz.scopes.size(); ++i) {
+    if (i) claims.scope.push_back(' ');
+    claims.scope += authz.scopes[i];
+  }
+  claims.username = authz.username;
+  absl::StatusOr<std::string> token = jose::EncodeJwt(*keys_.front(), claims);
+  if (!token.ok()) return token.status();
+  MintedAccessToken out;
+  out.token = *std::move(token);
+  out.jti = std::move(claims.jti);
+  out.issued_at = claims.iat;
+  out.expires_at = claims.exp;
+  return out;
+}
+
+std::optional<AccessTokenInfo> TokenIssuer::Verify(absl::string_view token) const {
+  absl::StatusOr<jose::VerifiedJwt> jwt = key_set_->VerifyJwt(token);
+  if (!jwt.ok()) return std::nullopt;
+  if (!jose::ValidateAccessTokenClaims(*jwt, issuer_, clock_(), absl::ZeroDuration()).ok()) {
+    return std::nullopt;
+  }
+  const jose::JwtClaims& c = jwt->claims;
+  if (!c.jti || !c.client_id || !c.sub || !c.exp) return std::nullopt;
+  AccessTokenInfo info;
+  info.iss = c.iss.value_or("");
+  info.sub = *c.sub;
+  info.aud = c.aud;
+  info.exp = *c.exp;
+  info.iat = c.iat.value_or(0);
+  info.nbf = c.nbf.value_or(0);
+  info.jti = *c.jti;
+  info.client_id = *c.client_id;
+  info.scope = c.scope.value_or("");
+  info.username = c.username.value_or("");
+  return info;
+}
+
+}  // namespace oauthd

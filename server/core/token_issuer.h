@@ -1,0 +1,89 @@
+#ifndef OAUTHD_SERVER_CORE_TOKEN_ISSUER_H_
+#define OAUTHD_SERVER_CORE_TOKEN_ISSUER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "server/core/clock.h"
+#include "server/jose/jwk.h"
+#include "server/jose/key_set.h"
+#include "server/jose/signing_key.h"
+
+namespace oauthd {
+
+// Who a token is for and what it allows.
+struct Authorization {
+  std::string client_id;
+  std::string subject;   // the resource owner, or the client id (RFC 9068 §2.2)
+  std::string username;  // empty for client_credentials
+  std::vector<std::string> scopes;
+  std::vector<std::string> audiences;
+};
+
+struct MintedAccessToken {
+  std::string token;
+  std::string jti;
+  int64_t issued_at = 0;   // unix seconds
+  int64_t expires_at = 0;  // unix seconds
+};
+
+// The claims of an access token that verified (signature, issuer, typ,
+// expiry).
+struct AccessTokenInfo {
+  std::string iss;
+  std::string sub;
+  std::vector<std::string> aud;
+  int64_t exp = 0;
+  int64_t iat = 0;
+  int64_t nbf = 0;
+  std::string jti;
+  std::string client_id;
+  std::string scope;
+  std::string username;
+};
+
+// Mints and verifies RFC 9068 JWT access tokens. All JOSE use of the server
+// is behind this class. The first key signs; all keys verify and are
+// published, so a key can be introduced before it signs and kept after it
+// stops (rotation without downtime). Thread-safe.
+class TokenIssuer {
+ public:
+  // `keys` must not be empty.
+  TokenIssuer(std::string issuer,
+              std::vector<std::shared_ptr<const jose::SigningKey>> keys,
+              Clock clock);
+
+  // Mints a token living `ttl`. `jti` may be preset (the authorization code
+  // grant records it before issuing); a fresh 128-bit one otherwise.
+  absl::StatusOr<MintedAccessToken> Mint(const Authorization& authz,
+                                         absl::Duration ttl,
+                                         std::string jti = "") const;
+
+  // The token's claims when it is an unexpired access token of this issuer
+  // signed by one of our keys; nullopt for anything else (garbage, tampered,
+  // alg none, unknown kid, foreign issuer, expired, not at+jwt).
+  std::optional<AccessTokenInfo> Verify(absl::string_view token) const;
+
+  // Public keys for the JWKS document.
+  const std::vector<jose::Jwk>& PublicKeys() const { return public_keys_; }
+  const std::string& issuer() const { return issuer_; }
+  // Algorithm names of the keys ("ES256", ...).
+  std::vector<std::string> Algorithms() const;
+
+ private:
+  const std::string issuer_;
+  const std::vector<std::shared_ptr<const jose::SigningKey>> keys_;
+  const Clock clock_;
+  std::vector<jose::Jwk> public_keys_;
+  std::unique_ptr<jose::KeySet> key_set_;
+};
+
+}  // namespace oauthd
+
+#endif  // OAUTHD_SERVER_CORE_TOKEN_ISSUER_H_

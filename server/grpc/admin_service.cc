@@ -1,0 +1,147 @@
+#include "server/grpc/admin_service.h"
+
+#include "absl/strings/strip.h"
+#include "absl/strings/match.h"
+#include "server/core/hashing.h"
+#include "server/core/oauth_error.h"
+#include "server/grpc/offload.h"
+#include "server/grpc/status_conversion.h"
+
+namespace oauthd::grpc_api {
+
+using grpc::CallbackServerContext;
+using grpc::ServerUnaryReactor;
+namespace admin = oauth::admin::v1;
+
+AdminService::AdminService(ClientAdmin& clients, UserAdmin& users, Executor& executor,
+                           std::string admin_token)
+    : clients_(clients), users_(users), executor_(executor),
+      admin_token_hash_(admin_token.empty() ? "" : Sha256(admin_token)) {}
+
+ServerUnaryReactor* AdminService::RejectUnlessAdmin(CallbackServerContext* ctx) const {
+  const auto& metadata = ctx->client_metadata();
+  auto it = metadata.find("authorization");
+  bool ok = false;
+  if (!admin_token_hash_.empty() && it != metadata.end()) {
+    absl::string_view value(it->second.data(), it->second.size());
+    if (absl::ConsumePrefix(&value, "Bearer ")) {
+      ok = ConstantTimeEquals(Sha256(value), admin_token_hash_);
+    }
+  }
+  if (ok) return nullptr;
+  ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(InvalidClient(
+      admin_token_hash_.empty() ? "the admin API is disabled (no --admin_token_file)"
+                                : "admin token missing or wrong")));
+  return reactor;
+}
+
+template <typename T>
+static absl::StatusOr<T> Empty(const absl::Status& status) {
+  if (!status.ok()) return status;
+  return T();
+}
+
+#define OAUTHD_GUARD(ctx)                                              \
+  if (ServerUnaryReactor* rejected = RejectUnlessAdmin(ctx)) return rejected
+
+ServerUnaryReactor* AdminService::CreateClient(CallbackServerContext* ctx,
+                                               const admin::CreateClientRequest* request,
+                                               admin::CreateClientResponse* response) {
+  OAUTHD_GUARD(ctx);
+  return Offload(ctx, executor_, response, [this, request] { return clients_.Create(*request); });
+}
+
+ServerUnaryReactor* AdminService::GetClient(CallbackServerContext* ctx,
+                                            const admin::GetClientRequest* request,
+                                            admin::Client* response) {
+  OAUTHD_GUARD(ctx);
+  return Offload(ctx, executor_, response,
+                 [this, request] { return clients_.Get(request->client_id()); });
+}
+
+ServerUnaryReactor* AdminService::ListClients(CallbackServerContext* ctx,
+                                              const admin::ListClientsRequest* request,
+                                              admin::ListClientsResponse* response) {
+  OAUTHD_GUARD(ctx);
+  return Offload(ctx, executor_, response, [this, request] { return clients_.List(*request); });
+}
+
+ServerUnaryReactor* AdminService::UpdateClient(CallbackServerContext* ctx,
+                                               const admin::UpdateClientRequest* request,
+                                               admin::Client* response) {
+  OAUTHD_GUARD(ctx);
+  return Offload(ctx, executor_, response, [this, request] { return clients_.Update(*request); });
+}
+
+ServerUnaryReactor* AdminService::DeleteClient(CallbackServerContext* ctx,
+                                               const admin::DeleteClientRequest* request,
+                                               admin::DeleteClientResponse* response) {
+  OAUTHD_GUARD(ctx);
+  return Offload(ctx, executor_, response, [this, request] {
+    return Empty<admin::DeleteClientResponse>(clients_.Delete(request->client_id()));
+  });
+}
+
+ServerUnaryReactor* AdminService::RotateClientSecret(
+    CallbackServerContext* ctx, const admin::RotateClientSecretRequest* request,
+    admin::CreateClientResponse* response) {
+  OAUTHD_GUARD(ctx);
+  return Offload(ctx, executor_, response,
+                 [this, request] { return clients_.RotateSecret(request->client_id()); });
+}
+
+ServerUnaryReactor* AdminService::CreateUser(CallbackServerContext* ctx,
+                                             const admin::CreateUserRequest* request,
+                                             admin::User* response) {
+  OAUTHD_GUARD(ctx);
+  return Offload(ctx, executor_, response, [this, request] {
+    return users_.Create(request->username(), request->password());
+  });
+}
+
+ServerUnaryReactor* AdminService::GetUser(CallbackServerContext* ctx,
+                                          const admin::GetUserRequest* request,
+                                          admin::User* response) {
+  OAUTHD_GUARD(ctx);
+  return Offload(ctx, executor_, response,
+                 [this, request] { return users_.Get(request->username()); });
+}
+
+ServerUnaryReactor* AdminService::ListUsers(CallbackServerContext* ctx,
+                                            const admin::ListUsersRequest* request,
+                                            admin::ListUsersResponse* response) {
+  OAUTHD_GUARD(ctx);
+  return Offload(ctx, executor_, response, [this, request] { return users_.List(*request); });
+}
+
+ServerUnaryReactor* AdminService::SetUserDisabled(CallbackServerContext* ctx,
+                                                  const admin::SetUserDisabledRequest* request,
+                                                  admin::User* response) {
+  OAUTHD_GUARD(ctx);
+  return Offload(ctx, executor_, response, [this, request] {
+    return users_.SetDisabled(request->username(), request->disabled());
+  });
+}
+
+ServerUnaryReactor* AdminService::SetUserPassword(CallbackServerContext* ctx,
+                                                  const admin::SetUserPasswordRequest* request,
+                                                  admin::User* response) {
+  OAUTHD_GUARD(ctx);
+  return Offload(ctx, executor_, response, [this, request] {
+    return users_.SetPassword(request->username(), request->password());
+  });
+}
+
+ServerUnaryReactor* AdminService::DeleteUser(CallbackServerContext* ctx,
+                                             const admin::DeleteUserRequest* request,
+                                             admin::DeleteUserResponse* response) {
+  OAUTHD_GUARD(ctx);
+  return Offload(ctx, executor_, response, [this, request] {
+    return Empty<admin::DeleteUserResponse>(users_.Delete(request->username()));
+  });
+}
+
+#undef OAUTHD_GUARD
+
+}  // namespace oauthd::grpc_api

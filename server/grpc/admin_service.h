@@ -1,0 +1,54 @@
+#ifndef OAUTHD_SERVER_GRPC_ADMIN_SERVICE_H_
+#define OAUTHD_SERVER_GRPC_ADMIN_SERVICE_H_
+
+#include <string>
+
+#include "oauth/admin/v1/admin.grpc.pb.h"
+#include "server/core/client_admin.h"
+#include "server/core/user_admin.h"
+#include "server/grpc/executor.h"
+
+namespace oauthd::grpc_api {
+
+// oauth.admin.v1.AdminService. Every call must carry
+// `authorization: Bearer <admin token>`; the token is compared in constant
+// time against the one oauthd was started with. Without a configured token
+// the service refuses every call (UNAUTHENTICATED), so an admin API is never
+// open by accident.
+class AdminService final : public oauth::admin::v1::AdminService::CallbackService {
+ public:
+  AdminService(ClientAdmin& clients, UserAdmin& users, Executor& executor,
+               std::string admin_token);
+
+#define OAUTHD_ADMIN_RPC(name, Req, Resp)                                      \
+  grpc::ServerUnaryReactor* name(grpc::CallbackServerContext* ctx,             \
+                                 const oauth::admin::v1::Req* request,        \
+                                 oauth::admin::v1::Resp* response) override;
+  OAUTHD_ADMIN_RPC(CreateClient, CreateClientRequest, CreateClientResponse)
+  OAUTHD_ADMIN_RPC(GetClient, GetClientRequest, Client)
+  OAUTHD_ADMIN_RPC(ListClients, ListClientsRequest, ListClientsResponse)
+  OAUTHD_ADMIN_RPC(UpdateClient, UpdateClientRequest, Client)
+  OAUTHD_ADMIN_RPC(DeleteClient, DeleteClientRequest, DeleteClientResponse)
+  OAUTHD_ADMIN_RPC(RotateClientSecret, RotateClientSecretRequest, CreateClientResponse)
+  OAUTHD_ADMIN_RPC(CreateUser, CreateUserRequest, User)
+  OAUTHD_ADMIN_RPC(GetUser, GetUserRequest, User)
+  OAUTHD_ADMIN_RPC(ListUsers, ListUsersRequest, ListUsersResponse)
+  OAUTHD_ADMIN_RPC(SetUserDisabled, SetUserDisabledRequest, User)
+  OAUTHD_ADMIN_RPC(SetUserPassword, SetUserPasswordRequest, User)
+  OAUTHD_ADMIN_RPC(DeleteUser, DeleteUserRequest, DeleteUserResponse)
+#undef OAUTHD_ADMIN_RPC
+
+ private:
+  // Finishes the call as UNAUTHENTICATED and returns it, or nullptr when the
+  // caller presented the admin token.
+  grpc::ServerUnaryReactor* RejectUnlessAdmin(grpc::CallbackServerContext* ctx) const;
+
+  ClientAdmin& clients_;
+  UserAdmin& users_;
+  Executor& executor_;
+  const std::string admin_token_hash_;  // SHA-256, empty when disabled
+};
+
+}  // namespace oauthd::grpc_api
+
+#endif  // OAUTHD_SERVER_GRPC_ADMIN_SERVICE_H_

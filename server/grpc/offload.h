@@ -1,0 +1,39 @@
+#ifndef OAUTHD_SERVER_GRPC_OFFLOAD_H_
+#define OAUTHD_SERVER_GRPC_OFFLOAD_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "server/grpc/executor.h"
+#include "server/grpc/status_conversion.h"
+
+namespace oauthd::grpc_api {
+
+// Runs `work` (returning absl::StatusOr<Response>) on the executor and
+// finishes the unary call with its result. A call whose client has already
+// gone away is finished as CANCELLED without doing the work.
+template <typename Response, typename Work>
+grpc::ServerUnaryReactor* Offload(grpc::CallbackServerContext* ctx, Executor& executor,
+                                  Response* response, Work work) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  executor.Run([ctx, reactor, response, work = std::move(work)]() mutable {
+    if (ctx->IsCancelled()) {
+      reactor->Finish(grpc::Status::CANCELLED);
+      return;
+    }
+    absl::StatusOr<Response> result = work();
+    if (result.ok()) {
+      *response = *std::move(result);
+      reactor->Finish(grpc::Status::OK);
+    } else {
+      reactor->Finish(ToGrpcStatus(result.status()));
+    }
+  });
+  return reactor;
+}
+
+}  // namespace oauthd::grpc_api
+
+#endif  // OAUTHD_SERVER_GRPC_OFFLOAD_H_

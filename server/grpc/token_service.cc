@@ -1,0 +1,64 @@
+#include "server/grpc/token_service.h"
+
+#include "server/grpc/offload.h"
+
+namespace oauthd::grpc_api {
+
+using grpc::CallbackServerContext;
+using grpc::ServerUnaryReactor;
+
+ServerUnaryReactor* TokenService::IssueToken(CallbackServerContext* ctx,
+                                             const oauth::v1::IssueTokenRequest* request,
+                                             oauth::v1::TokenResponse* response) {
+  return Offload(ctx, executor_, response,
+                 [this, request] { return service_.IssueToken(*request); });
+}
+
+ServerUnaryReactor* TokenService::RefreshToken(
+    CallbackServerContext* ctx, const oauth::v1::RefreshTokenRequest* request,
+    oauth::v1::TokenResponse* response) {
+  return Offload(ctx, executor_, response,
+                 [this, request] { return service_.RefreshToken(*request); });
+}
+
+ServerUnaryReactor* TokenService::Introspect(CallbackServerContext* ctx,
+                                             const oauth::v1::IntrospectRequest* request,
+                                             oauth::v1::IntrospectResponse* response) {
+  return Offload(ctx, executor_, response,
+                 [this, request] { return service_.Introspect(*request); });
+}
+
+ServerUnaryReactor* TokenService::Revoke(CallbackServerContext* ctx,
+                                         const oauth::v1::RevokeRequest* request,
+                                         oauth::v1::RevokeResponse* response) {
+  return Offload(ctx, executor_, response,
+                 [this, request] { return service_.Revoke(*request); });
+}
+
+ServerUnaryReactor* TokenService::Authorize(CallbackServerContext* ctx,
+                                            const oauth::v1::AuthorizeRequest* request,
+                                            oauth::v1::AuthorizeResponse* response) {
+  return Offload(ctx, executor_, response,
+                 [this, request] { return service_.Authorize(*request); });
+}
+
+ServerUnaryReactor* TokenService::GetJwks(CallbackServerContext* ctx,
+                                          const oauth::v1::GetJwksRequest*,
+                                          oauth::v1::GetJwksResponse* response) {
+  // No I/O: answered on the gRPC thread.
+  *response = service_.GetJwks();
+  ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+ServerUnaryReactor* TokenService::GetServerMetadata(
+    CallbackServerContext* ctx, const oauth::v1::GetServerMetadataRequest*,
+    oauth::v1::ServerMetadata* response) {
+  *response = service_.GetServerMetadata();
+  ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace oauthd::grpc_api

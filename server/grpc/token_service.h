@@ -1,0 +1,47 @@
+#ifndef OAUTHD_SERVER_GRPC_TOKEN_SERVICE_H_
+#define OAUTHD_SERVER_GRPC_TOKEN_SERVICE_H_
+
+#include "oauth/v1/token.grpc.pb.h"
+#include "server/core/oauth_service.h"
+#include "server/grpc/executor.h"
+
+namespace oauthd::grpc_api {
+
+// oauth.v1.TokenService on gRPC's callback API. Each call is handed to the
+// executor (domain calls may wait on Redis) and finished from there; errors
+// go through ToGrpcStatus. Logs never contain tokens or secrets.
+class TokenService final : public oauth::v1::TokenService::CallbackService {
+ public:
+  TokenService(OAuthService& service, Executor& executor)
+      : service_(service), executor_(executor) {}
+
+  grpc::ServerUnaryReactor* IssueToken(grpc::CallbackServerContext* ctx,
+                                       const oauth::v1::IssueTokenRequest* request,
+                                       oauth::v1::TokenResponse* response) override;
+  grpc::ServerUnaryReactor* RefreshToken(grpc::CallbackServerContext* ctx,
+                                         const oauth::v1::RefreshTokenRequest* request,
+                                         oauth::v1::TokenResponse* response) override;
+  grpc::ServerUnaryReactor* Introspect(grpc::CallbackServerContext* ctx,
+                                       const oauth::v1::IntrospectRequest* request,
+                                       oauth::v1::IntrospectResponse* response) override;
+  grpc::ServerUnaryReactor* Revoke(grpc::CallbackServerContext* ctx,
+                                   const oauth::v1::RevokeRequest* request,
+                                   oauth::v1::RevokeResponse* response) override;
+  grpc::ServerUnaryReactor* Authorize(grpc::CallbackServerContext* ctx,
+                                      const oauth::v1::AuthorizeRequest* request,
+                                      oauth::v1::AuthorizeResponse* response) override;
+  grpc::ServerUnaryReactor* GetJwks(grpc::CallbackServerContext* ctx,
+                                    const oauth::v1::GetJwksRequest* request,
+                                    oauth::v1::GetJwksResponse* response) override;
+  grpc::ServerUnaryReactor* GetServerMetadata(
+      grpc::CallbackServerContext* ctx, const oauth::v1::GetServerMetadataRequest* request,
+      oauth::v1::ServerMetadata* response) override;
+
+ private:
+  OAuthService& service_;
+  Executor& executor_;
+};
+
+}  // namespace oauthd::grpc_api
+
+#endif  // OAUTHD_SERVER_GRPC_TOKEN_SERVICE_H_

@@ -1,0 +1,235 @@
+// oauthd: the OAuth 2.0 authorization server (gRPC).
+//
+// Wires configuration, keys, storage and the gRPC services together, serves
+// until SIGTERM/SIGINT, then drains in-flight calls and exits 0.
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "server/common/env_flags.h"
+#include "server/core/client_admin.h"
+#include "server/core/config.h"
+#include "server/core/oauth_service.h"
+#include "server/core/token_issuer.h"
+#include "server/core/user_admin.h"
+#include "server/grpc/admin_service.h"
+#include "server/grpc/executor.h"
+#include "server/grpc/health_monitor.h"
+#include "server/grpc/token_service.h"
+#include "server/jose/signing_key.h"
+#include "storage/memory/memory_store.h"
+#include "storage/redis/redis_store.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "gRPC listen address: host:port, or unix:/path/to/socket");
+ABSL_FLAG(std::string, store, "redis", "State backend: redis, or memory (one process, dev only)");
+ABSL_FLAG(std::string, redis_url, "redis://127.0.0.1:6379",
+          "Redis URL: redis://[:password@]host:port[/db]");
+ABSL_FLAG(int, redis_pool_size, 16, "Redis connections per process");
+ABSL_FLAG(absl::Duration, redis_timeout, absl::Milliseconds(500),
+          "Redis connect and command timeout");
+ABSL_FLAG(std::string, issuer, "http://127.0.0.1:8080",
+          "Issuer identifier (iss): the public URL of the gateway");
+ABSL_FLAG(std::vector<std::string>, signing_keys, {},
+          "Comma-separated PEM private key files; the first signs, all are published "
+          "in the JWKS (rotation). Create one with: oauthctl keys generate --alg ES256 "
+          "--out key.pem");
+ABSL_FLAG(std::string, admin_token_file, "",
+          "File holding the bearer token the admin API requires (admin API disabled "
+          "when empty)");
+ABSL_FLAG(absl::Duration, access_token_ttl, absl::Minutes(10), "Access token lifetime");
+ABSL_FLAG(absl::Duration, refresh_token_ttl, absl::Hours(24 * 14),
+          "Refresh token lifetime (each rotation starts a new one)");
+ABSL_FLAG(absl::Duration, refresh_family_ttl, absl::Hours(24 * 30),
+          "Absolute lifetime of a refresh token family");
+ABSL_FLAG(absl::Duration, code_ttl, absl::Seconds(60),
+          "Authorization code lifetime (at most 10m)");
+ABSL_FLAG(absl::Duration, client_cache_ttl, absl::Seconds(5),
+          "How long client records are cached in process (0 disables)");
+ABSL_FLAG(int, login_failure_limit, 5,
+          "Failed logins per username within --login_failure_window before lockout");
+ABSL_FLAG(int, client_failure_limit, 100,
+          "Failed logins per client within --login_failure_window before lockout");
+ABSL_FLAG(absl::Duration, login_failure_window, absl::Minutes(15),
+          "Window of the failed-login counters");
+ABSL_FLAG(int, scrypt_log2_n, 15, "scrypt cost for new password hashes (log2 N)");
+ABSL_FLAG(int, worker_threads, 16, "Threads running request work that may wait on Redis");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "On SIGTERM, how long in-flight calls may take before they are cancelled");
+
+namespace {
+
+const std::vector<std::string> kFlagNames = {
+    "listen", "store", "redis_url", "redis_pool_size", "redis_timeout", "issuer",
+    "signing_keys", "admin_token_file", "access_token_ttl", "refresh_token_ttl",
+    "refresh_family_ttl", "code_ttl", "client_cache_ttl", "login_failure_limit",
+    "client_failure_limit", "login_failure_window", "scrypt_log2_n", "worker_threads",
+    "shutdown_grace"};
+
+int g_stop_pipe[2] = {-1, -1};
+
+void OnSignal(int) {
+  // Only async-signal-safe work here: wake the watcher thread.
+  char c = 1;
+  (void)!write(g_stop_pipe[1], &c, 1);
+}
+
+[[noreturn]] void Fail(const std::string& message) {
+  std::fprintf(stderr, "oauthd: %s\n", message.c_str());
+  std::exit(1);
+}
+
+std::string ReadAdminToken(const std::string& path) {
+  if (path.empty()) return "";
+  std::ifstream in(path);
+  if (!in) {
+    Fail("cannot read --admin_token_file " + path +
+         " (create one with: head -c 32 /dev/urandom | base64 > " + path + ")");
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string token(absl::StripAsciiWhitespace(buffer.str()));
+  if (token.size() < 16) Fail("admin token in " + path + " is shorter than 16 characters");
+  return token;
+}
+
+oauthd::ServerConfig BuildConfig() {
+  oauthd::ServerConfig c;
+  c.issuer = absl::GetFlag(FLAGS_issuer);
+  c.access_token_ttl = absl::GetFlag(FLAGS_access_token_ttl);
+  c.refresh_token_ttl = absl::GetFlag(FLAGS_refresh_token_ttl);
+  c.refresh_family_ttl = absl::GetFlag(FLAGS_refresh_family_ttl);
+  c.code_ttl = absl::GetFlag(FLAGS_code_ttl);
+  c.client_cache_ttl = absl::GetFlag(FLAGS_client_cache_ttl);
+  c.user_failure_limit = absl::GetFlag(FLAGS_login_failure_limit);
+  c.client_failure_limit = absl::GetFlag(FLAGS_client_failure_limit);
+  c.failure_window = absl::GetFlag(FLAGS_login_failure_window);
+  c.password_hashing.log2_n = absl::GetFlag(FLAGS_scrypt_log2_n);
+  if (c.issuer.empty()) Fail("--issuer must not be empty");
+  if (c.access_token_ttl < absl::Seconds(1) || c.refresh_token_ttl < absl::Seconds(1) ||
+      c.refresh_family_ttl < absl::Seconds(1)) {
+    Fail("token lifetimes must be at least 1s");
+  }
+  if (c.code_ttl < absl::Seconds(1) || c.code_ttl > absl::Minutes(10)) {
+    Fail("--code_ttl must be between 1s and 10m (RFC 6749 §4.1.2)");
+  }
+  if (c.password_hashing.log2_n < 10 || c.password_hashing.log2_n > 20) {
+    Fail("--scrypt_log2_n must be between 10 and 20");
+  }
+  if (c.user_failure_limit < 1 || c.client_failure_limit < 1) {
+    Fail("failure limits must be at least 1");
+  }
+  return c;
+}
+
+std::vector<std::shared_ptr<const oauthd::jose::SigningKey>> LoadKeys() {
+  const std::vector<std::string> files = absl::GetFlag(FLAGS_signing_keys);
+  if (files.empty()) {
+    Fail("no --signing_keys given (create one with: oauthctl keys generate --alg ES256 "
+         "--out key.pem)");
+  }
+  std::vector<std::shared_ptr<const oauthd::jose::SigningKey>> keys;
+  for (const std::string& file : files) {
+    auto key = oauthd::jose::SigningKey::FromPemFile(file);
+    if (!key.ok()) Fail(std::string(key.status().message()));
+    keys.push_back(std::make_shared<const oauthd::jose::SigningKey>(*std::move(key)));
+  }
+  return keys;
+}
+
+std::unique_ptr<oauthd::storage::Store> OpenStore() {
+  const std::string kind = absl::GetFlag(FLAGS_store);
+  if (kind == "memory") {
+    std::fprintf(stderr,
+                 "oauthd: WARNING: --store=memory keeps state in this process only; "
+                 "for development, never for more than one replica\n");
+    return oauthd::storage::NewMemoryStore();
+  }
+  if (kind != "redis") Fail("--store must be redis or memory, not " + kind);
+  auto options = oauthd::storage::ParseRedisUrl(absl::GetFlag(FLAGS_redis_url));
+  if (!options.ok()) Fail("--redis_url: " + std::string(options.status().message()));
+  options->pool_size = absl::GetFlag(FLAGS_redis_pool_size);
+  options->connect_timeout = absl::GetFlag(FLAGS_redis_timeout);
+  options->command_timeout = absl::GetFlag(FLAGS_redis_timeout);
+  auto store = oauthd::storage::NewRedisStore(*options);
+  if (!store.ok()) Fail("redis: " + std::string(store.status().message()));
+  return *std::move(store);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  oauthd::ParseFlagsWithEnv(
+      argc, argv, "OAUTHD_", kFlagNames,
+      "oauthd: OAuth 2.0 authorization server over gRPC.\n"
+      "Every flag can also be set with an environment variable OAUTHD_<FLAG>, e.g.\n"
+      "OAUTHD_REDIS_URL for --redis_url; the command line wins.");
+
+  const oauthd::ServerConfig config = BuildConfig();
+  const std::string admin_token = ReadAdminToken(absl::GetFlag(FLAGS_admin_token_file));
+  oauthd::TokenIssuer issuer(config.issuer, LoadKeys(), oauthd::SystemClock());
+  std::unique_ptr<oauthd::storage::Store> store = OpenStore();
+
+  oauthd::OAuthService service(config, *store, issuer, oauthd::SystemClock());
+  oauthd::ClientAdmin client_admin(store->clients(), service.clients(),
+                                   oauthd::SystemClock());
+  oauthd::UserAdmin user_admin(config, store->users(), oauthd::SystemClock());
+
+  const int workers = absl::GetFlag(FLAGS_worker_threads);
+  if (workers < 1 || workers > 1024) Fail("--worker_threads must be 1-1024");
+  auto executor = std::make_unique<oauthd::grpc_api::Executor>(workers);
+  oauthd::grpc_api::TokenService token_service(service, *executor);
+  oauthd::grpc_api::AdminService admin_service(client_admin, user_admin, *executor,
+                                               admin_token);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  int bound_port = 0;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(),
+                           listen.rfind("unix:", 0) == 0 ? nullptr : &bound_port);
+  builder.RegisterService(&token_service);
+  builder.RegisterService(&admin_service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server) Fail("cannot listen on " + listen);
+
+  oauthd::grpc_api::HealthMonitor health(*store, server->GetHealthCheckService(),
+                                         absl::Seconds(1));
+  std::fprintf(stderr, "oauthd: listening on %s (issuer %s, %zu signing key(s), store %s)\n",
+               listen.c_str(), config.issuer.c_str(), issuer.PublicKeys().size(),
+               absl::GetFlag(FLAGS_store).c_str());
+
+  if (pipe(g_stop_pipe) != 0) Fail("pipe() failed");
+  struct sigaction sa = {};
+  sa.sa_handler = OnSignal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  char c;
+  while (read(g_stop_pipe[0], &c, 1) < 0 && errno == EINTR) {
+  }
+
+  std::fprintf(stderr, "oauthd: shutting down, draining in-flight calls\n");
+  health.Stop();
+  server->Shutdown(std::chrono::system_clock::now() +
+                   absl::ToChronoSeconds(absl::GetFlag(FLAGS_shutdown_grace)));
+  server->Wait();
+  executor.reset();  // runs whatever was queued, then joins
+  std::fprintf(stderr, "oauthd: stopped\n");
+  return 0;
+}

@@ -1,0 +1,635 @@
+#include "storage/memory/memory_store.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+
+namespace oauthd::storage {
+namespace {
+
+// Expired entries are dropped when touched and by a sweep at most this often.
+constexpr absl::Duration kSweepInterval = absl::Minutes(1);
+
+// Durations are kept at the Redis store's precision (whole milliseconds).
+absl::Duration ToStoreTtl(absl::Duration d) {
+  return absl::Milliseconds(absl::ToInt64Milliseconds(d));
+}
+
+struct CodeEntry {
+  AuthorizationCode code;
+  bool spent = false;
+  std::string issued_family;
+  std::string issued_jti;
+  int64_t issued_exp = 0;
+  absl::Time expires;
+};
+
+struct TokenEntry {
+  RefreshGrant grant;
+  std::optional<int64_t> rotated_at;
+  std::string sealed_successor;
+  std::string successor_scope;
+  int64_t successor_expires_at = 0;
+  absl::Time expires;
+};
+
+struct FamilyEntry {
+  bool revoked = false;
+  absl::Time expires;
+};
+
+struct CounterEntry {
+  int64_t count = 0;
+  absl::Time expires;
+};
+
+using TokenKey = std::pair<std::string, std::string>;  // family, token hash
+
+class MemoryStore;
+
+class MemoryClients final : public ClientStore {
+ public:
+  explicit MemoryClients(MemoryStore* s) : s_(s) {}
+  absl::Status Create(const ClientRecord& record) override;
+  absl::Status Update(const ClientRecord& record) override;
+  absl::StatusOr<std::optional<ClientRecord>> Get(
+      absl::string_view client_id) override;
+  absl::Status Delete(absl::string_view client_id) override;
+  absl::StatusOr<std::vector<ClientRecord>> List(absl::string_view after,
+                                                 int limit) override;
+
+ private:
+  MemoryStore* s_;
+};
+
+class MemoryUsers final : public UserStore {
+ public:
+  explicit MemoryUsers(MemoryStore* s) : s_(s) {}
+  absl::Status Create(const UserRecord& record) override;
+  absl::Status Update(const UserRecord& record) override;
+  absl::StatusOr<std::optional<UserRecord>> Get(
+      absl::string_view username) override;
+  absl::Status Delete(absl::string_view username) override;
+  absl::StatusOr<std::vector<UserRecord>> List(absl::string_view after,
+                                               int limit) override;
+
+ private:
+  MemoryStore* s_;
+};
+
+class MemoryCodes final : public CodeStore {
+ public:
+  explicit MemoryCodes(MemoryStore* s) : s_(s) {}
+  absl::Status Save(absl::string_view code_hash, const AuthorizationCode& code,
+                    absl::Duration ttl) override;
+  absl::StatusOr<RedeemResult> Redeem(absl::string_view code_hash,
+                                      const CodeRedemption& request) override;
+
+ private:
+  MemoryStore* s_;
+};
+
+class MemoryRefreshTokens final : public RefreshTokenStore {
+ public:
+  explicit MemoryRefreshTokens(MemoryStore* s) : s_(s) {}
+  absl::Status Create(absl::string_view token_hash, const RefreshGrant& grant,
+                      int64_t ttl_seconds) override;
+  absl::StatusOr<RotateResult> Rotate(absl::string_view family_id,
+                                      absl::string_view token_hash,
+                                      const RefreshRotation& rotation) override;
+  absl::StatusOr<std::optional<RefreshTokenState>> Lookup(
+      absl::string_view family_id, absl::string_view token_hash) override;
+  absl::Status RevokeFamily(absl::string_view family_id) override;
+
+ private:
+  MemoryStore* s_;
+};
+
+class MemoryRevocations final : public RevocationStore {
+ public:
+  explicit MemoryRevocations(MemoryStore* s) : s_(s) {}
+  absl::Status Revoke(absl::string_view jti, absl::Duration ttl) override;
+  absl::StatusOr<bool> IsRevoked(absl::string_view jti) override;
+
+ private:
+  MemoryStore* s_;
+};
+
+class MemoryCounters final : public CounterStore {
+ public:
+  explicit MemoryCounters(MemoryStore* s) : s_(s) {}
+  absl::StatusOr<int64_t> Increment(absl::string_view key,
+                                    absl::Duration window) override;
+  absl::StatusOr<int64_t> Get(absl::string_view key) override;
+  absl::Status Reset(absl::string_view key) override;
+
+ private:
+  MemoryStore* s_;
+};
+
+class MemoryStore final : public Store {
+ public:
+  explicit MemoryStore(StoreClock clock)
+      : clock_(std::move(clock)),
+        clients_api_(this),
+        users_api_(this),
+        codes_api_(this),
+        refresh_api_(this),
+        revocations_api_(this),
+        counters_api_(this) {}
+
+  ClientStore& clients() override { return clients_api_; }
+  UserStore& users() override { return users_api_; }
+  CodeStore& codes() override { return codes_api_; }
+  RefreshTokenStore& refresh_tokens() override { return refresh_api_; }
+  RevocationStore& revocations() override { return revocations_api_; }
+  CounterStore& counters() override { return counters_api_; }
+  absl::Status Ping() override { return absl::OkStatus(); }
+
+  // Everything below is used by the per-concern classes in this file.
+  absl::Time Now() const { return clock_(); }
+
+  // Drops expired entries now and then. Call with mu held.
+  void MaybeSweep(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (now - last_sweep < kSweepInterval) return;
+    last_sweep = now;
+    absl::erase_if(code_map, [now](const auto& kv) { return kv.second.expires <= now; });
+    absl::erase_if(token_map, [now](const auto& kv) { return kv.second.expires <= now; });
+    absl::erase_if(family_map, [now](const auto& kv) { return kv.second.expires <= now; });
+    absl::erase_if(revoked_map, [now](const auto& kv) { return kv.second <= now; });
+    absl::erase_if(counter_map, [now](const auto& kv) { return kv.second.expires <= now; });
+  }
+
+  // The live family marker, or null (dropping an expired one).
+  FamilyEntry* LiveFamily(const std::string& family_id, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    auto it = family_map.find(family_id);
+    if (it == family_map.end()) return nullptr;
+    if (it->second.expires <= now) {
+      family_map.erase(it);
+      return nullptr;
+    }
+    return &it->second;
+  }
+
+  TokenEntry* LiveToken(const TokenKey& key, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    auto it = token_map.find(key);
+    if (it == token_map.end()) return nullptr;
+    if (it->second.expires <= now) {
+      token_map.erase(it);
+      return nullptr;
+    }
+    return &it->second;
+  }
+
+  absl::Mutex mu;
+  std::map<std::string, ClientRecord> client_map ABSL_GUARDED_BY(mu);
+  std::map<std::string, UserRecord> user_map ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, CodeEntry> code_map ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<TokenKey, TokenEntry> token_map ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, FamilyEntry> family_map ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, absl::Time> revoked_map ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, CounterEntry> counter_map ABSL_GUARDED_BY(mu);
+  absl::Time last_sweep ABSL_GUARDED_BY(mu) = absl::InfinitePast();
+
+ private:
+  const StoreClock clock_;
+  MemoryClients clients_api_;
+  MemoryUsers users_api_;
+  MemoryCodes codes_api_;
+  MemoryRefreshTokens refresh_api_;
+  MemoryRevocations revocations_api_;
+  MemoryCounters counters_api_;
+};
+
+// ---- clients and users (shared logic over a map keyed by id) -------------
+
+template <typename Record>
+absl::Status CreateRecord(std::map<std::string, Record>& map,
+                          const std::string& id, const Record& record,
+                          absl::string_view what) {
+  if (id.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " id is empty"));
+  }
+  if (!map.emplace(id, record).second) {
+    return absl::AlreadyExistsError(absl::StrCat(what, " '", id, "' already exists"));
+  }
+  return absl::OkStatus();
+}
+
+template <typename Record>
+absl::Status UpdateRecord(std::map<std::string, Record>& map,
+                          const std::string& id, const Record& record,
+                          absl::string_view what) {
+  if (id.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " id is empty"));
+  }
+  auto it = map.find(id);
+  if (it == map.end()) {
+    return absl::NotFoundError(absl::StrCat(what, " '", id, "' not found"));
+  }
+  it->second = record;
+  return absl::OkStatus();
+}
+
+template <typename Record>
+absl::StatusOr<std::vector<Record>> ListRecords(
+    const std::map<std::string, Record>& map, absl::string_view after,
+    int limit) {
+  if (limit < 1) return absl::InvalidArgumentError("list limit must be >= 1");
+  std::vector<Record> out;
+  for (auto it = map.upper_bound(std::string(after));
+       it != map.end() && static_cast<int>(out.size()) < limit; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+absl::Status MemoryClients::Create(const ClientRecord& record) {
+  absl::MutexLock lock(&s_->mu);
+  return CreateRecord(s_->client_map, record.client().client_id(), record, "client");
+}
+
+absl::Status MemoryClients::Update(const ClientRecord& record) {
+  absl::MutexLock lock(&s_->mu);
+  return UpdateRecord(s_->client_map, record.client().client_id(), record, "client");
+}
+
+absl::StatusOr<std::optional<ClientRecord>> MemoryClients::Get(
+    absl::string_view client_id) {
+  absl::MutexLock lock(&s_->mu);
+  auto it = s_->client_map.find(std::string(client_id));
+  if (it == s_->client_map.end()) return std::nullopt;
+  return it->second;
+}
+
+absl::Status MemoryClients::Delete(absl::string_view client_id) {
+  absl::MutexLock lock(&s_->mu);
+  if (s_->client_map.erase(std::string(client_id)) == 0) {
+    return absl::NotFoundError(absl::StrCat("client '", client_id, "' not found"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ClientRecord>> MemoryClients::List(
+    absl::string_view after, int limit) {
+  absl::MutexLock lock(&s_->mu);
+  return ListRecords(s_->client_map, after, limit);
+}
+
+absl::Status MemoryUsers::Create(const UserRecord& record) {
+  absl::MutexLock lock(&s_->mu);
+  return CreateRecord(s_->user_map, record.user().username(), record, "user");
+}
+
+absl::Status MemoryUsers::Update(const UserRecord& record) {
+  absl::MutexLock lock(&s_->mu);
+  return UpdateRecord(s_->user_map, record.user().username(), record, "user");
+}
+
+absl::StatusOr<std::optional<UserRecord>> MemoryUsers::Get(
+    absl::string_view username) {
+  absl::MutexLock lock(&s_->mu);
+  auto it = s_->user_map.find(std::string(username));
+  if (it == s_->user_map.end()) return std::nullopt;
+  return it->second;
+}
+
+absl::Status MemoryUsers::Delete(absl::string_view username) {
+  absl::MutexLock lock(&s_->mu);
+  if (s_->user_map.erase(std::string(username)) == 0) {
+    return absl::NotFoundError(absl::StrCat("user '", username, "' not found"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<UserRecord>> MemoryUsers::List(
+    absl::string_view after, int limit) {
+  absl::MutexLock lock(&s_->mu);
+  return ListRecords(s_->user_map, after, limit);
+}
+
+// ---- authorization codes --------------------------------------------------
+
+absl::Status MemoryCodes::Save(absl::string_view code_hash,
+                               const AuthorizationCode& code,
+                               absl::Duration ttl) {
+  if (code_hash.empty()) return absl::InvalidArgumentError("code hash is empty");
+  ttl = ToStoreTtl(ttl);
+  if (ttl < absl::Milliseconds(1)) {
+    return absl::InvalidArgumentError("code TTL must be at least 1 ms");
+  }
+  absl::MutexLock lock(&s_->mu);
+  const absl::Time now = s_->Now();
+  s_->MaybeSweep(now);
+  auto [it, inserted] = s_->code_map.try_emplace(std::string(code_hash));
+  if (!inserted) {
+    if (it->second.expires > now) {
+      return absl::AlreadyExistsError("authorization code hash collision");
+    }
+    it->second = CodeEntry();
+  }
+  it->second.code = code;
+  it->second.expires = now + ttl;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RedeemResult> MemoryCodes::Redeem(absl::string_view code_hash,
+                                                 const CodeRedemption& request) {
+  using Outcome = RedeemResult::Outcome;
+  RedeemResult result;
+  absl::MutexLock lock(&s_->mu);
+  const absl::Time now = s_->Now();
+  auto it = s_->code_map.find(std::string(code_hash));
+  if (it == s_->code_map.end()) {
+    result.outcome = Outcome::kNotFound;
+    return result;
+  }
+  if (it->second.expires <= now) {
+    s_->code_map.erase(it);
+    result.outcome = Outcome::kNotFound;
+    return result;
+  }
+  CodeEntry& entry = it->second;
+  const AuthorizationCode& code = entry.code;
+  if (entry.spent) {
+    result.outcome = Outcome::kAlreadyRedeemed;
+    result.code = code;
+    result.issued_refresh_family_id = entry.issued_family;
+    result.issued_access_token_jti = entry.issued_jti;
+    result.issued_access_token_expires_at = entry.issued_exp;
+    return result;
+  }
+  if (code.client_id != request.client_id) {
+    result.outcome = Outcome::kClientMismatch;
+    return result;
+  }
+  if (code.redirect_uri_in_request && code.redirect_uri != request.redirect_uri) {
+    result.outcome = Outcome::kRedirectMismatch;
+    return result;
+  }
+  bool verifier_ok;
+  if (code.code_challenge.empty()) {
+    verifier_ok = request.code_verifier.empty();
+  } else if (request.code_verifier.empty()) {
+    verifier_ok = false;
+  } else if (code.code_challenge_method == "S256") {
+    verifier_ok = request.code_verifier_s256 == code.code_challenge;
+  } else if (code.code_challenge_method == "plain") {
+    verifier_ok = request.code_verifier == code.code_challenge;
+  } else {
+    verifier_ok = false;  // unknown method: fail closed
+  }
+  if (!verifier_ok) {
+    result.outcome = Outcome::kVerifierMismatch;
+    return result;
+  }
+  entry.spent = true;
+  entry.issued_family = request.refresh_family_id;
+  entry.issued_jti = request.access_token_jti;
+  entry.issued_exp = request.access_token_expires_at;
+  result.outcome = Outcome::kRedeemed;
+  result.code = code;
+  return result;
+}
+
+// ---- refresh tokens --------------------------------------------------------
+
+absl::Status MemoryRefreshTokens::Create(absl::string_view token_hash,
+                                         const RefreshGrant& grant,
+                                         int64_t ttl_seconds) {
+  if (token_hash.empty()) return absl::InvalidArgumentError("token hash is empty");
+  if (grant.family_id.empty()) return absl::InvalidArgumentError("family id is empty");
+  if (ttl_seconds <= 0) return absl::InvalidArgumentError("token TTL must be > 0");
+  absl::MutexLock lock(&s_->mu);
+  const absl::Time now = s_->Now();
+  s_->MaybeSweep(now);
+  FamilyEntry* family = s_->LiveFamily(grant.family_id, now);
+  if (family != nullptr && family->revoked) {
+    return absl::FailedPreconditionError("refresh token family is revoked");
+  }
+  TokenKey key(grant.family_id, std::string(token_hash));
+  if (s_->LiveToken(key, now) != nullptr) {
+    return absl::AlreadyExistsError("refresh token hash collision");
+  }
+  if (family == nullptr) {
+    const absl::Time family_end = absl::FromUnixSeconds(grant.family_expires_at);
+    if (family_end > now) s_->family_map[grant.family_id] = {false, family_end};
+  }
+  TokenEntry& entry = s_->token_map[key];
+  entry = TokenEntry();
+  entry.grant = grant;
+  entry.expires = now + absl::Seconds(ttl_seconds);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RotateResult> MemoryRefreshTokens::Rotate(
+    absl::string_view family_id, absl::string_view token_hash,
+    const RefreshRotation& rotation) {
+  using Outcome = RotateResult::Outcome;
+  if (family_id.empty()) return absl::InvalidArgumentError("family id is empty");
+  if (rotation.successor_hash.empty() || rotation.successor_hash == token_hash) {
+    return absl::InvalidArgumentError("successor hash is empty or not new");
+  }
+  if (rotation.successor_ttl_seconds <= 0) {
+    return absl::InvalidArgumentError("successor TTL must be > 0");
+  }
+  if (rotation.grace_seconds < 0) {
+    return absl::InvalidArgumentError("grace must be >= 0");
+  }
+  RotateResult result;
+  result.outcome = Outcome::kNotFound;
+  absl::MutexLock lock(&s_->mu);
+  const absl::Time now = s_->Now();
+  s_->MaybeSweep(now);
+  const std::string family(family_id);
+  FamilyEntry* marker = s_->LiveFamily(family, now);
+  if (marker == nullptr || marker->revoked) return result;
+  TokenEntry* token = s_->LiveToken(TokenKey(family, std::string(token_hash)), now);
+  if (token == nullptr) return result;
+  const RefreshGrant& grant = token->grant;
+  if (grant.client_id != rotation.client_id) {
+    result.outcome = Outcome::kClientMismatch;
+    return result;
+  }
+  // Scope: every requested token must be granted; "" keeps the grant.
+  absl::flat_hash_set<absl::string_view> granted =
+      absl::StrSplit(grant.scope, ' ', absl::SkipEmpty());
+  std::vector<absl::string_view> requested;
+  absl::flat_hash_set<absl::string_view> seen;
+  for (absl::string_view s :
+       absl::StrSplit(rotation.requested_scope, ' ', absl::SkipEmpty())) {
+    if (!granted.contains(s)) {
+      result.outcome = Outcome::kScopeWidened;
+      return result;
+    }
+    if (seen.insert(s).second) requested.push_back(s);
+  }
+  const std::string new_scope =
+      requested.empty() ? grant.scope : absl::StrJoin(requested, " ");
+  const int64_t t = rotation.now;
+  if (grant.expires_at <= t || grant.family_expires_at <= t) return result;
+
+  if (!token->rotated_at.has_value()) {
+    TokenKey successor_key(family, rotation.successor_hash);
+    if (s_->LiveToken(successor_key, now) != nullptr) {
+      return absl::AlreadyExistsError("refresh token hash collision");
+    }
+    const int64_t ttl =
+        std::min(rotation.successor_ttl_seconds, grant.family_expires_at - t);
+    RefreshGrant next = grant;
+    next.family_id = family;
+    next.scope = new_scope;
+    next.issued_at = t;
+    next.expires_at = t + ttl;
+    token->rotated_at = t;
+    token->sealed_successor = rotation.sealed_successor;
+    token->successor_scope = new_scope;
+    token->successor_expires_at = next.expires_at;
+    // `token` may dangle after inserting below; nothing reads it afterwards.
+    TokenEntry& created = s_->token_map[successor_key];
+    created = TokenEntry();
+    created.grant = next;
+    created.expires = now + absl::Seconds(ttl);
+    result.outcome = Outcome::kRotated;
+    result.grant = std::move(next);
+    return result;
+  }
+  if (rotation.grace_seconds > 0 && t - *token->rotated_at <= rotation.grace_seconds) {
+    result.outcome = Outcome::kGraceReplay;
+    result.grant = grant;
+    result.grant.family_id = family;
+    result.grant.scope = token->successor_scope;
+    result.grant.issued_at = *token->rotated_at;
+    result.grant.expires_at = token->successor_expires_at;
+    result.sealed_successor = token->sealed_successor;
+    return result;
+  }
+  marker->revoked = true;  // keeps its expiry
+  result.outcome = Outcome::kReuseDetected;
+  result.grant = grant;
+  result.grant.family_id = family;
+  return result;
+}
+
+absl::StatusOr<std::optional<RefreshTokenState>> MemoryRefreshTokens::Lookup(
+    absl::string_view family_id, absl::string_view token_hash) {
+  if (family_id.empty()) return absl::InvalidArgumentError("family id is empty");
+  absl::MutexLock lock(&s_->mu);
+  const absl::Time now = s_->Now();
+  const std::string family(family_id);
+  FamilyEntry* marker = s_->LiveFamily(family, now);
+  if (marker == nullptr || marker->revoked) return std::nullopt;
+  TokenEntry* token = s_->LiveToken(TokenKey(family, std::string(token_hash)), now);
+  if (token == nullptr) return std::nullopt;
+  RefreshTokenState state;
+  state.grant = token->grant;
+  state.grant.family_id = family;
+  state.rotated = token->rotated_at.has_value();
+  return state;
+}
+
+absl::Status MemoryRefreshTokens::RevokeFamily(absl::string_view family_id) {
+  if (family_id.empty()) return absl::InvalidArgumentError("family id is empty");
+  absl::MutexLock lock(&s_->mu);
+  const absl::Time now = s_->Now();
+  s_->MaybeSweep(now);
+  const std::string family(family_id);
+  FamilyEntry* marker = s_->LiveFamily(family, now);
+  if (marker != nullptr) {
+    marker->revoked = true;
+  } else {
+    s_->family_map[family] = {true, now + kUnknownFamilyRevocationTtl};
+  }
+  return absl::OkStatus();
+}
+
+// ---- revocations -----------------------------------------------------------
+
+absl::Status MemoryRevocations::Revoke(absl::string_view jti, absl::Duration ttl) {
+  if (jti.empty()) return absl::InvalidArgumentError("jti is empty");
+  ttl = ToStoreTtl(ttl);
+  if (ttl < absl::Milliseconds(1)) {
+    return absl::InvalidArgumentError("revocation TTL must be at least 1 ms");
+  }
+  absl::MutexLock lock(&s_->mu);
+  const absl::Time now = s_->Now();
+  s_->MaybeSweep(now);
+  s_->revoked_map[std::string(jti)] = now + ttl;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> MemoryRevocations::IsRevoked(absl::string_view jti) {
+  if (jti.empty()) return absl::InvalidArgumentError("jti is empty");
+  absl::MutexLock lock(&s_->mu);
+  auto it = s_->revoked_map.find(std::string(jti));
+  if (it == s_->revoked_map.end()) return false;
+  if (it->second <= s_->Now()) {
+    s_->revoked_map.erase(it);
+    return false;
+  }
+  return true;
+}
+
+// ---- counters --------------------------------------------------------------
+
+absl::StatusOr<int64_t> MemoryCounters::Increment(absl::string_view key,
+                                                  absl::Duration window) {
+  if (key.empty()) return absl::InvalidArgumentError("counter key is empty");
+  window = ToStoreTtl(window);
+  if (window < absl::Milliseconds(1)) {
+    return absl::InvalidArgumentError("counter window must be at least 1 ms");
+  }
+  absl::MutexLock lock(&s_->mu);
+  const absl::Time now = s_->Now();
+  s_->MaybeSweep(now);
+  CounterEntry& entry = s_->counter_map[std::string(key)];
+  if (entry.count == 0 || entry.expires <= now) {
+    entry.count = 0;
+    entry.expires = now + window;
+  }
+  return ++entry.count;
+}
+
+absl::StatusOr<int64_t> MemoryCounters::Get(absl::string_view key) {
+  if (key.empty()) return absl::InvalidArgumentError("counter key is empty");
+  absl::MutexLock lock(&s_->mu);
+  auto it = s_->counter_map.find(std::string(key));
+  if (it == s_->counter_map.end()) return 0;
+  if (it->second.expires <= s_->Now()) {
+    s_->counter_map.erase(it);
+    return 0;
+  }
+  return it->second.count;
+}
+
+absl::Status MemoryCounters::Reset(absl::string_view key) {
+  if (key.empty()) return absl::InvalidArgumentError("counter key is empty");
+  absl::MutexLock lock(&s_->mu);
+  s_->counter_map.erase(std::string(key));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::unique_ptr<Store> NewMemoryStore(StoreClock clock) {
+  if (!clock) clock = [] { return absl::Now(); };
+  return std::make_unique<MemoryStore>(std::move(clock));
+}
+
+}  // namespace oauthd::storage

@@ -1,0 +1,703 @@
+#include "storage/redis/redis_store.h"
+
+#include <hiredis/hiredis.h>
+#include <signal.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "server/core/status_macros.h"
+#include "storage/redis/connection.h"
+#include "storage/redis/connection_pool.h"
+#include "storage/redis/scripts.h"
+
+namespace oauthd::storage {
+namespace {
+
+using redis_internal::ConnectionConfig;
+using redis_internal::ConnectionPool;
+using redis_internal::ReplyPtr;
+using redis_internal::ScriptId;
+using redis_internal::Scripts;
+
+// Same as kUnknownFamilyRevocationTtl in storage/memory/memory_store.h.
+constexpr int64_t kUnknownFamilyRevocationSeconds = 24 * 3600;
+
+// ---- value encoding --------------------------------------------------------
+
+std::string EncodeList(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) absl::StrAppend(&out, s.size(), ":", s);
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> DecodeList(absl::string_view in) {
+  std::vector<std::string> out;
+  while (!in.empty()) {
+    size_t colon = in.find(':');
+    size_t len = 0;
+    if (colon == absl::string_view::npos ||
+        !absl::SimpleAtoi(in.substr(0, colon), &len) ||
+        len > in.size() - colon - 1) {
+      return absl::InternalError("redis: malformed audience list");
+    }
+    out.emplace_back(in.substr(colon + 1, len));
+    in.remove_prefix(colon + 1 + len);
+  }
+  return out;
+}
+
+// Element `i` of an array reply as a string ("" for nil or out of range).
+absl::StatusOr<std::string> Elem(const redisReply* r, size_t i) {
+  if (r->type != REDIS_REPLY_ARRAY || i >= r->elements) return std::string();
+  return redis_internal::ReplyString(r->element[i]);
+}
+
+// Element `i` of an array reply if it is a string, else "".
+absl::string_view ElemView(const redisReply* r, size_t i) {
+  if (r->type != REDIS_REPLY_ARRAY || i >= r->elements) return {};
+  const redisReply* e = r->element[i];
+  if (e->type != REDIS_REPLY_STRING && e->type != REDIS_REPLY_STATUS) return {};
+  return absl::string_view(e->str, e->len);
+}
+
+absl::StatusOr<int64_t> ElemInt(const redisReply* r, size_t i) {
+  if (r->type != REDIS_REPLY_ARRAY || i >= r->elements) {
+    return absl::InternalError("redis: short array reply");
+  }
+  return redis_internal::ReplyInteger(r->element[i]);
+}
+
+std::string Ms(absl::Duration d) { return absl::StrCat(absl::ToInt64Milliseconds(d)); }
+
+// ---- the store --------------------------------------------------------------
+
+class RedisStore;
+
+class RedisClients final : public ClientStore {
+ public:
+  explicit RedisClients(RedisStore* s) : s_(s) {}
+  absl::Status Create(const ClientRecord& record) override;
+  absl::Status Update(const ClientRecord& record) override;
+  absl::StatusOr<std::optional<ClientRecord>> Get(
+      absl::string_view client_id) override;
+  absl::Status Delete(absl::string_view client_id) override;
+  absl::StatusOr<std::vector<ClientRecord>> List(absl::string_view after,
+                                                 int limit) override;
+
+ private:
+  RedisStore* s_;
+};
+
+class RedisUsers final : public UserStore {
+ public:
+  explicit RedisUsers(RedisStore* s) : s_(s) {}
+  absl::Status Create(const UserRecord& record) override;
+  absl::Status Update(const UserRecord& record) override;
+  absl::StatusOr<std::optional<UserRecord>> Get(
+      absl::string_view username) override;
+  absl::Status Delete(absl::string_view username) override;
+  absl::StatusOr<std::vector<UserRecord>> List(absl::string_view after,
+                                               int limit) override;
+
+ private:
+  RedisStore* s_;
+};
+
+class RedisCodes final : public CodeStore {
+ public:
+  explicit RedisCodes(RedisStore* s) : s_(s) {}
+  absl::Status Save(absl::string_view code_hash, const AuthorizationCode& code,
+                    absl::Duration ttl) override;
+  absl::StatusOr<RedeemResult> Redeem(absl::string_view code_hash,
+                                      const CodeRedemption& request) override;
+
+ private:
+  RedisStore* s_;
+};
+
+class RedisRefreshTokens final : public RefreshTokenStore {
+ public:
+  explicit RedisRefreshTokens(RedisStore* s) : s_(s) {}
+  absl::Status Create(absl::string_view token_hash, const RefreshGrant& grant,
+                      int64_t ttl_seconds) override;
+  absl::StatusOr<RotateResult> Rotate(absl::string_view family_id,
+                                      absl::string_view token_hash,
+                                      const RefreshRotation& rotation) override;
+  absl::StatusOr<std::optional<RefreshTokenState>> Lookup(
+      absl::string_view family_id, absl::string_view token_hash) override;
+  absl::Status RevokeFamily(absl::string_view family_id) override;
+
+ private:
+  RedisStore* s_;
+};
+
+class RedisRevocations final : public RevocationStore {
+ public:
+  explicit RedisRevocations(RedisStore* s) : s_(s) {}
+  absl::Status Revoke(absl::string_view jti, absl::Duration ttl) override;
+  absl::StatusOr<bool> IsRevoked(absl::string_view jti) override;
+
+ private:
+  RedisStore* s_;
+};
+
+class RedisCounters final : public CounterStore {
+ public:
+  explicit RedisCounters(RedisStore* s) : s_(s) {}
+  absl::StatusOr<int64_t> Increment(absl::string_view key,
+                                    absl::Duration window) override;
+  absl::StatusOr<int64_t> Get(absl::string_view key) override;
+  absl::Status Reset(absl::string_view key) override;
+
+ private:
+  RedisStore* s_;
+};
+
+ConnectionConfig MakeConnectionConfig(const RedisOptions& o) {
+  ConnectionConfig c;
+  c.host = o.host;
+  c.port = o.port;
+  c.user = o.user;
+  c.password = o.password;
+  c.db = o.db;
+  c.connect_timeout = o.connect_timeout;
+  c.command_timeout = o.command_timeout;
+  for (const auto& script : Scripts()) {
+    c.scripts.push_back(script.body);
+    c.script_shas.push_back(script.sha1);
+  }
+  return c;
+}
+
+class RedisStore final : public Store {
+ public:
+  explicit RedisStore(const RedisOptions& options)
+      : prefix_(options.key_prefix),
+        pool_(MakeConnectionConfig(options), options.pool_size,
+              options.pool_wait_timeout),
+        clients_api_(this),
+        users_api_(this),
+        codes_api_(this),
+        refresh_api_(this),
+        revocations_api_(this),
+        counters_api_(this) {}
+
+  ClientStore& clients() override { return clients_api_; }
+  UserStore& users() override { return users_api_; }
+  CodeStore& codes() override { return codes_api_; }
+  RefreshTokenStore& refresh_tokens() override { return refresh_api_; }
+  RevocationStore& revocations() override { return revocations_api_; }
+  CounterStore& counters() override { return counters_api_; }
+
+  absl::Status Ping() override {
+    ASSIGN_OR_RETURN(ReplyPtr reply, Call({"PING"}));
+    if (reply->type != REDIS_REPLY_STATUS ||
+        absl::string_view(reply->str, reply->len) != "PONG") {
+      return absl::InternalError("redis: unexpected PING reply");
+    }
+    return absl::OkStatus();
+  }
+
+  // Opens one connection so the first request does not pay for it.
+  void WarmUp() { (void)pool_.Acquire(); }
+
+  // One command; error replies become statuses.
+  absl::StatusOr<ReplyPtr> Call(std::initializer_list<absl::string_view> argv) {
+    ASSIGN_OR_RETURN(ConnectionPool::Lease lease, pool_.Acquire());
+    ASSIGN_OR_RETURN(ReplyPtr reply,
+                     lease->Command(absl::MakeConstSpan(argv.begin(), argv.size())));
+    if (reply->type == REDIS_REPLY_ERROR) {
+      return redis_internal::ErrorReplyToStatus(
+          absl::string_view(reply->str, reply->len), &*lease);
+    }
+    return reply;
+  }
+
+  // One script run: EVALSHA, and EVAL on the same connection after NOSCRIPT.
+  absl::StatusOr<ReplyPtr> Eval(ScriptId id,
+                                std::initializer_list<absl::string_view> keys,
+                                std::initializer_list<absl::string_view> args) {
+    return EvalSpan(id, keys, absl::MakeConstSpan(args.begin(), args.size()));
+  }
+
+  absl::StatusOr<ReplyPtr> EvalSpan(ScriptId id,
+                                    std::initializer_list<absl::string_view> keys,
+                                    absl::Span<const absl::string_view> args) {
+    const redis_internal::Script& script = Scripts()[static_cast<size_t>(id)];
+    const std::string numkeys = absl::StrCat(keys.size());
+    absl::InlinedVector<absl::string_view, 24> argv;
+    argv.push_back("EVALSHA");
+    argv.push_back(script.sha1);
+    argv.push_back(numkeys);
+    argv.insert(argv.end(), keys.begin(), keys.end());
+    argv.insert(argv.end(), args.begin(), args.end());
+    ASSIGN_OR_RETURN(ConnectionPool::Lease lease, pool_.Acquire());
+    ASSIGN_OR_RETURN(ReplyPtr reply, lease->Command(argv));
+    if (reply->type == REDIS_REPLY_ERROR &&
+        absl::StartsWith(absl::string_view(reply->str, reply->len), "NOSCRIPT")) {
+      argv[0] = "EVAL";
+      argv[1] = script.body;
+      ASSIGN_OR_RETURN(reply, lease->Command(argv));
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+      return redis_internal::ErrorReplyToStatus(
+          absl::string_view(reply->str, reply->len), &*lease);
+    }
+    return reply;
+  }
+
+  // Keys (see the schema in redis_store.h).
+  std::string ClientKey(absl::string_view id) const {
+    return absl::StrCat(prefix_, "client:", id);
+  }
+  std::string ClientPrefix() const { return absl::StrCat(prefix_, "client:"); }
+  std::string ClientIndex() const { return absl::StrCat(prefix_, "clients"); }
+  std::string UserKey(absl::string_view name) const {
+    return absl::StrCat(prefix_, "user:", name);
+  }
+  std::string UserPrefix() const { return absl::StrCat(prefix_, "user:"); }
+  std::string UserIndex() const { return absl::StrCat(prefix_, "users"); }
+  std::string CodeKey(absl::string_view hash) const {
+    return absl::StrCat(prefix_, "code:", hash);
+  }
+  std::string TokenKey(absl::string_view family, absl::string_view hash) const {
+    return absl::StrCat(prefix_, "rt:{", family, "}:", hash);
+  }
+  std::string FamilyKey(absl::string_view family) const {
+    return absl::StrCat(prefix_, "rtfam:{", family, "}");
+  }
+  std::string RevokedKey(absl::string_view jti) const {
+    return absl::StrCat(prefix_, "revoked:", jti);
+  }
+  std::string CounterKey(absl::string_view key) const {
+    return absl::StrCat(prefix_, "counter:", key);
+  }
+
+ private:
+  const std::string prefix_;
+  ConnectionPool pool_;
+  RedisClients clients_api_;
+  RedisUsers users_api_;
+  RedisCodes codes_api_;
+  RedisRefreshTokens refresh_api_;
+  RedisRevocations revocations_api_;
+  RedisCounters counters_api_;
+};
+
+// ---- clients and users --------------------------------------------------------
+
+// Shared by clients and users: records are serialized protos in string keys,
+// with a zset of ids for listing.
+struct RecordKind {
+  absl::string_view what;  // "client" / "user"
+  std::string key;
+  std::string index;
+  std::string prefix;
+};
+
+absl::Status CreateRecord(RedisStore* s, const RecordKind& kind,
+                          absl::string_view id,
+                          const google::protobuf::MessageLite& record) {
+  if (id.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(kind.what, " id is empty"));
+  }
+  std::string value;
+  if (!record.SerializeToString(&value)) {
+    return absl::InternalError(absl::StrCat("cannot serialize ", kind.what));
+  }
+  ASSIGN_OR_RETURN(ReplyPtr reply, s->Eval(ScriptId::kCreateRecord,
+                                           {kind.key, kind.index}, {id, value}));
+  ASSIGN_OR_RETURN(int64_t created, redis_internal::ReplyInteger(reply.get()));
+  if (created == 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat(kind.what, " '", id, "' already exists"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status UpdateRecord(RedisStore* s, const RecordKind& kind,
+                          absl::string_view id,
+                          const google::protobuf::MessageLite& record) {
+  if (id.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(kind.what, " id is empty"));
+  }
+  std::string value;
+  if (!record.SerializeToString(&value)) {
+    return absl::InternalError(absl::StrCat("cannot serialize ", kind.what));
+  }
+  ASSIGN_OR_RETURN(ReplyPtr reply, s->Call({"SET", kind.key, value, "XX"}));
+  if (reply->type == REDIS_REPLY_NIL) {
+    return absl::NotFoundError(absl::StrCat(kind.what, " '", id, "' not found"));
+  }
+  return absl::OkStatus();
+}
+
+template <typename Record>
+absl::StatusOr<std::optional<Record>> GetRecord(RedisStore* s,
+                                                const RecordKind& kind) {
+  ASSIGN_OR_RETURN(ReplyPtr reply, s->Call({"GET", kind.key}));
+  if (reply->type == REDIS_REPLY_NIL) return std::nullopt;
+  Record record;
+  if (reply->type != REDIS_REPLY_STRING ||
+      !record.ParseFromArray(reply->str, static_cast<int>(reply->len))) {
+    return absl::InternalError(absl::StrCat("redis: undecodable ", kind.what,
+                                            " record at ", kind.key));
+  }
+  return record;
+}
+
+absl::Status DeleteRecord(RedisStore* s, const RecordKind& kind,
+                          absl::string_view id) {
+  ASSIGN_OR_RETURN(ReplyPtr reply,
+                   s->Eval(ScriptId::kDeleteRecord, {kind.key, kind.index}, {id}));
+  ASSIGN_OR_RETURN(int64_t deleted, redis_internal::ReplyInteger(reply.get()));
+  if (deleted == 0) {
+    return absl::NotFoundError(absl::StrCat(kind.what, " '", id, "' not found"));
+  }
+  return absl::OkStatus();
+}
+
+template <typename Record>
+absl::StatusOr<std::vector<Record>> ListRecords(RedisStore* s,
+                                                const RecordKind& kind,
+                                                absl::string_view after,
+                                                int limit) {
+  if (limit < 1) return absl::InvalidArgumentError("list limit must be >= 1");
+  const std::string min = after.empty() ? "-" : absl::StrCat("(", after);
+  const std::string count = absl::StrCat(limit);
+  ASSIGN_OR_RETURN(ReplyPtr reply, s->Eval(ScriptId::kListRecords, {kind.index},
+                                           {min, count, kind.prefix}));
+  if (reply->type != REDIS_REPLY_ARRAY) {
+    return absl::InternalError("redis: list script returned no array");
+  }
+  std::vector<Record> out;
+  out.reserve(reply->elements);
+  for (size_t i = 0; i < reply->elements; ++i) {
+    const redisReply* e = reply->element[i];
+    Record record;
+    if (e->type != REDIS_REPLY_STRING ||
+        !record.ParseFromArray(e->str, static_cast<int>(e->len))) {
+      return absl::InternalError(
+          absl::StrCat("redis: undecodable ", kind.what, " record in list"));
+    }
+    out.push_back(std::move(record));
+  }
+  return out;
+}
+
+RecordKind ClientKind(const RedisStore* s, absl::string_view id) {
+  return {"client", s->ClientKey(id), s->ClientIndex(), s->ClientPrefix()};
+}
+RecordKind UserKind(const RedisStore* s, absl::string_view name) {
+  return {"user", s->UserKey(name), s->UserIndex(), s->UserPrefix()};
+}
+
+absl::Status RedisClients::Create(const ClientRecord& record) {
+  const std::string& id = record.client().client_id();
+  return CreateRecord(s_, ClientKind(s_, id), id, record);
+}
+absl::Status RedisClients::Update(const ClientRecord& record) {
+  const std::string& id = record.client().client_id();
+  return UpdateRecord(s_, ClientKind(s_, id), id, record);
+}
+absl::StatusOr<std::optional<ClientRecord>> RedisClients::Get(
+    absl::string_view client_id) {
+  return GetRecord<ClientRecord>(s_, ClientKind(s_, client_id));
+}
+absl::Status RedisClients::Delete(absl::string_view client_id) {
+  return DeleteRecord(s_, ClientKind(s_, client_id), client_id);
+}
+absl::StatusOr<std::vector<ClientRecord>> RedisClients::List(
+    absl::string_view after, int limit) {
+  return ListRecords<ClientRecord>(s_, ClientKind(s_, ""), after, limit);
+}
+
+absl::Status RedisUsers::Create(const UserRecord& record) {
+  const std::string& id = record.user().username();
+  return CreateRecord(s_, UserKind(s_, id), id, record);
+}
+absl::Status RedisUsers::Update(const UserRecord& record) {
+  const std::string& id = record.user().username();
+  return UpdateRecord(s_, UserKind(s_, id), id, record);
+}
+absl::StatusOr<std::optional<UserRecord>> RedisUsers::Get(
+    absl::string_view username) {
+  return GetRecord<UserRecord>(s_, UserKind(s_, username));
+}
+absl::Status RedisUsers::Delete(absl::string_view username) {
+  return DeleteRecord(s_, UserKind(s_, username), username);
+}
+absl::StatusOr<std::vector<UserRecord>> RedisUsers::List(absl::string_view after,
+                                                         int limit) {
+  return ListRecords<UserRecord>(s_, UserKind(s_, ""), after, limit);
+}
+
+// ---- authorization codes --------------------------------------------------------
+
+absl::Status RedisCodes::Save(absl::string_view code_hash,
+                              const AuthorizationCode& code, absl::Duration ttl) {
+  if (code_hash.empty()) return absl::InvalidArgumentError("code hash is empty");
+  if (absl::ToInt64Milliseconds(ttl) < 1) {
+    return absl::InvalidArgumentError("code TTL must be at least 1 ms");
+  }
+  const std::string ttl_ms = Ms(ttl);
+  const std::string audiences = EncodeList(code.audiences);
+  const std::string auth_time = absl::StrCat(code.auth_time);
+  ASSIGN_OR_RETURN(
+      ReplyPtr reply,
+      s_->Eval(ScriptId::kSaveCode, {s_->CodeKey(code_hash)},
+               {ttl_ms,
+                "client_id", code.client_id,
+                "redirect_uri", code.redirect_uri,
+                "redirect_in_request", code.redirect_uri_in_request ? "1" : "0",
+                "scope", code.scope,
+                "subject", code.subject,
+                "username", code.username,
+                "audiences", audiences,
+                "code_challenge", code.code_challenge,
+                "code_challenge_method", code.code_challenge_method,
+                "auth_time", auth_time}));
+  ASSIGN_OR_RETURN(int64_t saved, redis_internal::ReplyInteger(reply.get()));
+  if (saved == 0) return absl::AlreadyExistsError("authorization code hash collision");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RedeemResult> RedisCodes::Redeem(absl::string_view code_hash,
+                                                const CodeRedemption& request) {
+  using Outcome = RedeemResult::Outcome;
+  const std::string expires = absl::StrCat(request.access_token_expires_at);
+  ASSIGN_OR_RETURN(
+      ReplyPtr reply,
+      s_->Eval(ScriptId::kRedeemCode, {s_->CodeKey(code_hash)},
+               {request.client_id, request.redirect_uri, request.code_verifier,
+                request.code_verifier_s256, request.refresh_family_id,
+                request.access_token_jti, expires}));
+  const redisReply* r = reply.get();
+  ASSIGN_OR_RETURN(int64_t outcome, ElemInt(r, 0));
+  RedeemResult result;
+  switch (outcome) {
+    case redis_internal::kRedeemOk: result.outcome = Outcome::kRedeemed; break;
+    case redis_internal::kRedeemNotFound: result.outcome = Outcome::kNotFound; return result;
+    case redis_internal::kRedeemAlreadyRedeemed: result.outcome = Outcome::kAlreadyRedeemed; break;
+    case redis_internal::kRedeemClientMismatch: result.outcome = Outcome::kClientMismatch; return result;
+    case redis_internal::kRedeemRedirectMismatch: result.outcome = Outcome::kRedirectMismatch; return result;
+    case redis_internal::kRedeemVerifierMismatch: result.outcome = Outcome::kVerifierMismatch; return result;
+    default:
+      return absl::InternalError(absl::StrCat("redis: redeem script returned ", outcome));
+  }
+  AuthorizationCode& code = result.code;
+  ASSIGN_OR_RETURN(code.client_id, Elem(r, 1));
+  ASSIGN_OR_RETURN(code.redirect_uri, Elem(r, 2));
+  code.redirect_uri_in_request = ElemView(r, 3) == "1";
+  ASSIGN_OR_RETURN(code.scope, Elem(r, 4));
+  ASSIGN_OR_RETURN(code.subject, Elem(r, 5));
+  ASSIGN_OR_RETURN(code.username, Elem(r, 6));
+  ASSIGN_OR_RETURN(code.audiences, DecodeList(ElemView(r, 7)));
+  ASSIGN_OR_RETURN(code.code_challenge, Elem(r, 8));
+  ASSIGN_OR_RETURN(code.code_challenge_method, Elem(r, 9));
+  ASSIGN_OR_RETURN(code.auth_time, ElemInt(r, 10));
+  if (result.outcome == Outcome::kAlreadyRedeemed) {
+    ASSIGN_OR_RETURN(result.issued_refresh_family_id, Elem(r, 12));
+    ASSIGN_OR_RETURN(result.issued_access_token_jti, Elem(r, 13));
+    ASSIGN_OR_RETURN(result.issued_access_token_expires_at, ElemInt(r, 14));
+  }
+  return result;
+}
+
+// ---- refresh tokens ----------------------------------------------------------
+
+absl::Status RedisRefreshTokens::Create(absl::string_view token_hash,
+                                        const RefreshGrant& grant,
+                                        int64_t ttl_seconds) {
+  if (token_hash.empty()) return absl::InvalidArgumentError("token hash is empty");
+  if (grant.family_id.empty()) return absl::InvalidArgumentError("family id is empty");
+  if (ttl_seconds <= 0) return absl::InvalidArgumentError("token TTL must be > 0");
+  if (grant.family_expires_at <= 0) {
+    return absl::InvalidArgumentError("family_expires_at must be > 0");
+  }
+  const std::string family_exp = absl::StrCat(grant.family_expires_at);
+  const std::string ttl = absl::StrCat(ttl_seconds);
+  const std::string audiences = EncodeList(grant.audiences);
+  const std::string issued_at = absl::StrCat(grant.issued_at);
+  const std::string expires_at = absl::StrCat(grant.expires_at);
+  ASSIGN_OR_RETURN(
+      ReplyPtr reply,
+      s_->Eval(ScriptId::kCreateRefresh,
+               {s_->TokenKey(grant.family_id, token_hash),
+                s_->FamilyKey(grant.family_id)},
+               {family_exp, ttl,
+                "client_id", grant.client_id,
+                "subject", grant.subject,
+                "username", grant.username,
+                "scope", grant.scope,
+                "audiences", audiences,
+                "issued_at", issued_at,
+                "expires_at", expires_at,
+                "family_expires_at", family_exp}));
+  ASSIGN_OR_RETURN(int64_t created, redis_internal::ReplyInteger(reply.get()));
+  if (created == 0) {
+    return absl::FailedPreconditionError("refresh token family is revoked");
+  }
+  if (created < 0) return absl::AlreadyExistsError("refresh token hash collision");
+  return absl::OkStatus();
+}
+
+// Fills `grant` from reply elements [first, first + 8): client_id, subject,
+// username, scope, audiences, issued_at, expires_at, family_expires_at.
+absl::Status ParseGrant(const redisReply* r, size_t first, RefreshGrant& grant) {
+  ASSIGN_OR_RETURN(grant.client_id, Elem(r, first));
+  ASSIGN_OR_RETURN(grant.subject, Elem(r, first + 1));
+  ASSIGN_OR_RETURN(grant.username, Elem(r, first + 2));
+  ASSIGN_OR_RETURN(grant.scope, Elem(r, first + 3));
+  ASSIGN_OR_RETURN(grant.audiences, DecodeList(ElemView(r, first + 4)));
+  ASSIGN_OR_RETURN(grant.issued_at, ElemInt(r, first + 5));
+  ASSIGN_OR_RETURN(grant.expires_at, ElemInt(r, first + 6));
+  ASSIGN_OR_RETURN(grant.family_expires_at, ElemInt(r, first + 7));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RotateResult> RedisRefreshTokens::Rotate(
+    absl::string_view family_id, absl::string_view token_hash,
+    const RefreshRotation& rotation) {
+  using Outcome = RotateResult::Outcome;
+  if (family_id.empty()) return absl::InvalidArgumentError("family id is empty");
+  if (rotation.successor_hash.empty() || rotation.successor_hash == token_hash) {
+    return absl::InvalidArgumentError("successor hash is empty or not new");
+  }
+  if (rotation.successor_ttl_seconds <= 0) {
+    return absl::InvalidArgumentError("successor TTL must be > 0");
+  }
+  if (rotation.grace_seconds < 0) {
+    return absl::InvalidArgumentError("grace must be >= 0");
+  }
+  const std::string now = absl::StrCat(rotation.now);
+  const std::string ttl = absl::StrCat(rotation.successor_ttl_seconds);
+  const std::string grace = absl::StrCat(rotation.grace_seconds);
+  ASSIGN_OR_RETURN(
+      ReplyPtr reply,
+      s_->Eval(ScriptId::kRotateRefresh,
+               {s_->TokenKey(family_id, token_hash), s_->FamilyKey(family_id),
+                s_->TokenKey(family_id, rotation.successor_hash)},
+               {rotation.client_id, rotation.requested_scope, now, ttl, grace,
+                rotation.sealed_successor}));
+  const redisReply* r = reply.get();
+  ASSIGN_OR_RETURN(int64_t outcome, ElemInt(r, 0));
+  RotateResult result;
+  switch (outcome) {
+    case redis_internal::kRotateOk: result.outcome = Outcome::kRotated; break;
+    case redis_internal::kRotateGrace: result.outcome = Outcome::kGraceReplay; break;
+    case redis_internal::kRotateReuse: result.outcome = Outcome::kReuseDetected; break;
+    case redis_internal::kRotateNotFound: result.outcome = Outcome::kNotFound; return result;
+    case redis_internal::kRotateClientMismatch: result.outcome = Outcome::kClientMismatch; return result;
+    case redis_internal::kRotateScopeWidened: result.outcome = Outcome::kScopeWidened; return result;
+    case redis_internal::kRotateCollision:
+      return absl::AlreadyExistsError("refresh token hash collision");
+    default:
+      return absl::InternalError(absl::StrCat("redis: rotate script returned ", outcome));
+  }
+  result.grant.family_id = std::string(family_id);
+  RETURN_IF_ERROR(ParseGrant(r, 1, result.grant));
+  ASSIGN_OR_RETURN(result.sealed_successor, Elem(r, 9));
+  return result;
+}
+
+absl::StatusOr<std::optional<RefreshTokenState>> RedisRefreshTokens::Lookup(
+    absl::string_view family_id, absl::string_view token_hash) {
+  if (family_id.empty()) return absl::InvalidArgumentError("family id is empty");
+  ASSIGN_OR_RETURN(ReplyPtr reply,
+                   s_->Eval(ScriptId::kLookupRefresh,
+                            {s_->TokenKey(family_id, token_hash),
+                             s_->FamilyKey(family_id)},
+                            {}));
+  const redisReply* r = reply.get();
+  if (r->type == REDIS_REPLY_NIL) return std::nullopt;
+  if (r->type != REDIS_REPLY_ARRAY || r->elements < 9) {
+    return absl::InternalError("redis: unexpected lookup reply");
+  }
+  RefreshTokenState state;
+  state.grant.family_id = std::string(family_id);
+  RETURN_IF_ERROR(ParseGrant(r, 0, state.grant));
+  state.rotated = r->element[8]->type != REDIS_REPLY_NIL;
+  return state;
+}
+
+absl::Status RedisRefreshTokens::RevokeFamily(absl::string_view family_id) {
+  if (family_id.empty()) return absl::InvalidArgumentError("family id is empty");
+  const std::string ttl = absl::StrCat(kUnknownFamilyRevocationSeconds);
+  return s_->Eval(ScriptId::kRevokeFamily, {s_->FamilyKey(family_id)}, {ttl})
+      .status();
+}
+
+// ---- revocations and counters -------------------------------------------------
+
+absl::Status RedisRevocations::Revoke(absl::string_view jti, absl::Duration ttl) {
+  if (jti.empty()) return absl::InvalidArgumentError("jti is empty");
+  if (absl::ToInt64Milliseconds(ttl) < 1) {
+    return absl::InvalidArgumentError("revocation TTL must be at least 1 ms");
+  }
+  return s_->Call({"SET", s_->RevokedKey(jti), "1", "PX", Ms(ttl)}).status();
+}
+
+absl::StatusOr<bool> RedisRevocations::IsRevoked(absl::string_view jti) {
+  if (jti.empty()) return absl::InvalidArgumentError("jti is empty");
+  ASSIGN_OR_RETURN(ReplyPtr reply, s_->Call({"EXISTS", s_->RevokedKey(jti)}));
+  ASSIGN_OR_RETURN(int64_t n, redis_internal::ReplyInteger(reply.get()));
+  return n > 0;
+}
+
+absl::StatusOr<int64_t> RedisCounters::Increment(absl::string_view key,
+                                                 absl::Duration window) {
+  if (key.empty()) return absl::InvalidArgumentError("counter key is empty");
+  if (absl::ToInt64Milliseconds(window) < 1) {
+    return absl::InvalidArgumentError("counter window must be at least 1 ms");
+  }
+  ASSIGN_OR_RETURN(ReplyPtr reply, s_->Eval(ScriptId::kIncrement,
+                                            {s_->CounterKey(key)}, {Ms(window)}));
+  return redis_internal::ReplyInteger(reply.get());
+}
+
+absl::StatusOr<int64_t> RedisCounters::Get(absl::string_view key) {
+  if (key.empty()) return absl::InvalidArgumentError("counter key is empty");
+  ASSIGN_OR_RETURN(ReplyPtr reply, s_->Call({"GET", s_->CounterKey(key)}));
+  return redis_internal::ReplyInteger(reply.get());
+}
+
+absl::Status RedisCounters::Reset(absl::string_view key) {
+  if (key.empty()) return absl::InvalidArgumentError("counter key is empty");
+  return s_->Call({"DEL", s_->CounterKey(key)}).status();
+}
+
+void IgnoreSigpipeIfDefault() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction current {};
+    if (sigaction(SIGPIPE, nullptr, &current) == 0 &&
+        (current.sa_flags & SA_SIGINFO) == 0 && current.sa_handler == SIG_DFL) {
+      signal(SIGPIPE, SIG_IGN);
+    }
+  });
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> NewRedisStore(const RedisOptions& options) {
+  RETURN_IF_ERROR(ValidateRedisOptions(options));
+  IgnoreSigpipeIfDefault();
+  auto store = std::make_unique<RedisStore>(options);
+  store->WarmUp();
+  return store;
+}
+
+}  // namespace oauthd::storage

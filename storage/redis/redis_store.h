@@ -1,0 +1,102 @@
+#ifndef OAUTHD_STORAGE_REDIS_REDIS_STORE_H_
+#define OAUTHD_STORAGE_REDIS_REDIS_STORE_H_
+
+// Redis implementation of every store interface (hiredis, synchronous
+// connections from a bounded pool).
+//
+// Key schema (P = RedisOptions::key_prefix, default "oauth:"):
+//
+// | key                          | type   | value                                   | TTL |
+// |------------------------------|--------|-----------------------------------------|-----|
+// | P client:<client_id>         | string | serialized ClientRecord                 | none |
+// | P clients                    | zset   | client ids, all score 0 (List by lex)   | none |
+// | P user:<username>            | string | serialized UserRecord                   | none |
+// | P users                      | zset   | usernames, all score 0                  | none |
+// | P code:<code_hash>           | hash   | client_id redirect_uri                  | code TTL (PX), kept |
+// |                              |        | redirect_in_request(0/1) scope subject  | when the code is |
+// |                              |        | username audiences code_challenge       | spent |
+// |                              |        | code_challenge_method auth_time; once   |     |
+// |                              |        | spent: spent=1 issued_family issued_jti |     |
+// |                              |        | issued_exp                              |     |
+// | P rt:{<family_id>}:<hash>    | hash   | client_id subject username scope        | token TTL (EXPIRE) |
+// |                              |        | audiences issued_at expires_at          |     |
+// |                              |        | family_expires_at; once rotated:        |     |
+// |                              |        | rotated_at sealed_successor             |     |
+// |                              |        | successor_scope successor_expires_at    |     |
+// | P rtfam:{<family_id>}        | string | "active" or "revoked"                   | EXAT family_expires_at; kept on revoke; 24 h for a never-seen family |
+// | P revoked:<jti>              | string | "1"                                     | remaining token lifetime (PX) |
+// | P counter:<key>              | string | INCR count                              | window (PX), set on first increment |
+//
+// - Only hashes of secrets appear in keys: codes and refresh tokens are named
+//   by the SHA-256 hex their callers pass. Audiences are stored as
+//   length-prefixed strings ("<len>:<bytes>" repeated).
+// - The braces are Redis Cluster hash tags: a token and its family marker share
+//   a slot, so Rotate/Create/Lookup (one Lua script each) are cluster-safe.
+//   Client and user records and their index zsets are in different slots; to
+//   run those on a cluster, use a prefix with a hash tag (e.g. "{oauth}:"),
+//   which puts all oauthd keys in one slot.
+// - Every operation is one round trip: multi-key steps are Lua scripts (see
+//   scripts.cc), loaded with SCRIPT LOAD on every new connection and called
+//   with EVALSHA; on NOSCRIPT (SCRIPT FLUSH, failover to a replica that never
+//   saw them) the same connection retries once with EVAL, which also caches it.
+//
+// Behaviour shared with the memory store (storage/memory/memory_store.h) and
+// enforced by tests/storage/:
+// - Empty ids/hashes/keys in writes, TTLs under 1 ms, List limits < 1:
+//   INVALID_ARGUMENT, nothing changes.
+// - CodeStore::Redeem checks in this order: unknown/expired -> kNotFound;
+//   spent -> kAlreadyRedeemed (with `code` and the issued_* identifiers);
+//   client_id; redirect_uri (only if the authorization request named one);
+//   PKCE (S256 compares the stored challenge with code_verifier_s256, plain
+//   with code_verifier; a challenge with no verifier, a verifier with no
+//   challenge, or an unknown method -> kVerifierMismatch). Failures change
+//   nothing; success marks the code spent and keeps its TTL.
+// - RefreshTokenStore::Create: FAILED_PRECONDITION when the family is already
+//   revoked (e.g. a replayed code revoked it first), ALREADY_EXISTS when the
+//   token hash exists; starts the family marker if there is none.
+// - RefreshTokenStore::Rotate checks in this order: family missing or revoked,
+//   token missing -> kNotFound; client -> kClientMismatch; scope (space
+//   separated tokens, each must be granted; "" keeps the grant; duplicates are
+//   dropped) -> kScopeWidened; expires_at or family_expires_at <= now ->
+//   kNotFound. Then: not yet rotated -> kRotated, successor TTL =
+//   min(successor_ttl_seconds, family_expires_at - now); rotated and within
+//   grace -> kGraceReplay with the first rotation's sealed successor and the
+//   successor's grant; otherwise the family is revoked -> kReuseDetected with
+//   the presented token's grant. Only kRotated and kReuseDetected write.
+//   ALREADY_EXISTS if the successor hash already exists (nothing changes).
+// - Lookup: a live token whose family marker is "active", else nullopt.
+//
+// Errors: UNAVAILABLE (retryable) when Redis cannot be reached, times out, or
+// is loading/read-only; INTERNAL for undecodable data or unexpected replies.
+// The store never blocks longer than pool_wait_timeout + connect_timeout +
+// 2 * command_timeout per call, and recovers by itself when Redis returns.
+//
+// Thread safety: all methods may be called concurrently; each call leases its
+// own connection.
+//
+// Process-wide effect: NewRedisStore sets SIGPIPE to SIG_IGN if it is still
+// SIG_DFL, because hiredis writes to sockets with write(2) and a write to a
+// connection Redis has closed would otherwise kill the process.
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "storage/redis/redis_options.h"
+#include "storage/store.h"
+
+namespace oauthd::storage {
+
+// A store on the Redis described by `options`. INVALID_ARGUMENT for bad
+// options (see ValidateRedisOptions). Redis need not be up: connections are
+// opened on demand, calls fail with UNAVAILABLE until it answers. Call
+// Ping() to check it at start-up.
+//
+// Example:
+//   ASSIGN_OR_RETURN(RedisOptions options, ParseRedisUrl(flags.redis_url));
+//   options.pool_size = 32;
+//   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, NewRedisStore(options));
+absl::StatusOr<std::unique_ptr<Store>> NewRedisStore(const RedisOptions& options);
+
+}  // namespace oauthd::storage
+
+#endif  // OAUTHD_STORAGE_REDIS_REDIS_STORE_H_

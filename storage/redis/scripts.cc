@@ -1,0 +1,198 @@
+#include "storage/redis/scripts.h"
+
+#include <openssl/evp.h>
+
+#include <cstdio>
+
+namespace oauthd::storage::redis_internal {
+namespace {
+
+// Numbers written by the scripts go through string.format('%d') so that
+// Redis never sees a Lua float rendering such as 1.7e+09.
+
+constexpr const char kCreateRecordLua[] = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+return 1
+)lua";
+
+constexpr const char kDeleteRecordLua[] = R"lua(
+local n = redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return n
+)lua";
+
+constexpr const char kListRecordsLua[] = R"lua(
+local ids = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], '+', 'LIMIT', 0, ARGV[2])
+local out = {}
+for _, id in ipairs(ids) do
+  local v = redis.call('GET', ARGV[3] .. id)
+  if v then out[#out + 1] = v end
+end
+return out
+)lua";
+
+constexpr const char kSaveCodeLua[] = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+)lua";
+
+// ARGV: client_id, redirect_uri, code_verifier, code_verifier_s256,
+//       refresh_family_id, access_token_jti, access_token_expires_at.
+// Reply: {outcome, <the 14 fields below in order>} or {outcome}.
+constexpr const char kRedeemCodeLua[] = R"lua(
+local f = redis.call('HMGET', KEYS[1], 'client_id', 'redirect_uri',
+  'redirect_in_request', 'scope', 'subject', 'username', 'audiences',
+  'code_challenge', 'code_challenge_method', 'auth_time', 'spent',
+  'issued_family', 'issued_jti', 'issued_exp')
+if not f[1] then return {1} end
+if f[11] == '1' then return {2, unpack(f)} end
+if f[1] ~= ARGV[1] then return {3} end
+if f[3] == '1' and f[2] ~= ARGV[2] then return {4} end
+local challenge, method = f[8], f[9]
+if challenge == '' then
+  if ARGV[3] ~= '' then return {5} end
+else
+  if ARGV[3] == '' then return {5} end
+  if method == 'S256' then
+    if ARGV[4] ~= challenge then return {5} end
+  elseif method == 'plain' then
+    if ARGV[3] ~= challenge then return {5} end
+  else
+    return {5}
+  end
+end
+redis.call('HSET', KEYS[1], 'spent', '1', 'issued_family', ARGV[5],
+  'issued_jti', ARGV[6], 'issued_exp', ARGV[7])
+return {0, unpack(f)}
+)lua";
+
+// ARGV: family_expires_at, ttl_seconds, field, value, ...
+// Reply: 1 created, 0 family revoked, -1 token exists.
+constexpr const char kCreateRefreshLua[] = R"lua(
+local fam = redis.call('GET', KEYS[2])
+if fam == 'revoked' then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+if not fam then redis.call('SET', KEYS[2], 'active', 'EXAT', ARGV[1]) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+)lua";
+
+// ARGV: client_id, requested_scope, now, successor_ttl, grace, sealed.
+// Reply: {outcome[, client_id, subject, username, scope, audiences,
+//         issued_at, expires_at, family_expires_at, sealed_successor]}.
+constexpr const char kRotateRefreshLua[] = R"lua(
+if redis.call('GET', KEYS[2]) ~= 'active' then return {3} end
+local t = redis.call('HMGET', KEYS[1], 'client_id', 'subject', 'username',
+  'scope', 'audiences', 'issued_at', 'expires_at', 'family_expires_at',
+  'rotated_at', 'sealed_successor', 'successor_scope', 'successor_expires_at')
+if not t[1] then return {3} end
+if t[1] ~= ARGV[1] then return {4} end
+local granted = {}
+for s in string.gmatch(t[4], '[^ ]+') do granted[s] = true end
+local wanted, seen = {}, {}
+for s in string.gmatch(ARGV[2], '[^ ]+') do
+  if not granted[s] then return {5} end
+  if not seen[s] then
+    seen[s] = true
+    wanted[#wanted + 1] = s
+  end
+end
+local scope = t[4]
+if #wanted > 0 then scope = table.concat(wanted, ' ') end
+local now = tonumber(ARGV[3])
+local family_exp = tonumber(t[8])
+if tonumber(t[7]) <= now or family_exp <= now then return {3} end
+if not t[9] then
+  if redis.call('EXISTS', KEYS[3]) == 1 then return {6} end
+  local ttl = math.min(tonumber(ARGV[4]), family_exp - now)
+  local exp = string.format('%d', now + ttl)
+  redis.call('HSET', KEYS[1], 'rotated_at', ARGV[3], 'sealed_successor', ARGV[6],
+    'successor_scope', scope, 'successor_expires_at', exp)
+  redis.call('HSET', KEYS[3], 'client_id', t[1], 'subject', t[2],
+    'username', t[3], 'scope', scope, 'audiences', t[5], 'issued_at', ARGV[3],
+    'expires_at', exp, 'family_expires_at', t[8])
+  redis.call('EXPIRE', KEYS[3], string.format('%d', ttl))
+  return {0, t[1], t[2], t[3], scope, t[5], ARGV[3], exp, t[8], ''}
+end
+local grace = tonumber(ARGV[5])
+if grace > 0 and now - tonumber(t[9]) <= grace then
+  return {1, t[1], t[2], t[3], t[11], t[5], t[9], t[12], t[8], t[10]}
+end
+redis.call('SET', KEYS[2], 'revoked', 'KEEPTTL')
+return {2, t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], ''}
+)lua";
+
+// Reply: {client_id, subject, username, scope, audiences, issued_at,
+//         expires_at, family_expires_at, rotated_at|nil} or nil.
+constexpr const char kLookupRefreshLua[] = R"lua(
+if redis.call('GET', KEYS[2]) ~= 'active' then return false end
+local t = redis.call('HMGET', KEYS[1], 'client_id', 'subject', 'username',
+  'scope', 'audiences', 'issued_at', 'expires_at', 'family_expires_at',
+  'rotated_at')
+if not t[1] then return false end
+return t
+)lua";
+
+constexpr const char kRevokeFamilyLua[] = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('SET', KEYS[1], 'revoked', 'KEEPTTL')
+else
+  redis.call('SET', KEYS[1], 'revoked', 'EX', ARGV[1])
+end
+return 1
+)lua";
+
+constexpr const char kIncrementLua[] = R"lua(
+local n = redis.call('INCR', KEYS[1])
+if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return n
+)lua";
+
+std::string Sha1Hex(const std::string& data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha1(), nullptr);
+  std::string hex;
+  hex.reserve(len * 2);
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (unsigned int i = 0; i < len; ++i) {
+    hex.push_back(kDigits[md[i] >> 4]);
+    hex.push_back(kDigits[md[i] & 0xf]);
+  }
+  return hex;
+}
+
+std::vector<Script> BuildScripts() {
+  const char* bodies[] = {
+      kCreateRecordLua, kDeleteRecordLua,  kListRecordsLua,  kSaveCodeLua,
+      kRedeemCodeLua,   kCreateRefreshLua, kRotateRefreshLua, kLookupRefreshLua,
+      kRevokeFamilyLua, kIncrementLua,
+  };
+  static_assert(sizeof(bodies) / sizeof(bodies[0]) ==
+                static_cast<size_t>(ScriptId::kCount));
+  std::vector<Script> scripts;
+  for (const char* body : bodies) {
+    Script s;
+    s.body = body;
+    s.sha1 = Sha1Hex(s.body);
+    scripts.push_back(std::move(s));
+  }
+  return scripts;
+}
+
+}  // namespace
+
+const std::vector<Script>& Scripts() {
+  static const std::vector<Script>* const scripts =
+      new std::vector<Script>(BuildScripts());
+  return *scripts;
+}
+
+}  // namespace oauthd::storage::redis_internal

@@ -1,0 +1,55 @@
+#ifndef OAUTHD_STORAGE_REDIS_SCRIPTS_H_
+#define OAUTHD_STORAGE_REDIS_SCRIPTS_H_
+
+// Internal to storage/redis: the Lua scripts behind every multi-step
+// operation. Each runs atomically in Redis and touches only the keys it is
+// given (except List, which reads records named by the index). Field layouts
+// and result codes are shared with redis_store.cc; keep them in sync.
+
+#include <string>
+#include <vector>
+
+namespace oauthd::storage::redis_internal {
+
+enum class ScriptId {
+  kCreateRecord,   // KEYS: record, index. ARGV: id, value. -> 1 | 0 (exists)
+  kDeleteRecord,   // KEYS: record, index. ARGV: id. -> deleted count
+  kListRecords,    // KEYS: index. ARGV: min, limit, record key prefix -> [value]
+  kSaveCode,       // KEYS: code. ARGV: ttl_ms, field, value, ... -> 1 | 0
+  kRedeemCode,     // see kCodeFields and RedeemCode outcomes
+  kCreateRefresh,  // KEYS: token, family. ARGV: family_exp, ttl, field, value...
+  kRotateRefresh,  // KEYS: token, family, successor. See Rotate outcomes.
+  kLookupRefresh,  // KEYS: token, family -> [fields] | nil
+  kRevokeFamily,   // KEYS: family. ARGV: ttl for an unknown family
+  kIncrement,      // KEYS: counter. ARGV: window_ms -> count
+  kCount,          // number of scripts
+};
+
+// Redeem outcomes (first element of the reply).
+inline constexpr int kRedeemOk = 0;
+inline constexpr int kRedeemNotFound = 1;
+inline constexpr int kRedeemAlreadyRedeemed = 2;
+inline constexpr int kRedeemClientMismatch = 3;
+inline constexpr int kRedeemRedirectMismatch = 4;
+inline constexpr int kRedeemVerifierMismatch = 5;
+
+// Rotate outcomes (first element of the reply).
+inline constexpr int kRotateOk = 0;
+inline constexpr int kRotateGrace = 1;
+inline constexpr int kRotateReuse = 2;
+inline constexpr int kRotateNotFound = 3;
+inline constexpr int kRotateClientMismatch = 4;
+inline constexpr int kRotateScopeWidened = 5;
+inline constexpr int kRotateCollision = 6;
+
+struct Script {
+  std::string body;
+  std::string sha1;  // lowercase hex, as EVALSHA wants it
+};
+
+// All scripts, indexed by ScriptId, with their SHA-1 computed locally.
+const std::vector<Script>& Scripts();
+
+}  // namespace oauthd::storage::redis_internal
+
+#endif  // OAUTHD_STORAGE_REDIS_SCRIPTS_H_
