@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -46,7 +47,7 @@ absl::StatusOr<std::string> FormUrlDecode(absl::string_view encoded) {
     if (c == '+') {
       out.push_back(' ');
     } else if (c == '%') {
-      if (i + 2 >= encoded.size() + 0 && i + 2 > encoded.size() - 1 + 1) {
+      if (i + 2 >= encoded.size()) {
         return absl::InvalidArgumentError("malformed percent-encoding");
       }
       const int hi = HexValue(encoded[i + 1]);
@@ -105,7 +106,7 @@ bool IsValidUtf8(absl::string_view text) {
     } else {
       return false;  // continuation byte or 0xf8..0xff as a lead byte
     }
-    if (i + extra >= n + 0 && i + extra > n - 1) return false;
+    if (i + extra >= n) return false;
     for (int k = 1; k <= extra; ++k) {
       const unsigned char cc = static_cast<unsigned char>(text[i + k]);
       if ((cc & 0xc0) != 0x80) return false;
@@ -146,14 +147,12 @@ absl::StatusOr<FormParameters> FormParameters::Parse(
   }
   // Duplicates are checked after dropping empty values, so "scope=&scope=a"
   // carries one scope.
-  for (size_t i = 0; i < form.pairs_.size(); ++i) {
-    const std::string& name = form.pairs_[i].first;
+  absl::flat_hash_set<absl::string_view> seen;
+  for (const auto& [name, value] : form.pairs_) {
     if (std::find(repeatable.begin(), repeatable.end(), name) != repeatable.end()) continue;
-    for (size_t j = 0; j < i; ++j) {
-      if (form.pairs_[j].first == name) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("parameter ", Quotable(name), " is repeated"));
-      }
+    if (!seen.insert(name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("parameter ", Quotable(name), " is repeated"));
     }
   }
   return form;

@@ -99,7 +99,7 @@ TEST(VerificationKeyTest, PublicJwkShapes) {
   EXPECT_EQ(rsa.alg, "RS256");
   EXPECT_EQ(rsa.use, "sig");
   EXPECT_EQ(rsa.e, "AQAB");
-  EXPECT_EQ(Base64UrlDecode(rsa.n)->size(), 384u);  // 3072-bit modulus, no leading zero.
+  EXPECT_EQ(Base64UrlDecode(rsa.n)->size(), 256u);  // 2048-bit test key, no leading zero.
   const Jwk& ec = TestKey(Algorithm::kEs256).public_jwk();
   EXPECT_EQ(ec.kty, "EC");
   EXPECT_EQ(ec.crv, "P-256");

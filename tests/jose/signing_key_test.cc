@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "server/jose/base64url.h"
 #include "server/jose/key_generation.h"
 #include "server/jose/signing_key.h"
 #include "server/jose/verification_key.h"
@@ -139,7 +140,7 @@ TEST(SigningKeyTest, SignatureSizes) {
   const std::string input = "header.payload";
   EXPECT_EQ(TestKey(Algorithm::kEs256).Sign(input)->size(), 64u);  // JOSE R||S, not DER.
   EXPECT_EQ(TestKey(Algorithm::kEdDsa).Sign(input)->size(), 64u);
-  EXPECT_EQ(TestKey(Algorithm::kRs256).Sign(input)->size(), 384u);  // RSA 3072.
+  EXPECT_EQ(TestKey(Algorithm::kRs256).Sign(input)->size(), 256u);  // RSA 2048 test key.
 }
 
 TEST(SigningKeyTest, Es256SignaturesAreRawAndRandomized) {
@@ -168,7 +169,7 @@ TEST(SigningKeyTest, VerifyRejectsWrongLengthsAndDer) {
   const VerificationKey verifier = VerificationKey::FromSigningKey(key);
   const std::string signature = key.Sign("x").value();
   EXPECT_FALSE(verifier.Verify("x", signature.substr(0, 63)).ok());
-  EXPECT_FALSE(verifier.Verify("x", signature + "\0").ok());
+  EXPECT_FALSE(verifier.Verify("x", signature + std::string(1, '\0')).ok());
   EXPECT_FALSE(verifier.Verify("x", "").ok());
   EXPECT_FALSE(verifier.Verify("x", std::string(64, '\0')).ok());  // r = s = 0.
   EXPECT_FALSE(verifier.Verify("x", std::string(64, '\xff')).ok());  // r, s >= n.
@@ -200,7 +201,7 @@ TEST(SigningKeyTest, ConcurrentSignAndVerify) {
 }
 
 TEST(KeyGenerationTest, GeneratesDistinctLoadableKeys) {
-  for (Algorithm alg : {Algorithm::kEs256, Algorithm::kEdDsa}) {
+  for (Algorithm alg : {Algorithm::kEs256, Algorithm::kEdDsa, Algorithm::kRs256}) {
     absl::StatusOr<std::string> a = GeneratePrivateKeyPem(alg);
     absl::StatusOr<std::string> b = GeneratePrivateKeyPem(alg);
     ASSERT_TRUE(a.ok() && b.ok());
@@ -209,6 +210,10 @@ TEST(KeyGenerationTest, GeneratesDistinctLoadableKeys) {
     absl::StatusOr<SigningKey> key = SigningKey::FromPem(*a);
     ASSERT_TRUE(key.ok()) << key.status();
     EXPECT_EQ(key->alg(), alg);
+    if (alg == Algorithm::kRs256) {
+      EXPECT_EQ(Base64UrlDecode(key->public_jwk().n)->size(), 384u);  // RSA 3072.
+      EXPECT_EQ(key->public_jwk().e, "AQAB");
+    }
   }
 }
 

@@ -13,7 +13,8 @@
 namespace oauthd::jose::testing {
 
 // A signing key for `alg`, generated once per process and per `slot` (use
-// different slots for distinct keys of the same algorithm).
+// different slots for distinct keys of the same algorithm). RSA keys are
+// 2048 bits; the others come from GeneratePrivateKeyPem.
 const SigningKey& TestKey(Algorithm alg, int slot = 0);
 
 // The PKCS#8 PEM behind TestKey(alg, slot).

@@ -8,14 +8,15 @@
 //   ChildProcessOptions opts;
 //   opts.argv = {OAUTHD_BINARY, "--port=" + absl::StrCat(port)};
 //   opts.env = {{"OAUTHD_REDIS_URL", redis->url()}};
-//   ASSERT_OK_AND_ASSIGN(auto oauthd, ChildProcess::Start(opts));  // or:
-//   auto oauthd = ChildProcess::Start(opts);
+//   absl::StatusOr<std::unique_ptr<ChildProcess>> oauthd =
+//       ChildProcess::Start(opts);
 //   ASSERT_TRUE(oauthd.ok()) << oauthd.status();
 //   ASSERT_TRUE(WaitForTcpPort("127.0.0.1", port, absl::Seconds(10),
 //                              oauthd->get()).ok())
 //       << (*oauthd)->ReadOutput();
 //   ...
-//   EXPECT_EQ((*oauthd)->Terminate(absl::Seconds(5)).value().exit_code, 0);
+//   absl::StatusOr<ExitInfo> exit = (*oauthd)->Terminate(absl::Seconds(5));
+//   EXPECT_TRUE(exit.ok() && exit->Clean()) << exit->ToString();
 //
 // Lifetime: the destructor SIGKILLs the child's process group if it is still
 // running and reaps it, so a failing test never leaks processes. By default
@@ -38,7 +39,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
-namespace oauthd::testing {
+namespace oauthd::test_support {
 
 struct ChildProcessOptions {
   // argv[0] is the program: a path, or a name looked up in PATH.
@@ -61,6 +62,10 @@ struct ExitInfo {
   bool signaled = false;  // killed by `signal`
   int signal = 0;
   int exit_code = 0;  // valid when !signaled
+  // Exited with code 0, or by SIGTERM (what a graceful stop looks like).
+  bool Clean() const {
+    return signaled ? signal == 15 : exit_code == 0;
+  }
   std::string ToString() const;  // "exit code 0" / "killed by signal 9"
 };
 
@@ -83,8 +88,7 @@ class ChildProcess {
 
   // True until the child has exited (reaps it if it has).
   bool Running();
-  // The exit info once the child has been reaped, else nullopt-like: ok() is
-  // false with FAILED_PRECONDITION.
+  // How the child ended; FAILED_PRECONDITION while it has not been reaped.
   absl::StatusOr<ExitInfo> exit_info() const;
 
   // Sends `sig` to the child (not its group). FAILED_PRECONDITION if it has
@@ -125,6 +129,6 @@ absl::StatusOr<int> PickUnusedTcpPort();
 // under /tmp. Created once per process.
 const std::string& TestTempDir();
 
-}  // namespace oauthd::testing
+}  // namespace oauthd::test_support
 
 #endif  // OAUTHD_TESTS_SUPPORT_CHILD_PROCESS_H_

@@ -1,0 +1,90 @@
+#include "server/gateway/json_writer.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace oauthd::gateway {
+
+void AppendJsonString(std::string& out, absl::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == 0x7f) {
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 0x0f]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void JsonObjectWriter::Name(absl::string_view name) {
+  if (!first_) out_.push_back(',');
+  first_ = false;
+  AppendJsonString(out_, name);
+  out_.push_back(':');
+}
+
+void JsonObjectWriter::String(absl::string_view name, absl::string_view value) {
+  Name(name);
+  AppendJsonString(out_, value);
+}
+
+void JsonObjectWriter::StringIfNotEmpty(absl::string_view name, absl::string_view value) {
+  if (!value.empty()) String(name, value);
+}
+
+void JsonObjectWriter::Int(absl::string_view name, int64_t value) {
+  Name(name);
+  absl::StrAppend(&out_, value);
+}
+
+void JsonObjectWriter::Bool(absl::string_view name, bool value) {
+  Name(name);
+  out_ += value ? "true" : "false";
+}
+
+void JsonObjectWriter::StringArrayIfNotEmpty(
+    absl::string_view name, const google::protobuf::RepeatedPtrField<std::string>& values) {
+  if (values.empty()) return;
+  Name(name);
+  out_.push_back('[');
+  bool first = true;
+  for (const std::string& value : values) {
+    if (!first) out_.push_back(',');
+    first = false;
+    AppendJsonString(out_, value);
+  }
+  out_.push_back(']');
+}
+
+void JsonObjectWriter::Raw(absl::string_view name, absl::string_view raw_json) {
+  Name(name);
+  out_.append(raw_json.data(), raw_json.size());
+}
+
+std::string JsonObjectWriter::Finish() {
+  out_.push_back('}');
+  return std::move(out_);
+}
+
+}  // namespace oauthd::gateway

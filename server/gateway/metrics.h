@@ -1,0 +1,62 @@
+#ifndef OAUTHD_SERVER_GATEWAY_METRICS_H_
+#define OAUTHD_SERVER_GATEWAY_METRICS_H_
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace oauthd::gateway {
+
+// Request counters and latency histograms of the gateway, rendered in the
+// Prometheus text exposition format (version 0.0.4):
+//   oauth_gateway_requests_total{endpoint,grant_type,outcome}
+//   oauth_gateway_request_duration_seconds{endpoint} (histogram)
+//   oauth_gateway_open_connections, oauth_gateway_rejected_connections_total
+// Label values come from small fixed sets chosen by the caller (endpoint
+// names, known grant types, OAuth error codes), so series stay bounded.
+//
+// Thread-safe.
+class Metrics {
+ public:
+  // Records one finished request. `grant_type` is "" where it does not apply;
+  // `outcome` is "success" or the OAuth error code / HTTP failure class.
+  void RecordRequest(absl::string_view endpoint, absl::string_view grant_type,
+                     absl::string_view outcome, absl::Duration latency);
+
+  void ConnectionOpened() { open_connections_.fetch_add(1, std::memory_order_relaxed); }
+  void ConnectionClosed() { open_connections_.fetch_sub(1, std::memory_order_relaxed); }
+  void ConnectionRejected() { rejected_connections_.fetch_add(1, std::memory_order_relaxed); }
+
+  std::string RenderPrometheus() const;
+
+  // Upper bounds (seconds) of the latency buckets.
+  static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                      0.025,  0.05,  0.1,    0.25,  0.5,
+                                                      1,      2.5,   5,      10};
+
+ private:
+  struct Histogram {
+    std::array<uint64_t, kBuckets.size()> counts{};  // per bucket, not cumulative
+    uint64_t count = 0;
+    double sum = 0;
+  };
+
+  mutable absl::Mutex mu_;
+  std::map<std::tuple<std::string, std::string, std::string>, uint64_t> requests_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Histogram> latency_ ABSL_GUARDED_BY(mu_);
+  std::atomic<int64_t> open_connections_{0};
+  std::atomic<uint64_t> rejected_connections_{0};
+};
+
+}  // namespace oauthd::gateway
+
+#endif  // OAUTHD_SERVER_GATEWAY_METRICS_H_

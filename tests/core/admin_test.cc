@@ -1,0 +1,135 @@
+// Client and user administration: validation, secrets, updates, caching.
+
+#include <gtest/gtest.h>
+
+#include "tests/core/service_fixture.h"
+
+namespace oauthd::testing {
+namespace {
+
+using oauth::admin::v1::Client;
+
+class AdminTest : public ServiceTest {
+ protected:
+  absl::Status Create(Client c) {
+    oauth::admin::v1::CreateClientRequest r;
+    *r.mutable_client() = std::move(c);
+    return clients_->Create(r).status();
+  }
+  absl::StatusOr<oauth::v1::TokenResponse> Token(const oauth::v1::ClientAuthentication& a) {
+    oauth::v1::IssueTokenRequest r;
+    *r.mutable_client() = a;
+    r.mutable_client_credentials();
+    return service_->IssueToken(r);
+  }
+};
+
+TEST_F(AdminTest, RejectsInvalidClients) {
+  auto bad = [&](auto mutate) {
+    Client c;
+    c.add_grant_types("client_credentials");
+    mutate(c);
+    absl::Status s = Create(c);
+    EXPECT_EQ(ToOAuthError(s).error(), "invalid_request") << s;
+  };
+  bad([](Client& c) { c.set_client_id("has space"); });
+  bad([](Client& c) { c.set_client_id(std::string(129, 'a')); });
+  bad([](Client& c) { c.set_token_endpoint_auth_method("private_key_jwt"); });
+  bad([](Client& c) { c.add_grant_types("implicit"); });
+  bad([](Client& c) { c.set_token_endpoint_auth_method("none"); });  // + client_credentials
+  bad([](Client& c) { c.add_grant_types("authorization_code"); });   // no redirect_uri
+  bad([](Client& c) {
+    c.add_grant_types("authorization_code");
+    c.add_redirect_uris("http://evil.test/cb");
+  });
+  bad([](Client& c) { c.add_allowed_scopes("a b"); });
+  bad([](Client& c) { c.add_default_scopes("read"); });  // not allowed
+  bad([](Client& c) { c.set_access_token_ttl_seconds(-1); });
+  bad([](Client& c) { c.set_refresh_grace_seconds(3600); });
+}
+
+TEST_F(AdminTest, CreateReturnsSecretOnceAndStoresOnlyItsHash) {
+  oauth::admin::v1::CreateClientRequest r;
+  r.mutable_client()->set_client_id("svc");
+  auto created = clients_->Create(r);
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(created->client().token_endpoint_auth_method(), "client_secret_basic");
+  EXPECT_EQ(created->client().grant_types(0), "client_credentials");
+  auto stored = store_->clients().Get("svc");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->SerializeAsString().find(created->client_secret()), std::string::npos);
+  auto again = clients_->Create(r);
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+  auto got = clients_->Get("svc");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->client_id(), "svc");
+  EXPECT_EQ(clients_->Get("nope").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(AdminTest, RotateSecretAndDeleteTakeEffectAtOnceHere) {
+  auto auth = AddConfidential({"client_credentials"}, "svc");
+  ASSERT_TRUE(Token(auth).ok());  // now cached
+  auto rotated = clients_->RotateSecret("svc");
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_EQ(ToOAuthError(Token(auth).status()).error(), "invalid_client");
+  auth.set_client_secret(rotated->client_secret());
+  ASSERT_TRUE(Token(auth).ok());
+  ASSERT_TRUE(clients_->Delete("svc").ok());
+  EXPECT_EQ(ToOAuthError(Token(auth).status()).error(), "invalid_client");
+  EXPECT_EQ(clients_->Delete("svc").code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(AdminTest, UpdateWithMask) {
+  AddConfidential({"client_credentials"}, "svc");
+  oauth::admin::v1::UpdateClientRequest u;
+  u.mutable_client()->set_client_id("svc");
+  u.mutable_client()->set_client_name("Renamed");
+  u.mutable_update_mask()->add_paths("client_name");
+  auto updated = clients_->Update(u);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->client_name(), "Renamed");
+  EXPECT_EQ(updated->allowed_scopes_size(), 2);  // untouched
+  u.mutable_update_mask()->add_paths("no_such_field");
+  EXPECT_EQ(ToOAuthError(clients_->Update(u).status()).error(), "invalid_request");
+  u.mutable_update_mask()->Clear();
+  u.mutable_update_mask()->add_paths("client_id");
+  EXPECT_EQ(ToOAuthError(clients_->Update(u).status()).error(), "invalid_request");
+}
+
+TEST_F(AdminTest, ListPaginates) {
+  for (const char* id : {"a", "b", "c", "d", "e"}) AddConfidential({"client_credentials"}, id);
+  oauth::admin::v1::ListClientsRequest r;
+  r.set_page_size(2);
+  std::vector<std::string> seen;
+  for (;;) {
+    auto page = clients_->List(r);
+    ASSERT_TRUE(page.ok());
+    for (const auto& c : page->clients()) seen.push_back(c.client_id());
+    if (page->next_page_token().empty()) break;
+    r.set_page_token(page->next_page_token());
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+}
+
+TEST_F(AdminTest, Users) {
+  auto u = users_->Create("alice", "wonderland");
+  ASSERT_TRUE(u.ok());
+  EXPECT_NE(u->subject(), "alice");
+  EXPECT_EQ(users_->Create("alice", "wonderland").status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ToOAuthError(users_->Create("bob", "short").status()).error(), "invalid_request");
+  EXPECT_EQ(ToOAuthError(users_->Create("", "longenough").status()).error(),
+            "invalid_request");
+  EXPECT_EQ(ToOAuthError(users_->Create("a\nb", "longenough").status()).error(),
+            "invalid_request");
+  auto stored = store_->users().Get("alice");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->password_hash().find("wonderland"), std::string::npos);
+  ASSERT_TRUE(users_->SetPassword("alice", "new-password").ok());
+  EXPECT_EQ(users_->Get("alice")->subject(), u->subject());  // stable
+  ASSERT_TRUE(users_->Delete("alice").ok());
+  EXPECT_EQ(users_->Get("alice").status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace oauthd::testing

@@ -1,0 +1,552 @@
+// Table-style tests of every grant, introspection and revocation on the
+// memory store with a fake clock (the same cases run against Redis in
+// tests/integration).
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_split.h"
+#include "server/core/pkce.h"
+#include "tests/core/service_fixture.h"
+
+namespace oauthd::testing {
+namespace {
+
+using oauth::v1::IssueTokenRequest;
+
+constexpr char kVerifier[] = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+constexpr char kChallenge[] = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+class OAuthServiceTest : public ServiceTest {
+ protected:
+  absl::StatusOr<oauth::v1::TokenResponse> ClientCredentials(
+      const oauth::v1::ClientAuthentication& auth, const std::string& scope = "") {
+    IssueTokenRequest r;
+    *r.mutable_client() = auth;
+    r.mutable_client_credentials()->set_scope(scope);
+    return service_->IssueToken(r);
+  }
+
+  absl::StatusOr<oauth::v1::TokenResponse> Password(
+      const oauth::v1::ClientAuthentication& auth, const std::string& user,
+      const std::string& password, const std::string& scope = "") {
+    IssueTokenRequest r;
+    *r.mutable_client() = auth;
+    r.mutable_password()->set_username(user);
+    r.mutable_password()->set_password(password);
+    r.mutable_password()->set_scope(scope);
+    return service_->IssueToken(r);
+  }
+
+  absl::StatusOr<oauth::v1::TokenResponse> Refresh(
+      const oauth::v1::ClientAuthentication& auth, const std::string& token,
+      const std::string& scope = "") {
+    oauth::v1::RefreshTokenRequest r;
+    *r.mutable_client() = auth;
+    r.set_refresh_token(token);
+    r.set_scope(scope);
+    return service_->RefreshToken(r);
+  }
+
+  oauth::v1::IntrospectResponse Introspect(const oauth::v1::ClientAuthentication& auth,
+                                           const std::string& token) {
+    oauth::v1::IntrospectRequest r;
+    *r.mutable_client() = auth;
+    r.set_token(token);
+    auto out = service_->Introspect(r);
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? *out : oauth::v1::IntrospectResponse();
+  }
+
+  absl::Status Revoke(const oauth::v1::ClientAuthentication& auth, const std::string& token) {
+    oauth::v1::RevokeRequest r;
+    *r.mutable_client() = auth;
+    r.set_token(token);
+    return service_->Revoke(r).status();
+  }
+
+  oauth::v1::AuthorizeRequest AuthorizeRequest(const std::string& client_id) {
+    oauth::v1::AuthorizeRequest r;
+    r.set_client_id(client_id);
+    r.set_response_type("code");
+    r.set_redirect_uri("https://app.test/cb");
+    r.set_scope("read write");
+    r.set_state("xyz");
+    r.set_code_challenge(kChallenge);
+    r.set_code_challenge_method("S256");
+    return r;
+  }
+
+  // Runs Authorize with a login and returns the code.
+  std::string GetCode(const std::string& client_id) {
+    auto r = AuthorizeRequest(client_id);
+    r.mutable_login()->set_username("alice");
+    r.mutable_login()->set_password("wonderland");
+    auto out = service_->Authorize(r);
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? out->code() : "";
+  }
+
+  absl::StatusOr<oauth::v1::TokenResponse> Redeem(const oauth::v1::ClientAuthentication& auth,
+                                                  const std::string& code,
+                                                  const std::string& verifier = kVerifier,
+                                                  const std::string& redirect =
+                                                      "https://app.test/cb") {
+    IssueTokenRequest r;
+    *r.mutable_client() = auth;
+    r.mutable_authorization_code()->set_code(code);
+    r.mutable_authorization_code()->set_code_verifier(verifier);
+    r.mutable_authorization_code()->set_redirect_uri(redirect);
+    return service_->IssueToken(r);
+  }
+};
+
+// ---- client_credentials ----------------------------------------------------
+
+TEST_F(OAuthServiceTest, ClientCredentialsIssuesVerifiableToken) {
+  auto client = AddConfidential({"client_credentials"});
+  auto token = ClientCredentials(client, "write");
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ(token->token_type(), "Bearer");
+  EXPECT_EQ(token->expires_in(), 600);
+  EXPECT_EQ(token->scope(), "write");
+  EXPECT_TRUE(token->refresh_token().empty());
+  auto info = Introspect(client, token->access_token());
+  EXPECT_TRUE(info.active());
+  EXPECT_EQ(info.client_id(), client.client_id());
+  EXPECT_EQ(info.sub(), client.client_id());
+  EXPECT_EQ(info.iss(), "https://issuer.test");
+  EXPECT_EQ(info.exp() - info.iat(), 600);
+  EXPECT_EQ(info.token_type(), "Bearer");
+}
+
+TEST_F(OAuthServiceTest, ClientCredentialsDefaultScope) {
+  auto client = AddConfidential({"client_credentials"});
+  EXPECT_EQ(ClientCredentials(client)->scope(), "read");
+}
+
+TEST_F(OAuthServiceTest, ClientAuthenticationErrors) {
+  auto client = AddConfidential({"client_credentials"});
+  auto wrong = client;
+  wrong.set_client_secret("not-the-secret");
+  EXPECT_EQ(ErrorOf(ClientCredentials(wrong).status()), "invalid_client");
+  auto unknown = client;
+  unknown.set_client_id("nobody");
+  EXPECT_EQ(ErrorOf(ClientCredentials(unknown).status()), "invalid_client");
+  // Same description for both: no client enumeration.
+  EXPECT_EQ(ToOAuthError(ClientCredentials(wrong).status()).error_description(),
+            ToOAuthError(ClientCredentials(unknown).status()).error_description());
+  auto missing = client;
+  missing.clear_client_id();
+  EXPECT_EQ(ErrorOf(ClientCredentials(missing).status()), "invalid_request");
+  auto huge = client;
+  huge.set_client_secret(std::string(10000, 'a'));
+  EXPECT_EQ(ErrorOf(ClientCredentials(huge).status()), "invalid_request");
+  auto assertion = client;
+  assertion.set_client_assertion("x");
+  EXPECT_EQ(ErrorOf(ClientCredentials(assertion).status()), "invalid_request");
+}
+
+TEST_F(OAuthServiceTest, GrantErrors) {
+  auto client = AddConfidential({"password"});
+  EXPECT_EQ(ErrorOf(ClientCredentials(client).status()), "unauthorized_client");
+  auto cc = AddConfidential({"client_credentials"});
+  EXPECT_EQ(ErrorOf(ClientCredentials(cc, "admin").status()), "invalid_scope");
+  EXPECT_EQ(ErrorOf(ClientCredentials(cc, "read  write").status()), "invalid_scope");
+  IssueTokenRequest none;
+  *none.mutable_client() = cc;
+  EXPECT_EQ(ErrorOf(service_->IssueToken(none).status()), "invalid_request");
+  IssueTokenRequest other;
+  *other.mutable_client() = cc;
+  other.set_other_grant_type("urn:ietf:params:oauth:grant-type:device_code");
+  EXPECT_EQ(ErrorOf(service_->IssueToken(other).status()), "unsupported_grant_type");
+  IssueTokenRequest target;
+  *target.mutable_client() = cc;
+  target.mutable_client_credentials();
+  target.add_resource("https://elsewhere.test");
+  EXPECT_EQ(ErrorOf(service_->IssueToken(target).status()), "invalid_target");
+}
+
+TEST_F(OAuthServiceTest, ResourceSelectsAudience) {
+  oauth::admin::v1::Client c;
+  c.add_grant_types("client_credentials");
+  c.add_audiences("https://api-a.test");
+  c.add_audiences("https://api-b.test");
+  auto client = AddClient(c);
+  IssueTokenRequest r;
+  *r.mutable_client() = client;
+  r.mutable_client_credentials();
+  auto def = service_->IssueToken(r);
+  ASSERT_TRUE(def.ok());
+  EXPECT_EQ(Introspect(client, def->access_token()).aud(0), "https://api-a.test");
+  r.add_resource("https://api-b.test");
+  auto b = service_->IssueToken(r);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(Introspect(client, b->access_token()).aud(0), "https://api-b.test");
+}
+
+// ---- introspection and revocation of access tokens ---------------------------
+
+TEST_F(OAuthServiceTest, IntrospectInactiveForBadTokens) {
+  auto client = AddConfidential({"client_credentials"});
+  auto token = ClientCredentials(client);
+  ASSERT_TRUE(token.ok());
+  const std::string& at = token->access_token();
+  std::vector<std::string> parts = absl::StrSplit(at, '.');
+  std::string header_none;
+  absl::WebSafeBase64Escape(R"({"alg":"none","typ":"at+jwt"})", &header_none);
+  std::string tampered_payload = parts[1];
+  tampered_payload[5] = tampered_payload[5] == 'A' ? 'B' : 'A';
+  for (const std::string& bad :
+       {std::string("garbage"), std::string("a.b.c"), at + "x",
+        parts[0] + "." + tampered_payload + "." + parts[2],
+        header_none + "." + parts[1] + ".", std::string(9000, 'a')}) {
+    EXPECT_FALSE(Introspect(client, bad).active()) << bad.substr(0, 40);
+  }
+  Advance(absl::Seconds(601));
+  EXPECT_FALSE(Introspect(client, at).active());
+}
+
+TEST_F(OAuthServiceTest, IntrospectRejectsForeignIssuerAndUnknownKid) {
+  auto client = AddConfidential({"client_credentials"});
+  // Another issuer with its own key: its tokens are not ours.
+  auto pem = jose::GeneratePrivateKeyPem(jose::Algorithm::kEs256);
+  auto key = jose::SigningKey::FromPem(*pem);
+  TokenIssuer foreign("https://other.test",
+                      {std::make_shared<const jose::SigningKey>(*std::move(key))},
+                      [this] { return absl::FromUnixSeconds(now_.load()); });
+  Authorization authz{client.client_id(), client.client_id(), "", {"read"}, {"x"}};
+  auto minted = foreign.Mint(authz, absl::Minutes(5));
+  ASSERT_TRUE(minted.ok());
+  EXPECT_FALSE(Introspect(client, minted->token).active());
+}
+
+TEST_F(OAuthServiceTest, IntrospectRequiresAuthenticatedConfidentialClient) {
+  auto client = AddConfidential({"client_credentials"});
+  auto token = ClientCredentials(client);
+  oauth::v1::IntrospectRequest r;
+  r.mutable_client()->set_client_id(client.client_id());
+  r.set_token(token->access_token());
+  EXPECT_EQ(ErrorOf(service_->Introspect(r).status()), "invalid_client");
+  *r.mutable_client() = client;
+  r.clear_token();
+  EXPECT_EQ(ErrorOf(service_->Introspect(r).status()), "invalid_request");
+}
+
+TEST_F(OAuthServiceTest, RevokeAccessToken) {
+  auto client = AddConfidential({"client_credentials"});
+  auto other = AddConfidential({"client_credentials"});
+  auto token = ClientCredentials(client);
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(ErrorOf(Revoke(other, token->access_token())), "unauthorized_client");
+  EXPECT_TRUE(Introspect(client, token->access_token()).active());
+  EXPECT_TRUE(Revoke(client, token->access_token()).ok());
+  EXPECT_FALSE(Introspect(client, token->access_token()).active());
+  EXPECT_TRUE(Revoke(client, "unknown-token").ok());  // RFC 7009 §2.2
+  EXPECT_TRUE(Revoke(client, token->access_token()).ok());
+  EXPECT_EQ(ErrorOf(Revoke(client, "")), "invalid_request");
+}
+
+// ---- password grant ----------------------------------------------------------
+
+TEST_F(OAuthServiceTest, PasswordGrantIssuesAccessAndRefresh) {
+  const std::string sub = AddUser("alice", "wonderland");
+  auto client = AddConfidential({"password", "refresh_token"});
+  auto token = Password(client, "alice", "wonderland", "read write");
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_FALSE(token->refresh_token().empty());
+  auto info = Introspect(client, token->access_token());
+  EXPECT_EQ(info.sub(), sub);
+  EXPECT_NE(info.sub(), "alice");
+  EXPECT_EQ(info.username(), "alice");
+  EXPECT_EQ(info.scope(), "read write");
+  auto rt = Introspect(client, token->refresh_token());
+  EXPECT_TRUE(rt.active());
+  EXPECT_EQ(rt.token_type(), "refresh_token");
+  // Without the refresh_token grant: no refresh token.
+  auto plain = AddConfidential({"password"});
+  EXPECT_TRUE(Password(plain, "alice", "wonderland")->refresh_token().empty());
+}
+
+TEST_F(OAuthServiceTest, PasswordGrantFailuresLookAlike) {
+  AddUser("alice", "wonderland");
+  AddUser("bob", "builder-pass");
+  ASSERT_TRUE(users_->SetDisabled("bob", true).ok());
+  auto client = AddConfidential({"password"});
+  auto wrong = Password(client, "alice", "nope");
+  auto unknown = Password(client, "mallory", "nope");
+  auto disabled = Password(client, "bob", "builder-pass");
+  for (const auto* r : {&wrong, &unknown, &disabled}) {
+    EXPECT_EQ(ErrorOf(r->status()), "invalid_grant");
+    EXPECT_EQ(ToOAuthError(r->status()).error_description(), "invalid username or password");
+  }
+  EXPECT_EQ(ErrorOf(Password(client, "", "x").status()), "invalid_request");
+}
+
+TEST_F(OAuthServiceTest, PasswordGrantLockoutAndReset) {
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"password"});
+  // Two failures, then success resets the counter.
+  EXPECT_FALSE(Password(client, "alice", "x").ok());
+  EXPECT_FALSE(Password(client, "alice", "x").ok());
+  ASSERT_TRUE(Password(client, "alice", "wonderland").ok());
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(Password(client, "alice", "x").ok());
+  auto locked = Password(client, "alice", "wonderland");
+  EXPECT_EQ(ErrorOf(locked.status()), "invalid_grant");
+  EXPECT_NE(ToOAuthError(locked.status()).error_description().find("too many"),
+            std::string::npos);
+  Advance(config_.failure_window + absl::Seconds(1));
+  EXPECT_TRUE(Password(client, "alice", "wonderland").ok());
+}
+
+// ---- authorization code + PKCE -----------------------------------------------
+
+TEST_F(OAuthServiceTest, AuthorizeValidatesWithoutLogin) {
+  auto client = AddConfidential({"authorization_code"});
+  auto out = service_->Authorize(AuthorizeRequest(client.client_id()));
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_TRUE(out->code().empty());
+  EXPECT_EQ(out->redirect_uri(), "https://app.test/cb");
+  EXPECT_EQ(out->state(), "xyz");
+  EXPECT_EQ(out->iss(), "https://issuer.test");
+  EXPECT_EQ(out->scopes_size(), 2);
+}
+
+TEST_F(OAuthServiceTest, AuthorizeErrorsAndWhereTheyGo) {
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"authorization_code"});
+  auto expect = [&](oauth::v1::AuthorizeRequest r, const std::string& error,
+                    bool redirectable) {
+    auto out = service_->Authorize(r);
+    ASSERT_FALSE(out.ok());
+    auto e = ToOAuthError(out.status());
+    EXPECT_EQ(e.error(), error) << e.error_description();
+    EXPECT_EQ(!e.redirect_uri().empty(), redirectable) << e.error_description();
+    if (redirectable) {
+      EXPECT_EQ(e.redirect_uri(), "https://app.test/cb");
+      EXPECT_EQ(e.state(), "xyz");
+    }
+  };
+  auto r = AuthorizeRequest(client.client_id());
+  r.set_client_id("unknown");
+  expect(r, "invalid_request", false);
+  r = AuthorizeRequest(client.client_id());
+  r.set_redirect_uri("https://evil.test/cb");
+  expect(r, "invalid_request", false);
+  r = AuthorizeRequest(client.client_id());
+  r.set_response_type("token");
+  expect(r, "unsupported_response_type", true);
+  r = AuthorizeRequest(client.client_id());
+  r.set_scope("admin");
+  expect(r, "invalid_scope", true);
+  r = AuthorizeRequest(client.client_id());
+  r.clear_code_challenge();
+  r.clear_code_challenge_method();
+  expect(r, "invalid_request", true);
+  r = AuthorizeRequest(client.client_id());
+  r.set_code_challenge_method("plain");
+  expect(r, "invalid_request", true);
+  auto cc_only = AddConfidential({"client_credentials"});
+  expect(AuthorizeRequest(cc_only.client_id()), "unauthorized_client", true);
+  // Wrong credentials: not redirected, the login page asks again.
+  r = AuthorizeRequest(client.client_id());
+  r.mutable_login()->set_username("alice");
+  r.mutable_login()->set_password("wrong");
+  expect(r, "invalid_grant", false);
+}
+
+TEST_F(OAuthServiceTest, AuthorizationCodeFlowWithPkce) {
+  const std::string sub = AddUser("alice", "wonderland");
+  auto client = AddConfidential({"authorization_code", "refresh_token"});
+  const std::string code = GetCode(client.client_id());
+  ASSERT_GE(code.size(), 43u);
+  auto token = Redeem(client, code);
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ(token->scope(), "read write");
+  EXPECT_FALSE(token->refresh_token().empty());
+  EXPECT_EQ(Introspect(client, token->access_token()).sub(), sub);
+}
+
+TEST_F(OAuthServiceTest, CodeBindingFailuresChangeNothing) {
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"authorization_code"});
+  auto other = AddConfidential({"authorization_code"});
+  const std::string code = GetCode(client.client_id());
+  EXPECT_EQ(ErrorOf(Redeem(client, code, std::string(43, 'x')).status()), "invalid_grant");
+  EXPECT_EQ(ErrorOf(Redeem(client, code, "").status()), "invalid_grant");
+  EXPECT_EQ(ErrorOf(Redeem(client, code, kVerifier, "https://app.test/other").status()),
+            "invalid_grant");
+  EXPECT_EQ(ErrorOf(Redeem(client, code, kVerifier, "").status()), "invalid_grant");
+  EXPECT_EQ(ErrorOf(Redeem(other, code).status()), "invalid_grant");
+  EXPECT_EQ(ErrorOf(Redeem(client, code, "short").status()), "invalid_request");
+  EXPECT_EQ(ErrorOf(Redeem(client, "").status()), "invalid_request");
+  // After all of that the code still works, once.
+  EXPECT_TRUE(Redeem(client, code).ok());
+}
+
+TEST_F(OAuthServiceTest, CodeReuseRevokesIssuedTokens) {
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"authorization_code", "refresh_token"});
+  const std::string code = GetCode(client.client_id());
+  auto first = Redeem(client, code);
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(Introspect(client, first->access_token()).active());
+  auto second = Redeem(client, code);
+  EXPECT_EQ(ErrorOf(second.status()), "invalid_grant");
+  EXPECT_FALSE(Introspect(client, first->access_token()).active());
+  EXPECT_FALSE(Introspect(client, first->refresh_token()).active());
+  EXPECT_EQ(ErrorOf(Refresh(client, first->refresh_token()).status()), "invalid_grant");
+}
+
+TEST_F(OAuthServiceTest, CodeExpires) {
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"authorization_code"});
+  const std::string code = GetCode(client.client_id());
+  Advance(config_.code_ttl + absl::Seconds(1));
+  EXPECT_EQ(ErrorOf(Redeem(client, code).status()), "invalid_grant");
+}
+
+TEST_F(OAuthServiceTest, PublicClientNeedsPkce) {
+  AddUser("alice", "wonderland");
+  oauth::admin::v1::Client c;
+  c.set_token_endpoint_auth_method("none");
+  c.add_grant_types("authorization_code");
+  c.add_grant_types("refresh_token");
+  c.add_redirect_uris("https://app.test/cb");
+  c.add_allowed_scopes("read");
+  c.add_allowed_scopes("write");
+  auto client = AddClient(c);
+  EXPECT_TRUE(client.client_secret().empty());
+  auto r = AuthorizeRequest(client.client_id());
+  r.clear_code_challenge();
+  r.clear_code_challenge_method();
+  EXPECT_EQ(ErrorOf(service_->Authorize(r).status()), "invalid_request");
+  const std::string code = GetCode(client.client_id());
+  auto token = Redeem(client, code);
+  ASSERT_TRUE(token.ok()) << token.status();
+  // A public client presenting a secret is refused.
+  auto with_secret = client;
+  with_secret.set_client_secret("x");
+  EXPECT_EQ(ErrorOf(Refresh(with_secret, token->refresh_token()).status()), "invalid_client");
+  EXPECT_TRUE(Refresh(client, token->refresh_token()).ok());
+}
+
+TEST_F(OAuthServiceTest, ConfidentialClientMayOptOutOfPkce) {
+  AddUser("alice", "wonderland");
+  oauth::admin::v1::Client c;
+  c.add_grant_types("authorization_code");
+  c.add_redirect_uris("https://app.test/cb");
+  c.add_allowed_scopes("read");
+  c.set_require_pkce(false);
+  auto client = AddClient(c);
+  auto r = AuthorizeRequest(client.client_id());
+  r.clear_code_challenge();
+  r.clear_code_challenge_method();
+  r.set_scope("read");
+  r.mutable_login()->set_username("alice");
+  r.mutable_login()->set_password("wonderland");
+  auto out = service_->Authorize(r);
+  ASSERT_TRUE(out.ok()) << out.status();
+  // A verifier without a challenge is refused; none is fine.
+  EXPECT_EQ(ErrorOf(Redeem(client, out->code()).status()), "invalid_grant");
+  EXPECT_TRUE(Redeem(client, out->code(), "").ok());
+}
+
+// ---- refresh tokens -----------------------------------------------------------
+
+TEST_F(OAuthServiceTest, RefreshRotatesAndDetectsReuse) {
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"password", "refresh_token"});
+  auto first = Password(client, "alice", "wonderland", "read write");
+  ASSERT_TRUE(first.ok());
+  auto second = Refresh(client, first->refresh_token());
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_NE(second->refresh_token(), first->refresh_token());
+  EXPECT_EQ(second->scope(), "read write");
+  EXPECT_FALSE(Introspect(client, first->refresh_token()).active());
+  auto third = Refresh(client, second->refresh_token());
+  ASSERT_TRUE(third.ok());
+  // Reuse of a rotated token revokes the whole family.
+  EXPECT_EQ(ErrorOf(Refresh(client, first->refresh_token()).status()), "invalid_grant");
+  EXPECT_EQ(ErrorOf(Refresh(client, third->refresh_token()).status()), "invalid_grant");
+}
+
+TEST_F(OAuthServiceTest, RefreshScopeNarrowsNeverWidens) {
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"password", "refresh_token"});
+  auto first = Password(client, "alice", "wonderland", "read");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(ErrorOf(Refresh(client, first->refresh_token(), "read write").status()),
+            "invalid_scope");
+  // The failed attempt changed nothing: the token still rotates.
+  auto narrowed = Refresh(client, first->refresh_token(), "read");
+  ASSERT_TRUE(narrowed.ok()) << narrowed.status();
+  EXPECT_EQ(narrowed->scope(), "read");
+}
+
+TEST_F(OAuthServiceTest, RefreshByAnotherClientFails) {
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"password", "refresh_token"});
+  auto other = AddConfidential({"password", "refresh_token"});
+  auto first = Password(client, "alice", "wonderland");
+  EXPECT_EQ(ErrorOf(Refresh(other, first->refresh_token()).status()), "invalid_grant");
+  EXPECT_TRUE(Refresh(client, first->refresh_token()).ok());
+}
+
+TEST_F(OAuthServiceTest, RefreshGraceWindowReturnsSameSuccessor) {
+  AddUser("alice", "wonderland");
+  oauth::admin::v1::Client c;
+  c.add_grant_types("password");
+  c.add_grant_types("refresh_token");
+  c.set_refresh_grace_seconds(10);
+  auto client = AddClient(c);
+  auto first = Password(client, "alice", "wonderland");
+  auto a = Refresh(client, first->refresh_token());
+  auto b = Refresh(client, first->refresh_token());
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(a->refresh_token(), b->refresh_token());
+  Advance(absl::Seconds(11));
+  EXPECT_EQ(ErrorOf(Refresh(client, first->refresh_token()).status()), "invalid_grant");
+  EXPECT_EQ(ErrorOf(Refresh(client, a->refresh_token()).status()), "invalid_grant");
+}
+
+TEST_F(OAuthServiceTest, RefreshTokenExpiresAndFamilyHasAbsoluteLifetime) {
+  AddUser("alice", "wonderland");
+  oauth::admin::v1::Client c;
+  c.add_grant_types("password");
+  c.add_grant_types("refresh_token");
+  c.set_refresh_token_ttl_seconds(100);
+  c.set_refresh_family_ttl_seconds(250);
+  auto client = AddClient(c);
+  auto t = Password(client, "alice", "wonderland");
+  Advance(absl::Seconds(101));
+  EXPECT_EQ(ErrorOf(Refresh(client, t->refresh_token()).status()), "invalid_grant");
+  auto u = Password(client, "alice", "wonderland");
+  std::string rt = u->refresh_token();
+  for (int i = 0; i < 2; ++i) {
+    Advance(absl::Seconds(90));
+    auto next = Refresh(client, rt);
+    ASSERT_TRUE(next.ok()) << next.status();
+    rt = next->refresh_token();
+  }
+  Advance(absl::Seconds(90));  // 270 s since the family started
+  EXPECT_EQ(ErrorOf(Refresh(client, rt).status()), "invalid_grant");
+}
+
+TEST_F(OAuthServiceTest, RevokeRefreshTokenRevokesFamily) {
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"password", "refresh_token"});
+  auto other = AddConfidential({"password", "refresh_token"});
+  auto first = Password(client, "alice", "wonderland");
+  auto second = Refresh(client, first->refresh_token());
+  EXPECT_EQ(ErrorOf(Revoke(other, second->refresh_token())), "unauthorized_client");
+  EXPECT_TRUE(Introspect(client, second->refresh_token()).active());
+  EXPECT_TRUE(Revoke(client, first->refresh_token()).ok());  // rotated one: family
+  EXPECT_FALSE(Introspect(client, second->refresh_token()).active());
+  EXPECT_EQ(ErrorOf(Refresh(client, second->refresh_token()).status()), "invalid_grant");
+  EXPECT_EQ(ErrorOf(Refresh(client, "not-a-refresh-token").status()), "invalid_grant");
+}
+
+}  // namespace
+}  // namespace oauthd::testing
