@@ -69,7 +69,15 @@ absl::StatusOr<oauth::v1::TokenResponse> TokenResponseFactory::Issue(
                                     grant.family_expires_at - now);
     grant.expires_at = now + rt_ttl;
     const std::string token = NewRefreshToken(grant.family_id);
-    RETURN_IF_ERROR(refresh_tokens_.Create(Sha256Hex(token), grant, rt_ttl));
+    absl::Status created = refresh_tokens_.Create(Sha256Hex(token), grant, rt_ttl);
+    if (absl::IsFailedPrecondition(created) && !ids.refresh_family_id.empty()) {
+      // The family was revoked before it began: a concurrent replay of the
+      // authorization code revoked everything issued from it (RFC 6749
+      // §4.1.2). This response goes out without a refresh token, and its
+      // access token is already on the denylist.
+      return response;
+    }
+    RETURN_IF_ERROR(created);
     response.set_refresh_token(token);
   }
   return response;

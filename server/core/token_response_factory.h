@@ -21,7 +21,8 @@ struct PresetTokenIds {
 };
 
 // Builds the RFC 6749 §5.1 response for a granted authorization: an access
-// token, and a refresh token starting a new family when `with_refresh`.
+// token, and a refresh token starting a new family when `with_refresh` (left
+// out when a preset family was revoked before it started, see Issue).
 // Thread-safe.
 class TokenResponseFactory {
  public:

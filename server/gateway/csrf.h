@@ -48,6 +48,9 @@ class CsrfProtector {
   bool Verify(absl::string_view token, absl::string_view nonce, const Fields& fields,
               absl::Time now) const;
 
+  // How long a token stays valid (also the cookie's Max-Age).
+  absl::Duration lifetime() const { return lifetime_; }
+
  private:
   std::string Mac(int64_t issued, absl::string_view nonce, const Fields& fields) const;
 

@@ -11,6 +11,10 @@
 
 namespace oauthd::grpc_api {
 
+// Logs statuses that are not OAuth outcomes (storage failures, bugs) on
+// stderr; their text stays server-side. Rate-limited to a few lines per second.
+void LogIfUnexpected(const absl::Status& status);
+
 // Runs `work` (returning absl::StatusOr<Response>) on the executor and
 // finishes the unary call with its result. A call whose client has already
 // gone away is finished as CANCELLED without doing the work.
@@ -28,6 +32,7 @@ grpc::ServerUnaryReactor* Offload(grpc::CallbackServerContext* ctx, Executor& ex
       *response = *std::move(result);
       reactor->Finish(grpc::Status::OK);
     } else {
+      LogIfUnexpected(result.status());
       reactor->Finish(ToGrpcStatus(result.status()));
     }
   });

@@ -1,0 +1,726 @@
+#include "server/gateway/gateway.h"
+
+#include <grpcpp/client_context.h>
+
+#include <chrono>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "server/gateway/authorize_form.h"
+#include "server/gateway/client_auth.h"
+#include "server/gateway/html.h"
+#include "server/gateway/json_writer.h"
+#include "server/gateway/oauth_errors.h"
+#include "server/gateway/redirect.h"
+#include "server/gateway/token_request.h"
+
+namespace oauthd::gateway {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr absl::string_view kCookieName = "oauth_gateway_csrf";
+// With TLS the cookie gets the __Host- prefix: Secure, Path=/, no Domain, so
+// a sibling subdomain cannot plant it.
+constexpr absl::string_view kSecureCookieName = "__Host-oauth_gateway_csrf";
+
+constexpr absl::string_view kWellKnownOAuth = "/.well-known/oauth-authorization-server";
+constexpr absl::string_view kWellKnownOpenId = "/.well-known/openid-configuration";
+constexpr absl::string_view kJwksPath = "/jwks.json";
+
+absl::string_view Path(absl::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+absl::string_view Query(absl::string_view target) {
+  const size_t q = target.find('?');
+  return q == absl::string_view::npos ? absl::string_view() : target.substr(q + 1);
+}
+
+bool IsFormContentType(const HttpRequest& request) {
+  const auto it = request.find(http::field::content_type);
+  if (it == request.end()) return false;
+  absl::string_view media_type = ToAbsl(it->value());
+  media_type = absl::StripAsciiWhitespace(media_type.substr(0, media_type.find(';')));
+  return absl::EqualsIgnoreCase(media_type, "application/x-www-form-urlencoded");
+}
+
+HttpResponse NewResponse(http::status status) {
+  HttpResponse response;
+  response.result(status);
+  return response;
+}
+
+HttpResponse JsonResponse(http::status status, std::string body) {
+  HttpResponse response = NewResponse(status);
+  response.set(http::field::content_type, "application/json");
+  response.body() = std::move(body);
+  return response;
+}
+
+// RFC 6749 §5.1: token responses must not be cached.
+void SetNoStore(HttpResponse& response) {
+  response.set(http::field::cache_control, "no-store");
+  response.set(http::field::pragma, "no-cache");
+}
+
+HttpResponse OAuthErrorResponse(const oauth::v1::OAuthError& error,
+                                bool client_used_authorization_header) {
+  const HttpErrorMapping mapping = MapOAuthErrorToHttp(
+      error.error(), ErrorAudience::kOAuthClient, client_used_authorization_header);
+  HttpResponse response =
+      JsonResponse(static_cast<http::status>(mapping.status), OAuthErrorJson(error));
+  SetNoStore(response);
+  if (mapping.www_authenticate_basic) {
+    response.set(http::field::www_authenticate, "Basic realm=\"oauthd\"");
+  }
+  if (mapping.status == 503) response.set(http::field::retry_after, "1");
+  return response;
+}
+
+// Headers of every HTML page: no caching, no framing, nothing but our inline
+// style, no referrer (the URL carries the authorization request).
+HttpResponse HtmlResponse(http::status status, std::string html) {
+  HttpResponse response = NewResponse(status);
+  response.set(http::field::content_type, "text/html; charset=utf-8");
+  response.set(http::field::cache_control, "no-store");
+  response.set(http::field::pragma, "no-cache");
+  response.set("X-Frame-Options", "DENY");
+  response.set("Content-Security-Policy", PageContentSecurityPolicy());
+  response.set("X-Content-Type-Options", "nosniff");
+  response.set("Referrer-Policy", "no-referrer");
+  response.body() = std::move(html);
+  return response;
+}
+
+HttpResponse HtmlErrorResponse(const oauth::v1::OAuthError& error) {
+  const HttpErrorMapping mapping =
+      MapOAuthErrorToHttp(error.error(), ErrorAudience::kBrowser, false);
+  HttpResponse response =
+      HtmlResponse(static_cast<http::status>(mapping.status),
+                   RenderErrorPage("Authorization request failed", error.error(),
+                                   error.error_description()));
+  if (mapping.status == 503) response.set(http::field::retry_after, "1");
+  return response;
+}
+
+HttpResponse RedirectResponse(const std::string& location) {
+  HttpResponse response = NewResponse(http::status::found);
+  response.set(http::field::location, location);
+  response.set(http::field::cache_control, "no-store");
+  response.set("Referrer-Policy", "no-referrer");
+  return response;
+}
+
+HttpResponse TextResponse(http::status status, absl::string_view text) {
+  HttpResponse response = NewResponse(status);
+  response.set(http::field::content_type, "text/plain; charset=utf-8");
+  response.set(http::field::cache_control, "no-store");
+  response.body() = std::string(text);
+  return response;
+}
+
+std::optional<absl::string_view> AuthorizationHeader(const HttpRequest& request) {
+  const auto it = request.find(http::field::authorization);
+  if (it == request.end()) return std::nullopt;
+  return ToAbsl(it->value());
+}
+
+// The value of cookie `name` from the Cookie header(s), or "".
+std::string CookieValue(const HttpRequest& request, absl::string_view name) {
+  for (auto it = request.find(http::field::cookie);
+       it != request.end() && it->name() == http::field::cookie; ++it) {
+    for (absl::string_view part : absl::StrSplit(ToAbsl(it->value()), ';')) {
+      part = absl::StripAsciiWhitespace(part);
+      if (absl::ConsumePrefix(&part, name) && absl::ConsumePrefix(&part, "=")) {
+        return std::string(part);
+      }
+    }
+  }
+  return "";
+}
+
+std::string TokenResponseJson(const oauth::v1::TokenResponse& token) {
+  JsonObjectWriter json;
+  json.String("access_token", token.access_token());
+  json.String("token_type", token.token_type().empty() ? "Bearer" : token.token_type());
+  if (token.expires_in() > 0) json.Int("expires_in", token.expires_in());
+  json.StringIfNotEmpty("refresh_token", token.refresh_token());
+  json.StringIfNotEmpty("scope", token.scope());
+  return json.Finish();
+}
+
+std::string IntrospectionJson(const oauth::v1::IntrospectResponse& r) {
+  JsonObjectWriter json;
+  json.Bool("active", r.active());
+  if (!r.active()) return json.Finish();  // RFC 7662 §2.2: nothing else
+  json.StringIfNotEmpty("scope", r.scope());
+  json.StringIfNotEmpty("client_id", r.client_id());
+  json.StringIfNotEmpty("username", r.username());
+  json.StringIfNotEmpty("token_type", r.token_type());
+  if (r.exp() > 0) json.Int("exp", r.exp());
+  if (r.iat() > 0) json.Int("iat", r.iat());
+  if (r.nbf() > 0) json.Int("nbf", r.nbf());
+  json.StringIfNotEmpty("sub", r.sub());
+  // RFC 7662 §2.2 / RFC 7519 §4.1.3: a single audience may be a string.
+  if (r.aud_size() == 1) {
+    json.String("aud", r.aud(0));
+  } else {
+    json.StringArrayIfNotEmpty("aud", r.aud());
+  }
+  json.StringIfNotEmpty("iss", r.iss());
+  json.StringIfNotEmpty("jti", r.jti());
+  return json.Finish();
+}
+
+std::string JwkJson(const oauth::v1::Jwk& key) {
+  JsonObjectWriter json;
+  json.StringIfNotEmpty("kty", key.kty());
+  json.StringIfNotEmpty("kid", key.kid());
+  json.StringIfNotEmpty("use", key.use());
+  json.StringIfNotEmpty("alg", key.alg());
+  json.StringIfNotEmpty("crv", key.crv());
+  json.StringIfNotEmpty("x", key.x());
+  json.StringIfNotEmpty("y", key.y());
+  json.StringIfNotEmpty("n", key.n());
+  json.StringIfNotEmpty("e", key.e());
+  return json.Finish();
+}
+
+// The path part of the issuer URL ("" for "https://host"), for the RFC 8414
+// §3.1 well-known location of an issuer with a path.
+std::string IssuerPath(absl::string_view issuer) {
+  const size_t scheme = issuer.find("://");
+  if (scheme == absl::string_view::npos) return "";
+  const size_t slash = issuer.find('/', scheme + 3);
+  return slash == absl::string_view::npos ? "" : std::string(issuer.substr(slash));
+}
+
+}  // namespace
+
+// One request in flight: what it needs until the response is handed back.
+struct Gateway::Exchange {
+  HttpRequest request;
+  Respond respond;
+  Metrics* metrics = nullptr;
+  absl::string_view endpoint = "other";
+  std::string grant_type;
+  absl::Time start;
+
+  void Finish(HttpResponse response, absl::string_view outcome) {
+    metrics->RecordRequest(endpoint, grant_type, outcome, absl::Now() - start);
+    respond(std::move(response));
+  }
+  void FinishError(const oauth::v1::OAuthError& error, bool used_authorization_header) {
+    Finish(OAuthErrorResponse(error, used_authorization_header), error.error());
+  }
+  void FinishErrorPage(const oauth::v1::OAuthError& error) {
+    Finish(HtmlErrorResponse(error), error.error());
+  }
+};
+
+Gateway::Gateway(GatewayConfig config, std::shared_ptr<grpc::Channel> channel, Metrics& metrics,
+                 const CsrfProtector& csrf)
+    : config_(std::move(config)),
+      stub_(oauth::v1::TokenService::NewStub(channel)),
+      health_stub_(grpc::health::v1::Health::NewStub(channel)),
+      metrics_(metrics),
+      csrf_(csrf) {}
+
+template <class Response, class Request, class Start, class Done>
+void Gateway::CallOAuthd(Request request, Start start, Done done) {
+  struct Call {
+    grpc::ClientContext context;
+    Request request;
+    Response response;
+  };
+  auto* call = new Call;
+  call->request = std::move(request);
+  call->context.set_deadline(std::chrono::system_clock::now() +
+                             absl::ToChronoMilliseconds(config_.rpc_timeout));
+  start(stub_->async(), &call->context, &call->request, &call->response,
+        [call, done = std::move(done)](grpc::Status status) mutable {
+          std::unique_ptr<Call> owned(call);
+          done(status, owned->response);
+        });
+}
+
+void Gateway::Handle(HttpRequest request, Respond respond) {
+  auto exchange = std::make_shared<Exchange>();
+  exchange->request = std::move(request);
+  exchange->respond = std::move(respond);
+  exchange->metrics = &metrics_;
+  exchange->start = absl::Now();
+
+  const http::verb method = exchange->request.method();
+  const absl::string_view target = ToAbsl(exchange->request.target());
+  const absl::string_view path = Path(target);
+  const std::string issuer_path = IssuerPath(config_.issuer);
+
+  struct Route {
+    absl::string_view endpoint;
+    bool get;
+    bool post;
+    void (Gateway::*handler)(std::shared_ptr<Exchange>);
+  };
+  std::optional<Route> route;
+  if (path == "/token") {
+    route = Route{"token", false, true, &Gateway::HandleToken};
+  } else if (path == "/introspect") {
+    route = Route{"introspect", false, true, &Gateway::HandleIntrospect};
+  } else if (path == "/revoke") {
+    route = Route{"revoke", false, true, &Gateway::HandleRevoke};
+  } else if (path == "/authorize") {
+    route = Route{"authorize", true, true, &Gateway::HandleAuthorize};
+  } else if (path == kWellKnownOAuth || path == kWellKnownOpenId ||
+             (!issuer_path.empty() && (path == absl::StrCat(kWellKnownOAuth, issuer_path) ||
+                                       path == absl::StrCat(kWellKnownOpenId, issuer_path)))) {
+    route = Route{"metadata", true, false, &Gateway::HandleMetadata};
+  } else if (path == kJwksPath) {
+    route = Route{"jwks", true, false, &Gateway::HandleJwks};
+  } else if (path == "/healthz") {
+    route = Route{"healthz", true, false, &Gateway::HandleHealth};
+  } else if (path == "/metrics") {
+    exchange->endpoint = "metrics";
+    if (method != http::verb::get) {
+      HttpResponse response = TextResponse(http::status::method_not_allowed, "method not allowed\n");
+      response.set(http::field::allow, "GET");
+      exchange->Finish(std::move(response), "method_not_allowed");
+      return;
+    }
+    HttpResponse response = TextResponse(http::status::ok, metrics_.RenderPrometheus());
+    response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+    exchange->Finish(std::move(response), "success");
+    return;
+  }
+  if (!route) {
+    exchange->Finish(TextResponse(http::status::not_found, "not found\n"), "not_found");
+    return;
+  }
+  exchange->endpoint = route->endpoint;
+  if ((method == http::verb::get && route->get) || (method == http::verb::post && route->post)) {
+    (this->*route->handler)(std::move(exchange));
+    return;
+  }
+  HttpResponse response = TextResponse(http::status::method_not_allowed, "method not allowed\n");
+  response.set(http::field::allow, route->get && route->post ? "GET, POST"
+                                   : route->get              ? "GET"
+                                                             : "POST");
+  exchange->Finish(std::move(response), "method_not_allowed");
+}
+
+namespace {
+
+// Reads the form and the client authentication of a /token, /introspect or
+// /revoke request. On failure answers the request and returns nullopt.
+struct ClientRequest {
+  FormParameters form;
+  ClientAuthResult auth;
+};
+
+std::optional<ClientRequest> ParseClientRequest(const HttpRequest& request,
+                                                const std::function<void(
+                                                    const oauth::v1::OAuthError&, bool)>& fail) {
+  if (!IsFormContentType(request)) {
+    fail(MakeOAuthError("invalid_request",
+                        "the request body must be application/x-www-form-urlencoded"),
+         false);
+    return std::nullopt;
+  }
+  absl::StatusOr<FormParameters> form = FormParameters::Parse(request.body(), {"resource"});
+  if (!form.ok()) {
+    fail(ErrorForRejectedRequest(form.status()), false);
+    return std::nullopt;
+  }
+  if (request.count(http::field::authorization) > 1) {
+    fail(MakeOAuthError("invalid_request", "more than one Authorization header"), true);
+    return std::nullopt;
+  }
+  const std::optional<absl::string_view> authorization = AuthorizationHeader(request);
+  absl::StatusOr<ClientAuthResult> auth = ExtractClientAuthentication(authorization, *form);
+  if (!auth.ok()) {
+    fail(ErrorForRejectedRequest(auth.status()), authorization.has_value());
+    return std::nullopt;
+  }
+  return ClientRequest{*std::move(form), *std::move(auth)};
+}
+
+}  // namespace
+
+void Gateway::HandleToken(std::shared_ptr<Exchange> exchange) {
+  std::optional<ClientRequest> parsed = ParseClientRequest(
+      exchange->request, [&](const oauth::v1::OAuthError& error, bool used_header) {
+        exchange->FinishError(error, used_header);
+      });
+  if (!parsed) return;
+  exchange->grant_type = std::string(GrantTypeLabel(parsed->form.Get("grant_type")));
+  const bool used_header = parsed->auth.used_authorization_header;
+  auto finish = [exchange, used_header](const grpc::Status& status,
+                                        const oauth::v1::TokenResponse& token) {
+    if (!status.ok()) {
+      exchange->FinishError(ErrorForFailedRpc(status), used_header);
+      return;
+    }
+    HttpResponse response = JsonResponse(http::status::ok, TokenResponseJson(token));
+    SetNoStore(response);
+    exchange->Finish(std::move(response), "success");
+  };
+  TokenRpc rpc = BuildTokenRpc(parsed->form, parsed->auth.client);
+  if (auto* refresh = std::get_if<oauth::v1::RefreshTokenRequest>(&rpc)) {
+    CallOAuthd<oauth::v1::TokenResponse>(
+        std::move(*refresh),
+        [](auto* async, auto* context, auto* request, auto* response, auto callback) {
+          async->RefreshToken(context, request, response, std::move(callback));
+        },
+        std::move(finish));
+  } else {
+    CallOAuthd<oauth::v1::TokenResponse>(
+        std::move(std::get<oauth::v1::IssueTokenRequest>(rpc)),
+        [](auto* async, auto* context, auto* request, auto* response, auto callback) {
+          async->IssueToken(context, request, response, std::move(callback));
+        },
+        std::move(finish));
+  }
+}
+
+void Gateway::HandleIntrospect(std::shared_ptr<Exchange> exchange) {
+  std::optional<ClientRequest> parsed = ParseClientRequest(
+      exchange->request, [&](const oauth::v1::OAuthError& error, bool used_header) {
+        exchange->FinishError(error, used_header);
+      });
+  if (!parsed) return;
+  oauth::v1::IntrospectRequest request;
+  *request.mutable_client() = parsed->auth.client;
+  request.set_token(parsed->form.Get("token"));
+  request.set_token_type_hint(parsed->form.Get("token_type_hint"));
+  const bool used_header = parsed->auth.used_authorization_header;
+  CallOAuthd<oauth::v1::IntrospectResponse>(
+      std::move(request),
+      [](auto* async, auto* context, auto* request, auto* response, auto callback) {
+        async->Introspect(context, request, response, std::move(callback));
+      },
+      [exchange, used_header](const grpc::Status& status,
+                              const oauth::v1::IntrospectResponse& result) {
+        if (!status.ok()) {
+          exchange->FinishError(ErrorForFailedRpc(status), used_header);
+          return;
+        }
+        HttpResponse response = JsonResponse(http::status::ok, IntrospectionJson(result));
+        SetNoStore(response);
+        exchange->Finish(std::move(response), result.active() ? "active" : "inactive");
+      });
+}
+
+void Gateway::HandleRevoke(std::shared_ptr<Exchange> exchange) {
+  std::optional<ClientRequest> parsed = ParseClientRequest(
+      exchange->request, [&](const oauth::v1::OAuthError& error, bool used_header) {
+        exchange->FinishError(error, used_header);
+      });
+  if (!parsed) return;
+  oauth::v1::RevokeRequest request;
+  *request.mutable_client() = parsed->auth.client;
+  request.set_token(parsed->form.Get("token"));
+  request.set_token_type_hint(parsed->form.Get("token_type_hint"));
+  const bool used_header = parsed->auth.used_authorization_header;
+  CallOAuthd<oauth::v1::RevokeResponse>(
+      std::move(request),
+      [](auto* async, auto* context, auto* request, auto* response, auto callback) {
+        async->Revoke(context, request, response, std::move(callback));
+      },
+      [exchange, used_header](const grpc::Status& status, const oauth::v1::RevokeResponse&) {
+        if (!status.ok()) {
+          exchange->FinishError(ErrorForFailedRpc(status), used_header);
+          return;
+        }
+        // RFC 7009 §2.2: 200, the content of the body is ignored by clients.
+        HttpResponse response = NewResponse(http::status::ok);
+        SetNoStore(response);
+        exchange->Finish(std::move(response), "success");
+      });
+}
+
+void Gateway::HandleAuthorize(std::shared_ptr<Exchange> exchange) {
+  absl::string_view encoded;
+  if (exchange->request.method() == http::verb::post) {
+    if (!IsFormContentType(exchange->request)) {
+      exchange->FinishErrorPage(MakeOAuthError(
+          "invalid_request", "the request body must be application/x-www-form-urlencoded"));
+      return;
+    }
+    encoded = exchange->request.body();
+  } else {
+    encoded = Query(ToAbsl(exchange->request.target()));
+  }
+  // A malformed or ambiguous request is not redirected: which redirect_uri
+  // would be the right one cannot be told.
+  absl::StatusOr<FormParameters> form = FormParameters::Parse(encoded, {"resource"});
+  if (!form.ok()) {
+    exchange->FinishErrorPage(ErrorForRejectedRequest(form.status()));
+    return;
+  }
+  if (exchange->request.method() == http::verb::post && IsLoginSubmission(*form)) {
+    HandleAuthorizeSubmission(std::move(exchange), *form);
+    return;
+  }
+  ShowConsentPage(std::move(exchange), *form);
+}
+
+namespace {
+
+// The RFC 6749 §4.1.2.1 error redirect, or the error page when oauthd did not
+// name a redirect URI it trusts.
+HttpResponse AuthorizeErrorResponse(const oauth::v1::OAuthError& error,
+                                    absl::string_view issuer) {
+  if (error.redirect_uri().empty()) return HtmlErrorResponse(error);
+  return RedirectResponse(AppendQueryParameters(error.redirect_uri(),
+                                                {{"error", error.error()},
+                                                 {"error_description", error.error_description()},
+                                                 {"error_uri", error.error_uri()},
+                                                 {"state", error.state()},
+                                                 {"iss", std::string(issuer)}}));
+}
+
+std::string SetCookieValue(absl::string_view name, absl::string_view value, bool secure,
+                           absl::Duration max_age) {
+  return absl::StrCat(name, "=", value, "; Path=/; Max-Age=", absl::ToInt64Seconds(max_age),
+                      "; HttpOnly; SameSite=Strict", secure ? "; Secure" : "");
+}
+
+}  // namespace
+
+void Gateway::ShowConsentPage(std::shared_ptr<Exchange> exchange, const FormParameters& form) {
+  CsrfProtector::Fields request_fields = AuthorizationRequestFields(form);
+  CallOAuthd<oauth::v1::AuthorizeResponse>(
+      AuthorizeRequestFromForm(form),
+      [](auto* async, auto* context, auto* request, auto* response, auto callback) {
+        async->Authorize(context, request, response, std::move(callback));
+      },
+      [this, exchange, request_fields = std::move(request_fields)](
+          const grpc::Status& status, const oauth::v1::AuthorizeResponse& result) mutable {
+        if (!status.ok()) {
+          const oauth::v1::OAuthError error = ErrorForFailedRpc(status);
+          exchange->Finish(AuthorizeErrorResponse(error, config_.issuer), error.error());
+          return;
+        }
+        const absl::string_view cookie_name =
+            config_.secure_cookies ? kSecureCookieName : kCookieName;
+        std::string nonce = CookieValue(exchange->request, cookie_name);
+        const bool new_nonce = !CsrfProtector::IsWellFormedNonce(nonce);
+        if (new_nonce) nonce = CsrfProtector::NewNonce();
+
+        LoginPageModel page;
+        page.client_id = result.client_id();
+        page.client_name = result.client_name();
+        page.scopes.assign(result.scopes().begin(), result.scopes().end());
+        page.hidden_fields = std::move(request_fields);
+        if (!result.client_name().empty()) {
+          page.hidden_fields.emplace_back(kDisplayClientNameField, result.client_name());
+        }
+        const std::string scopes = absl::StrJoin(result.scopes(), " ");
+        if (!scopes.empty()) page.hidden_fields.emplace_back(kDisplayScopesField, scopes);
+        const std::string token = csrf_.Issue(nonce, page.hidden_fields, absl::Now());
+        page.hidden_fields.emplace_back(kCsrfTokenField, token);
+        page.form_action = absl::StrCat(IssuerPath(config_.issuer), "/authorize");
+
+        HttpResponse response = HtmlResponse(http::status::ok, RenderLoginPage(page));
+        if (new_nonce) {
+          response.set(http::field::set_cookie,
+                       SetCookieValue(cookie_name, nonce, config_.secure_cookies,
+                                      csrf_.lifetime()));
+        }
+        exchange->Finish(std::move(response), "consent_page");
+      });
+}
+
+void Gateway::HandleAuthorizeSubmission(std::shared_ptr<Exchange> exchange,
+                                        const FormParameters& form) {
+  const absl::string_view cookie_name =
+      config_.secure_cookies ? kSecureCookieName : kCookieName;
+  const std::string nonce = CookieValue(exchange->request, cookie_name);
+  if (!csrf_.Verify(form.Get(kCsrfTokenField), nonce, BoundFields(form), absl::Now())) {
+    exchange->Finish(
+        HtmlResponse(http::status::forbidden,
+                     RenderErrorPage("Request rejected", "",
+                                     "This form expired or was not sent from this sign-in "
+                                     "page. Go back to the application and start again.")),
+        "csrf_rejected");
+    return;
+  }
+  const std::string& action = form.Get(kActionField);
+  if (action != "approve" && action != "deny") {
+    exchange->FinishErrorPage(
+        MakeOAuthError("invalid_request", "the form must be sent with Approve or Deny"));
+    return;
+  }
+  oauth::v1::AuthorizeRequest request = AuthorizeRequestFromForm(form);
+  const bool approve = action == "approve";
+  if (approve) {
+    request.mutable_login()->set_username(form.Get("username"));
+    request.mutable_login()->set_password(form.Get("password"));
+  }
+  // What a re-rendered page needs if the login fails.
+  LoginPageModel page;
+  page.client_id = form.Get("client_id");
+  page.client_name = form.Get(kDisplayClientNameField);
+  for (absl::string_view scope :
+       absl::StrSplit(form.Get(kDisplayScopesField), ' ', absl::SkipEmpty())) {
+    page.scopes.emplace_back(scope);
+  }
+  page.hidden_fields = BoundFields(form);
+  page.username = form.Get("username");
+  page.form_action = absl::StrCat(IssuerPath(config_.issuer), "/authorize");
+
+  CallOAuthd<oauth::v1::AuthorizeResponse>(
+      std::move(request),
+      [](auto* async, auto* context, auto* request, auto* response, auto callback) {
+        async->Authorize(context, request, response, std::move(callback));
+      },
+      [this, exchange, approve, nonce, page = std::move(page)](
+          const grpc::Status& status, const oauth::v1::AuthorizeResponse& result) mutable {
+        const std::string iss = result.iss().empty() ? config_.issuer : result.iss();
+        if (status.ok() && !approve) {
+          // RFC 6749 §4.1.2.1: the resource owner denied the request.
+          exchange->Finish(
+              RedirectResponse(AppendQueryParameters(
+                  result.redirect_uri(),
+                  {{"error", "access_denied"},
+                   {"error_description", "the resource owner denied the request"},
+                   {"state", result.state()},
+                   {"iss", iss}})),
+              "access_denied");
+          return;
+        }
+        if (status.ok() && !result.code().empty()) {
+          exchange->Finish(RedirectResponse(AppendQueryParameters(
+                               result.redirect_uri(), {{"code", result.code()},
+                                                       {"state", result.state()},
+                                                       {"iss", iss}})),
+                           "code_issued");
+          return;
+        }
+        if (status.ok()) {
+          // An approval that produced no code breaks the contract.
+          exchange->FinishErrorPage(
+              MakeOAuthError("server_error", "the authorization server issued no code"));
+          return;
+        }
+        const oauth::v1::OAuthError error = ErrorForFailedRpc(status);
+        if (error.redirect_uri().empty() && error.error() == "invalid_grant") {
+          // Wrong credentials or a locked account: ask again.
+          page.message = error.error_description().empty()
+                             ? "The username or password is not correct."
+                             : error.error_description();
+          const std::string token = csrf_.Issue(nonce, page.hidden_fields, absl::Now());
+          page.hidden_fields.emplace_back(kCsrfTokenField, token);
+          exchange->Finish(HtmlResponse(http::status::ok, RenderLoginPage(page)),
+                           "login_failed");
+          return;
+        }
+        exchange->Finish(AuthorizeErrorResponse(error, config_.issuer), error.error());
+      });
+}
+
+void Gateway::HandleMetadata(std::shared_ptr<Exchange> exchange) {
+  CallOAuthd<oauth::v1::ServerMetadata>(
+      oauth::v1::GetServerMetadataRequest(),
+      [](auto* async, auto* context, auto* request, auto* response, auto callback) {
+        async->GetServerMetadata(context, request, response, std::move(callback));
+      },
+      [this, exchange](const grpc::Status& status, const oauth::v1::ServerMetadata& m) {
+        if (!status.ok()) {
+          exchange->FinishError(ErrorForFailedRpc(status), false);
+          return;
+        }
+        const std::string& base = config_.issuer;
+        JsonObjectWriter json;
+        json.String("issuer", m.issuer().empty() ? base : m.issuer());
+        json.String("authorization_endpoint", absl::StrCat(base, "/authorize"));
+        json.String("token_endpoint", absl::StrCat(base, "/token"));
+        json.String("introspection_endpoint", absl::StrCat(base, "/introspect"));
+        json.String("revocation_endpoint", absl::StrCat(base, "/revoke"));
+        json.String("jwks_uri", absl::StrCat(base, kJwksPath));
+        json.StringArrayIfNotEmpty("grant_types_supported", m.grant_types_supported());
+        json.StringArrayIfNotEmpty("response_types_supported", m.response_types_supported());
+        json.StringArrayIfNotEmpty("token_endpoint_auth_methods_supported",
+                                   m.token_endpoint_auth_methods_supported());
+        json.StringArrayIfNotEmpty("token_endpoint_auth_signing_alg_values_supported",
+                                   m.token_endpoint_auth_signing_alg_values_supported());
+        json.StringArrayIfNotEmpty("introspection_endpoint_auth_methods_supported",
+                                   m.introspection_endpoint_auth_methods_supported());
+        json.StringArrayIfNotEmpty("revocation_endpoint_auth_methods_supported",
+                                   m.revocation_endpoint_auth_methods_supported());
+        json.StringArrayIfNotEmpty("code_challenge_methods_supported",
+                                   m.code_challenge_methods_supported());
+        json.StringArrayIfNotEmpty("scopes_supported", m.scopes_supported());
+        if (m.authorization_response_iss_parameter_supported()) {
+          json.Bool("authorization_response_iss_parameter_supported", true);
+        }
+        HttpResponse response = JsonResponse(http::status::ok, json.Finish());
+        response.set(http::field::cache_control, "public, max-age=60");
+        exchange->Finish(std::move(response), "success");
+      });
+}
+
+void Gateway::HandleJwks(std::shared_ptr<Exchange> exchange) {
+  CallOAuthd<oauth::v1::GetJwksResponse>(
+      oauth::v1::GetJwksRequest(),
+      [](auto* async, auto* context, auto* request, auto* response, auto callback) {
+        async->GetJwks(context, request, response, std::move(callback));
+      },
+      [exchange](const grpc::Status& status, const oauth::v1::GetJwksResponse& jwks) {
+        if (!status.ok()) {
+          exchange->FinishError(ErrorForFailedRpc(status), false);
+          return;
+        }
+        std::string keys = "[";
+        for (int i = 0; i < jwks.keys_size(); ++i) {
+          if (i > 0) keys.push_back(',');
+          keys += JwkJson(jwks.keys(i));
+        }
+        keys.push_back(']');
+        JsonObjectWriter json;
+        json.Raw("keys", keys);
+        HttpResponse response = JsonResponse(http::status::ok, json.Finish());
+        // Short, so a rotated key shows up quickly.
+        response.set(http::field::cache_control, "public, max-age=60");
+        exchange->Finish(std::move(response), "success");
+      });
+}
+
+void Gateway::HandleHealth(std::shared_ptr<Exchange> exchange) {
+  if (draining_.load(std::memory_order_relaxed)) {
+    exchange->Finish(TextResponse(http::status::service_unavailable, "draining\n"),
+                     "unavailable");
+    return;
+  }
+  struct Call {
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+  };
+  auto* call = new Call;
+  call->context.set_deadline(std::chrono::system_clock::now() +
+                             absl::ToChronoMilliseconds(config_.health_timeout));
+  health_stub_->async()->Check(
+      &call->context, &call->request, &call->response,
+      [call, exchange](grpc::Status status) {
+        std::unique_ptr<Call> owned(call);
+        if (status.ok() && owned->response.status() ==
+                               grpc::health::v1::HealthCheckResponse::SERVING) {
+          exchange->Finish(TextResponse(http::status::ok, "ok\n"), "success");
+        } else {
+          exchange->Finish(TextResponse(http::status::service_unavailable,
+                                        "oauthd is not serving\n"),
+                           "unavailable");
+        }
+      });
+}
+
+}  // namespace oauthd::gateway

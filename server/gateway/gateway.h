@@ -1,0 +1,92 @@
+#ifndef OAUTHD_SERVER_GATEWAY_GATEWAY_H_
+#define OAUTHD_SERVER_GATEWAY_GATEWAY_H_
+
+#include <grpcpp/channel.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "oauth/v1/token.grpc.pb.h"
+#include "server/gateway/csrf.h"
+#include "server/gateway/form.h"
+#include "server/gateway/http_types.h"
+#include "server/gateway/metrics.h"
+
+namespace oauthd::gateway {
+
+// Settings of the translation layer (built once from flags, then immutable).
+struct GatewayConfig {
+  // Public base URL of the gateway (the issuer identifier), without a
+  // trailing slash. Endpoint URLs in the metadata are <issuer>/token etc.
+  // Must equal oauthd's --issuer.
+  std::string issuer;
+  // Deadline of every call to oauthd.
+  absl::Duration rpc_timeout = absl::Seconds(3);
+  // Deadline of the health check behind /healthz.
+  absl::Duration health_timeout = absl::Seconds(1);
+  // Mark cookies Secure (the public URL is https or the gateway serves TLS).
+  bool secure_cookies = false;
+};
+
+// The HTTP side of OAuth: turns each request into exactly one oauthd RPC
+// (oauth.v1.TokenService, or grpc.health.v1.Health for /healthz) and renders
+// the RFC response. It holds no OAuth decisions: what it rejects by itself
+// is malformed HTTP (bad form encoding, repeated parameters, more than one
+// client authentication method); every other answer comes from oauthd.
+//
+// Routes: POST /token, POST /introspect, POST /revoke, GET|POST /authorize,
+// GET /.well-known/oauth-authorization-server, GET
+// /.well-known/openid-configuration, GET /jwks.json, GET /healthz,
+// GET /metrics.
+//
+// Thread-safe. Handle never blocks: the RPC completes on a gRPC thread that
+// calls the responder.
+class Gateway {
+ public:
+  // `channel` is the one shared channel to oauthd; `metrics` and `csrf` must
+  // outlive the gateway and every call in flight.
+  Gateway(GatewayConfig config, std::shared_ptr<grpc::Channel> channel, Metrics& metrics,
+          const CsrfProtector& csrf);
+
+  // Handles one request; calls `respond` exactly once, on this thread or on a
+  // gRPC thread.
+  void Handle(HttpRequest request, Respond respond);
+
+  // From now on /healthz answers 503 so load balancers stop sending traffic
+  // (called when shutdown begins).
+  void SetDraining() { draining_.store(true, std::memory_order_relaxed); }
+
+ private:
+  struct Exchange;
+
+  void HandleToken(std::shared_ptr<Exchange> exchange);
+  void HandleIntrospect(std::shared_ptr<Exchange> exchange);
+  void HandleRevoke(std::shared_ptr<Exchange> exchange);
+  void HandleAuthorize(std::shared_ptr<Exchange> exchange);
+  void HandleAuthorizeSubmission(std::shared_ptr<Exchange> exchange,
+                                 const FormParameters& form);
+  void ShowConsentPage(std::shared_ptr<Exchange> exchange, const FormParameters& form);
+  void HandleMetadata(std::shared_ptr<Exchange> exchange);
+  void HandleJwks(std::shared_ptr<Exchange> exchange);
+  void HandleHealth(std::shared_ptr<Exchange> exchange);
+
+  // Invokes `start(async_stub, context, request, response, callback)` with a
+  // deadline of --rpc_timeout and calls `done(status, response)` from the
+  // completion.
+  template <class Response, class Request, class Start, class Done>
+  void CallOAuthd(Request request, Start start, Done done);
+
+  const GatewayConfig config_;
+  std::unique_ptr<oauth::v1::TokenService::Stub> stub_;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health_stub_;
+  Metrics& metrics_;
+  const CsrfProtector& csrf_;
+  std::atomic<bool> draining_{false};
+};
+
+}  // namespace oauthd::gateway
+
+#endif  // OAUTHD_SERVER_GATEWAY_GATEWAY_H_

@@ -1,0 +1,164 @@
+// Process-level behaviour: Redis outages, health, SIGTERM drain, start-up
+// errors, reflection.
+
+#include <gtest/gtest.h>
+
+#include <grpcpp/generic/generic_stub.h>
+
+#include <thread>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/integration/oauthd_process.h"
+
+namespace oauthd::testing {
+namespace {
+
+using grpc::health::v1::HealthCheckResponse;
+
+HealthCheckResponse::ServingStatus Health(OauthdProcess& p) {
+  auto stub = grpc::health::v1::Health::NewStub(p.channel());
+  grpc::health::v1::HealthCheckRequest r;
+  HealthCheckResponse out;
+  grpc::Status s = stub->Check(p.Context().get(), r, &out);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return out.status();
+}
+
+// Polls until `pred` holds or ~10 s pass.
+template <typename F>
+bool Eventually(F pred) {
+  for (int i = 0; i < 100; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return pred();
+}
+
+TEST(Resilience, RedisOutageFailsFastAndRecovers) {
+  auto p = OauthdProcess::Start({.flags = {"--client_cache_ttl=30s"}});
+  ASSERT_TRUE(p.ok()) << p.status();
+  OauthdProcess& oauthd = **p;
+  oauth::admin::v1::Client c;
+  c.add_grant_types("client_credentials");
+  c.add_grant_types("password");
+  auto client = oauthd.CreateClient(c);
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE(oauthd.CreateUser("alice", "wonderland").ok());
+  EXPECT_EQ(Health(oauthd), HealthCheckResponse::SERVING);
+
+  oauth::v1::IssueTokenRequest cc;
+  *cc.mutable_client() = *client;
+  cc.mutable_client_credentials();
+  oauth::v1::TokenResponse out;
+  ASSERT_TRUE(oauthd.tokens().IssueToken(oauthd.Context().get(), cc, &out).ok());
+
+  ASSERT_TRUE(oauthd.redis().Stop().ok());
+  EXPECT_TRUE(Eventually([&] { return Health(oauthd) == HealthCheckResponse::NOT_SERVING; }));
+
+  // Needs Redis: fails fast with a retryable, typed error.
+  oauth::v1::IssueTokenRequest pw;
+  *pw.mutable_client() = *client;
+  pw.mutable_password()->set_username("alice");
+  pw.mutable_password()->set_password("wonderland");
+  const absl::Time start = absl::Now();
+  grpc::Status s = oauthd.tokens().IssueToken(oauthd.Context().get(), pw, &out);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));  // bounded, not a hang
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(OAuthErrorOf(s).error(), "temporarily_unavailable");
+  // Needs no Redis (cached client, self-contained JWT): keeps working.
+  EXPECT_TRUE(oauthd.tokens().IssueToken(oauthd.Context().get(), cc, &out).ok());
+
+  ASSERT_TRUE(oauthd.redis().Restart().ok());
+  EXPECT_TRUE(Eventually([&] { return Health(oauthd) == HealthCheckResponse::SERVING; }));
+  // Redis restarted empty (no persistence in tests): recreate the user.
+  ASSERT_TRUE(oauthd.CreateUser("alice", "wonderland").ok());
+  s = oauthd.tokens().IssueToken(oauthd.Context().get(), pw, &out);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_NE(oauthd.output().find("NOT_SERVING"), std::string::npos);
+}
+
+TEST(Resilience, SigtermDrainsAndExitsZero) {
+  auto p = OauthdProcess::Start();
+  ASSERT_TRUE(p.ok()) << p.status();
+  oauth::admin::v1::Client c;
+  c.add_grant_types("password");
+  auto client = (*p)->CreateClient(c);
+  ASSERT_TRUE(client.ok());
+  // Calls in flight while SIGTERM arrives still complete.
+  std::vector<std::thread> callers;
+  std::atomic<int> finished{0};
+  for (int i = 0; i < 8; ++i) {
+    callers.emplace_back([&] {
+      oauth::v1::IssueTokenRequest pw;
+      *pw.mutable_client() = *client;
+      pw.mutable_password()->set_username("nobody");
+      pw.mutable_password()->set_password("whatever");
+      oauth::v1::TokenResponse out;
+      grpc::Status s = (*p)->tokens().IssueToken((*p)->Context().get(), pw, &out);
+      if (OAuthErrorOf(s).error() == "invalid_grant") ++finished;
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto exit = (*p)->Terminate();
+  for (auto& t : callers) t.join();
+  ASSERT_TRUE(exit.ok());
+  EXPECT_TRUE(exit->Clean()) << exit->ToString() << (*p)->output();
+  EXPECT_NE((*p)->output().find("stopped"), std::string::npos);
+}
+
+TEST(Resilience, MissingKeyStopsStartWithOneClearLine) {
+  test_support::ChildProcessOptions o;
+  o.argv = {OAUTHD_BINARY, "--store=memory", "--signing_keys=/nonexistent/key.pem",
+            "--listen=127.0.0.1:0"};
+  auto child = test_support::ChildProcess::Start(o);
+  ASSERT_TRUE(child.ok());
+  auto exit = (*child)->Wait(absl::Seconds(10));
+  ASSERT_TRUE(exit.ok());
+  EXPECT_FALSE(exit->Clean());
+  const std::string out = (*child)->ReadOutput();
+  EXPECT_NE(out.find("/nonexistent/key.pem"), std::string::npos) << out;
+  EXPECT_NE(out.find("oauthctl keys generate"), std::string::npos) << out;
+  EXPECT_EQ(out.find("Aborted"), std::string::npos) << out;
+}
+
+TEST(Resilience, ReflectionListsTheServices) {
+  auto p = OauthdProcess::Start();
+  ASSERT_TRUE(p.ok()) << p.status();
+  grpc::GenericStub stub((*p)->channel());
+  grpc::ClientContext ctx;
+  grpc::CompletionQueue cq;
+  auto call = stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  void* tag;
+  bool ok;
+  call->StartCall(reinterpret_cast<void*>(1));
+  ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+  // ServerReflectionRequest{list_services: ""}: field 7, length-delimited, empty.
+  const char request[] = {0x3a, 0x00};
+  grpc::Slice slice(request, sizeof(request));
+  grpc::ByteBuffer out(&slice, 1);
+  call->Write(out, reinterpret_cast<void*>(2));
+  ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+  grpc::ByteBuffer in;
+  call->Read(&in, reinterpret_cast<void*>(3));
+  ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(in.Dump(&slices).ok());
+  std::string response;
+  for (auto& s : slices) response.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_NE(response.find("oauth.v1.TokenService"), std::string::npos);
+  EXPECT_NE(response.find("oauth.admin.v1.AdminService"), std::string::npos);
+  EXPECT_NE(response.find("grpc.health.v1.Health"), std::string::npos);
+  call->WritesDone(reinterpret_cast<void*>(4));
+  cq.Next(&tag, &ok);
+  ctx.TryCancel();
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(5));
+  while (cq.Next(&tag, &ok) && tag != reinterpret_cast<void*>(5)) {
+  }
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+}
+
+}  // namespace
+}  // namespace oauthd::testing

@@ -1,0 +1,764 @@
+// One behaviour, two backends: every case here runs against the memory store
+// (fake clock) and the Redis store (real redis-server started by the harness).
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/storage/store_harness.h"
+#include "tests/support/redis_server.h"
+
+namespace oauthd::storage {
+namespace {
+
+using testing_internal::Backend;
+using testing_internal::MakeHarness;
+using testing_internal::StoreHarness;
+using ::testing::ElementsAre;
+
+using Redeem = RedeemResult::Outcome;
+using Rotate = RotateResult::Outcome;
+
+ClientRecord MakeClient(const std::string& id, const std::string& name = "app") {
+  ClientRecord r;
+  r.mutable_client()->set_client_id(id);
+  r.mutable_client()->set_client_name(name);
+  r.set_secret_salt(std::string("salt\0\x01", 6));
+  r.set_secret_hash("hash-of-secret");
+  return r;
+}
+
+UserRecord MakeUser(const std::string& name, const std::string& subject = "sub-1") {
+  UserRecord r;
+  r.mutable_user()->set_username(name);
+  r.mutable_user()->set_subject(subject);
+  r.set_password_hash("$scrypt$...");
+  return r;
+}
+
+std::vector<std::string> ClientIds(const std::vector<ClientRecord>& records) {
+  std::vector<std::string> ids;
+  for (const auto& r : records) ids.push_back(r.client().client_id());
+  return ids;
+}
+
+std::vector<std::string> Usernames(const std::vector<UserRecord>& records) {
+  std::vector<std::string> ids;
+  for (const auto& r : records) ids.push_back(r.user().username());
+  return ids;
+}
+
+class StoreConformanceTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    auto harness = MakeHarness(GetParam());
+    ASSERT_TRUE(harness.ok()) << harness.status();
+    harness_ = *std::move(harness);
+  }
+
+  Store& store() { return harness_->store(); }
+  int64_t Now() { return harness_->NowUnix(); }
+  void Advance(absl::Duration d) { harness_->Advance(d); }
+
+  // A code with every field set, PKCE S256.
+  static AuthorizationCode FullCode() {
+    AuthorizationCode c;
+    c.client_id = "client-1";
+    c.redirect_uri = "https://app.example/cb?x=1";
+    c.redirect_uri_in_request = true;
+    c.scope = "openid profile";
+    c.subject = "sub-42";
+    c.username = "alice";
+    c.audiences = {"https://api.example", "", "a:b 5:c"};
+    c.code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    c.code_challenge_method = "S256";
+    c.auth_time = 1700000000;
+    return c;
+  }
+
+  static CodeRedemption GoodRedemption() {
+    CodeRedemption r;
+    r.client_id = "client-1";
+    r.redirect_uri = "https://app.example/cb?x=1";
+    r.code_verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    r.code_verifier_s256 = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    r.refresh_family_id = "fam-1";
+    r.access_token_jti = "jti-1";
+    r.access_token_expires_at = 1700000600;
+    return r;
+  }
+
+  RefreshGrant Grant(const std::string& family, int64_t ttl = 3600,
+                     int64_t family_ttl = 86400) {
+    RefreshGrant g;
+    g.family_id = family;
+    g.client_id = "client-1";
+    g.subject = "sub-42";
+    g.username = "alice";
+    g.scope = "a b c";
+    g.audiences = {"https://api.example", "x:y"};
+    g.issued_at = Now();
+    g.expires_at = Now() + ttl;
+    g.family_expires_at = Now() + family_ttl;
+    return g;
+  }
+
+  RefreshRotation Rotation(const std::string& successor, int64_t grace = 0,
+                           const std::string& sealed = "sealed") {
+    RefreshRotation r;
+    r.client_id = "client-1";
+    r.now = Now();
+    r.successor_hash = successor;
+    r.successor_ttl_seconds = 3600;
+    r.grace_seconds = grace;
+    r.sealed_successor = sealed;
+    return r;
+  }
+
+  RedeemResult::Outcome RedeemOutcome(const std::string& hash,
+                                      const CodeRedemption& r) {
+    auto result = store().codes().Redeem(hash, r);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? result->outcome : Redeem::kNotFound;
+  }
+
+  std::unique_ptr<StoreHarness> harness_;
+};
+
+// ---- clients ----------------------------------------------------------------
+
+TEST_P(StoreConformanceTest, ClientCreateGetUpdateDelete) {
+  ClientStore& clients = store().clients();
+  ASSERT_TRUE(clients.Create(MakeClient("c1", "first")).ok());
+  EXPECT_EQ(clients.Create(MakeClient("c1", "again")).code(),
+            absl::StatusCode::kAlreadyExists);
+
+  auto got = clients.Get("c1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->client().client_name(), "first");
+  EXPECT_EQ((*got)->secret_salt(), std::string("salt\0\x01", 6));
+  EXPECT_EQ((*got)->secret_hash(), "hash-of-secret");
+
+  ASSERT_TRUE(clients.Update(MakeClient("c1", "renamed")).ok());
+  got = clients.Get("c1");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->client().client_name(), "renamed");
+  EXPECT_EQ(clients.Update(MakeClient("nope")).code(), absl::StatusCode::kNotFound);
+
+  auto missing = clients.Get("nope");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+
+  ASSERT_TRUE(clients.Delete("c1").ok());
+  EXPECT_EQ(clients.Delete("c1").code(), absl::StatusCode::kNotFound);
+  got = clients.Get("c1");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+  // Deleted ids can be registered again.
+  EXPECT_TRUE(clients.Create(MakeClient("c1")).ok());
+}
+
+TEST_P(StoreConformanceTest, ClientRejectsEmptyId) {
+  EXPECT_EQ(store().clients().Create(MakeClient("")).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store().clients().Update(MakeClient("")).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(StoreConformanceTest, ClientListPaginatesInByteOrder) {
+  ClientStore& clients = store().clients();
+  const std::vector<std::string> ids = {"m", "B", "a", "z9", "a0", "_x", "Z", "\xc3\xa9"};
+  for (const auto& id : ids) ASSERT_TRUE(clients.Create(MakeClient(id)).ok()) << id;
+  std::vector<std::string> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+
+  std::vector<std::string> seen;
+  std::string after;
+  int pages = 0;
+  for (;;) {
+    auto page = clients.List(after, 3);
+    ASSERT_TRUE(page.ok()) << page.status();
+    if (page->empty()) break;
+    ASSERT_LE(page->size(), 3u);
+    for (const auto& id : ClientIds(*page)) seen.push_back(id);
+    after = page->back().client().client_id();
+    ++pages;
+    ASSERT_LT(pages, 10);
+  }
+  EXPECT_EQ(seen, sorted);
+  EXPECT_EQ(pages, 3);
+
+  auto from_m = clients.List("m", 100);
+  ASSERT_TRUE(from_m.ok());
+  EXPECT_THAT(ClientIds(*from_m), ElementsAre("z9", "\xc3\xa9"));
+  // `after` need not exist.
+  auto from_b = clients.List("b", 2);
+  ASSERT_TRUE(from_b.ok());
+  EXPECT_THAT(ClientIds(*from_b), ElementsAre("m", "z9"));
+
+  ASSERT_TRUE(clients.Delete("m").ok());
+  from_b = clients.List("b", 2);
+  ASSERT_TRUE(from_b.ok());
+  EXPECT_THAT(ClientIds(*from_b), ElementsAre("z9", "\xc3\xa9"));
+
+  EXPECT_EQ(clients.List("", 0).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(StoreConformanceTest, ClientListEmpty) {
+  auto page = store().clients().List("", 10);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_TRUE(page->empty());
+}
+
+// ---- users ------------------------------------------------------------------
+
+TEST_P(StoreConformanceTest, UserCreateGetUpdateDelete) {
+  UserStore& users = store().users();
+  ASSERT_TRUE(users.Create(MakeUser("alice", "s1")).ok());
+  EXPECT_EQ(users.Create(MakeUser("alice", "s2")).code(),
+            absl::StatusCode::kAlreadyExists);
+  auto got = users.Get("alice");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->user().subject(), "s1");
+  EXPECT_EQ((*got)->password_hash(), "$scrypt$...");
+
+  ASSERT_TRUE(users.Update(MakeUser("alice", "s3")).ok());
+  got = users.Get("alice");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->user().subject(), "s3");
+  EXPECT_EQ(users.Update(MakeUser("bob")).code(), absl::StatusCode::kNotFound);
+
+  ASSERT_TRUE(users.Delete("alice").ok());
+  EXPECT_EQ(users.Delete("alice").code(), absl::StatusCode::kNotFound);
+  got = users.Get("alice");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+  EXPECT_EQ(users.Create(MakeUser("")).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(StoreConformanceTest, UserListPaginates) {
+  UserStore& users = store().users();
+  for (const char* name : {"dave", "carol", "alice", "bob", "eve"}) {
+    ASSERT_TRUE(users.Create(MakeUser(name)).ok());
+  }
+  auto page1 = users.List("", 2);
+  ASSERT_TRUE(page1.ok()) << page1.status();
+  EXPECT_THAT(Usernames(*page1), ElementsAre("alice", "bob"));
+  auto page2 = users.List("bob", 2);
+  ASSERT_TRUE(page2.ok());
+  EXPECT_THAT(Usernames(*page2), ElementsAre("carol", "dave"));
+  auto page3 = users.List("dave", 2);
+  ASSERT_TRUE(page3.ok());
+  EXPECT_THAT(Usernames(*page3), ElementsAre("eve"));
+  auto page4 = users.List("eve", 2);
+  ASSERT_TRUE(page4.ok());
+  EXPECT_TRUE(page4->empty());
+  // Clients and users do not mix.
+  auto clients = store().clients().List("", 10);
+  ASSERT_TRUE(clients.ok());
+  EXPECT_TRUE(clients->empty());
+}
+
+// ---- authorization codes -----------------------------------------------------
+
+TEST_P(StoreConformanceTest, CodeSaveAndRedeemRoundTripsEveryField) {
+  ASSERT_TRUE(store().codes().Save("h1", FullCode(), absl::Seconds(60)).ok());
+  auto result = store().codes().Redeem("h1", GoodRedemption());
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->outcome, Redeem::kRedeemed);
+  const AuthorizationCode want = FullCode();
+  const AuthorizationCode& got = result->code;
+  EXPECT_EQ(got.client_id, want.client_id);
+  EXPECT_EQ(got.redirect_uri, want.redirect_uri);
+  EXPECT_EQ(got.redirect_uri_in_request, want.redirect_uri_in_request);
+  EXPECT_EQ(got.scope, want.scope);
+  EXPECT_EQ(got.subject, want.subject);
+  EXPECT_EQ(got.username, want.username);
+  EXPECT_EQ(got.audiences, want.audiences);
+  EXPECT_EQ(got.code_challenge, want.code_challenge);
+  EXPECT_EQ(got.code_challenge_method, want.code_challenge_method);
+  EXPECT_EQ(got.auth_time, want.auth_time);
+}
+
+TEST_P(StoreConformanceTest, CodeSaveRejectsCollisionAndBadInput) {
+  ASSERT_TRUE(store().codes().Save("h1", FullCode(), absl::Seconds(60)).ok());
+  EXPECT_EQ(store().codes().Save("h1", FullCode(), absl::Seconds(60)).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store().codes().Save("", FullCode(), absl::Seconds(60)).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store().codes().Save("h2", FullCode(), absl::ZeroDuration()).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RedeemOutcome("h2", GoodRedemption()), Redeem::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, CodeUnknownIsNotFound) {
+  EXPECT_EQ(RedeemOutcome("unknown", GoodRedemption()), Redeem::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, CodeMismatchesChangeNothing) {
+  ASSERT_TRUE(store().codes().Save("h1", FullCode(), absl::Seconds(60)).ok());
+
+  CodeRedemption r = GoodRedemption();
+  r.client_id = "client-2";
+  EXPECT_EQ(RedeemOutcome("h1", r), Redeem::kClientMismatch);
+
+  r = GoodRedemption();
+  r.redirect_uri = "https://app.example/cb?x=2";
+  EXPECT_EQ(RedeemOutcome("h1", r), Redeem::kRedirectMismatch);
+  r.redirect_uri = "";
+  EXPECT_EQ(RedeemOutcome("h1", r), Redeem::kRedirectMismatch);
+
+  r = GoodRedemption();
+  r.code_verifier_s256 = "wrong";
+  EXPECT_EQ(RedeemOutcome("h1", r), Redeem::kVerifierMismatch);
+
+  r = GoodRedemption();
+  r.code_verifier = "";
+  r.code_verifier_s256 = "";
+  EXPECT_EQ(RedeemOutcome("h1", r), Redeem::kVerifierMismatch);
+
+  // S256 must not accept the challenge itself as a plain verifier.
+  r = GoodRedemption();
+  r.code_verifier = FullCode().code_challenge;
+  r.code_verifier_s256 = "not-it";
+  EXPECT_EQ(RedeemOutcome("h1", r), Redeem::kVerifierMismatch);
+
+  EXPECT_EQ(RedeemOutcome("h1", GoodRedemption()), Redeem::kRedeemed);
+}
+
+TEST_P(StoreConformanceTest, CodePkcePlain) {
+  AuthorizationCode code = FullCode();
+  code.code_challenge = "plain-verifier-value";
+  code.code_challenge_method = "plain";
+  ASSERT_TRUE(store().codes().Save("h1", code, absl::Seconds(60)).ok());
+  CodeRedemption r = GoodRedemption();
+  r.code_verifier = "other";
+  r.code_verifier_s256 = "plain-verifier-value";  // plain ignores the S256 form
+  EXPECT_EQ(RedeemOutcome("h1", r), Redeem::kVerifierMismatch);
+  r.code_verifier = "plain-verifier-value";
+  EXPECT_EQ(RedeemOutcome("h1", r), Redeem::kRedeemed);
+}
+
+TEST_P(StoreConformanceTest, CodeWithoutPkceRejectsAVerifier) {
+  AuthorizationCode code = FullCode();
+  code.code_challenge.clear();
+  code.code_challenge_method.clear();
+  ASSERT_TRUE(store().codes().Save("h1", code, absl::Seconds(60)).ok());
+  EXPECT_EQ(RedeemOutcome("h1", GoodRedemption()), Redeem::kVerifierMismatch);
+  CodeRedemption r = GoodRedemption();
+  r.code_verifier.clear();
+  r.code_verifier_s256.clear();
+  EXPECT_EQ(RedeemOutcome("h1", r), Redeem::kRedeemed);
+}
+
+TEST_P(StoreConformanceTest, CodeUnknownChallengeMethodFailsClosed) {
+  AuthorizationCode code = FullCode();
+  code.code_challenge_method = "S512";
+  ASSERT_TRUE(store().codes().Save("h1", code, absl::Seconds(60)).ok());
+  EXPECT_EQ(RedeemOutcome("h1", GoodRedemption()), Redeem::kVerifierMismatch);
+}
+
+TEST_P(StoreConformanceTest, CodeRedirectCheckedOnlyWhenRequested) {
+  AuthorizationCode code = FullCode();
+  code.redirect_uri_in_request = false;
+  ASSERT_TRUE(store().codes().Save("h1", code, absl::Seconds(60)).ok());
+  CodeRedemption r = GoodRedemption();
+  r.redirect_uri = "";
+  EXPECT_EQ(RedeemOutcome("h1", r), Redeem::kRedeemed);
+}
+
+TEST_P(StoreConformanceTest, CodeSecondRedeemReportsIssuedTokens) {
+  ASSERT_TRUE(store().codes().Save("h1", FullCode(), absl::Seconds(60)).ok());
+  ASSERT_EQ(RedeemOutcome("h1", GoodRedemption()), Redeem::kRedeemed);
+
+  CodeRedemption again = GoodRedemption();
+  again.refresh_family_id = "fam-2";
+  again.access_token_jti = "jti-2";
+  for (int i = 0; i < 2; ++i) {
+    auto result = store().codes().Redeem("h1", again);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->outcome, Redeem::kAlreadyRedeemed);
+    EXPECT_EQ(result->issued_refresh_family_id, "fam-1");
+    EXPECT_EQ(result->issued_access_token_jti, "jti-1");
+    EXPECT_EQ(result->issued_access_token_expires_at, 1700000600);
+    EXPECT_EQ(result->code.client_id, "client-1");
+    EXPECT_EQ(result->code.subject, "sub-42");
+  }
+  // A replay by anyone is a replay: reported before the client check.
+  CodeRedemption stranger = GoodRedemption();
+  stranger.client_id = "client-9";
+  EXPECT_EQ(RedeemOutcome("h1", stranger), Redeem::kAlreadyRedeemed);
+}
+
+TEST_P(StoreConformanceTest, CodeWithoutRefreshTokenRemembersEmptyFamily) {
+  ASSERT_TRUE(store().codes().Save("h1", FullCode(), absl::Seconds(60)).ok());
+  CodeRedemption r = GoodRedemption();
+  r.refresh_family_id = "";
+  ASSERT_EQ(RedeemOutcome("h1", r), Redeem::kRedeemed);
+  auto result = store().codes().Redeem("h1", r);
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->outcome, Redeem::kAlreadyRedeemed);
+  EXPECT_EQ(result->issued_refresh_family_id, "");
+  EXPECT_EQ(result->issued_access_token_jti, "jti-1");
+}
+
+TEST_P(StoreConformanceTest, CodeExpires) {
+  ASSERT_TRUE(store().codes().Save("live", FullCode(), absl::Seconds(1)).ok());
+  ASSERT_TRUE(store().codes().Save("spent", FullCode(), absl::Seconds(1)).ok());
+  ASSERT_EQ(RedeemOutcome("spent", GoodRedemption()), Redeem::kRedeemed);
+  Advance(absl::Milliseconds(1200));
+  EXPECT_EQ(RedeemOutcome("live", GoodRedemption()), Redeem::kNotFound);
+  EXPECT_EQ(RedeemOutcome("spent", GoodRedemption()), Redeem::kNotFound);
+  // The hash is free again.
+  EXPECT_TRUE(store().codes().Save("live", FullCode(), absl::Seconds(1)).ok());
+}
+
+// ---- refresh tokens -------------------------------------------------------------
+
+TEST_P(StoreConformanceTest, RefreshCreateAndLookup) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  const RefreshGrant grant = Grant("F1");
+  ASSERT_TRUE(rt.Create("t1", grant, 3600).ok());
+  EXPECT_EQ(rt.Create("t1", grant, 3600).code(), absl::StatusCode::kAlreadyExists);
+
+  auto state = rt.Lookup("F1", "t1");
+  ASSERT_TRUE(state.ok()) << state.status();
+  ASSERT_TRUE(state->has_value());
+  const RefreshGrant& got = (*state)->grant;
+  EXPECT_FALSE((*state)->rotated);
+  EXPECT_EQ(got.family_id, "F1");
+  EXPECT_EQ(got.client_id, grant.client_id);
+  EXPECT_EQ(got.subject, grant.subject);
+  EXPECT_EQ(got.username, grant.username);
+  EXPECT_EQ(got.scope, grant.scope);
+  EXPECT_EQ(got.audiences, grant.audiences);
+  EXPECT_EQ(got.issued_at, grant.issued_at);
+  EXPECT_EQ(got.expires_at, grant.expires_at);
+  EXPECT_EQ(got.family_expires_at, grant.family_expires_at);
+
+  for (auto [family, hash] : {std::pair{"F1", "t2"}, std::pair{"F2", "t1"}}) {
+    auto none = rt.Lookup(family, hash);
+    ASSERT_TRUE(none.ok());
+    EXPECT_FALSE(none->has_value()) << family << "/" << hash;
+  }
+  // A second token can join the family.
+  EXPECT_TRUE(rt.Create("t2", grant, 3600).ok());
+}
+
+TEST_P(StoreConformanceTest, RefreshRejectsBadInput) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  EXPECT_EQ(rt.Create("", Grant("F1"), 60).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(rt.Create("t1", Grant(""), 60).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(rt.Create("t1", Grant("F1"), 0).code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(rt.Create("t1", Grant("F1"), 60).ok());
+  RefreshRotation r = Rotation("t2");
+  EXPECT_EQ(rt.Rotate("", "t1", r).status().code(), absl::StatusCode::kInvalidArgument);
+  r.successor_hash = "t1";
+  EXPECT_EQ(rt.Rotate("F1", "t1", r).status().code(), absl::StatusCode::kInvalidArgument);
+  r = Rotation("t2");
+  r.successor_ttl_seconds = 0;
+  EXPECT_EQ(rt.Rotate("F1", "t1", r).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(rt.RevokeFamily("").code(), absl::StatusCode::kInvalidArgument);
+  // None of that changed anything.
+  auto state = rt.Lookup("F1", "t1");
+  ASSERT_TRUE(state.ok() && state->has_value());
+  EXPECT_FALSE((*state)->rotated);
+}
+
+TEST_P(StoreConformanceTest, RefreshRotateChains) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  ASSERT_TRUE(rt.Create("t1", Grant("F1"), 3600).ok());
+
+  RefreshRotation r = Rotation("t2");
+  r.successor_ttl_seconds = 7200;
+  auto result = rt.Rotate("F1", "t1", r);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->outcome, Rotate::kRotated);
+  EXPECT_EQ(result->grant.family_id, "F1");
+  EXPECT_EQ(result->grant.client_id, "client-1");
+  EXPECT_EQ(result->grant.subject, "sub-42");
+  EXPECT_EQ(result->grant.username, "alice");
+  EXPECT_EQ(result->grant.scope, "a b c");
+  EXPECT_EQ(result->grant.audiences, Grant("F1").audiences);
+  EXPECT_EQ(result->grant.issued_at, r.now);
+  EXPECT_EQ(result->grant.expires_at, r.now + 7200);
+  EXPECT_EQ(result->grant.family_expires_at, Grant("F1").family_expires_at);
+
+  auto old_state = rt.Lookup("F1", "t1");
+  ASSERT_TRUE(old_state.ok() && old_state->has_value());
+  EXPECT_TRUE((*old_state)->rotated);
+  auto new_state = rt.Lookup("F1", "t2");
+  ASSERT_TRUE(new_state.ok() && new_state->has_value());
+  EXPECT_FALSE((*new_state)->rotated);
+  EXPECT_EQ((*new_state)->grant.expires_at, r.now + 7200);
+
+  auto next = rt.Rotate("F1", "t2", Rotation("t3"));
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->outcome, Rotate::kRotated);
+}
+
+TEST_P(StoreConformanceTest, RefreshRotateNarrowsScope) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  ASSERT_TRUE(rt.Create("t1", Grant("F1"), 3600).ok());
+  RefreshRotation r = Rotation("t2");
+  r.requested_scope = "c  a c";
+  auto result = rt.Rotate("F1", "t1", r);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->outcome, Rotate::kRotated);
+  EXPECT_EQ(result->grant.scope, "c a");
+
+  // The narrowed grant is what the successor holds: "b" is gone for good.
+  RefreshRotation wider = Rotation("t3");
+  wider.requested_scope = "b";
+  auto widened = rt.Rotate("F1", "t2", wider);
+  ASSERT_TRUE(widened.ok());
+  EXPECT_EQ(widened->outcome, Rotate::kScopeWidened);
+  auto kept = rt.Rotate("F1", "t2", Rotation("t3"));
+  ASSERT_TRUE(kept.ok());
+  ASSERT_EQ(kept->outcome, Rotate::kRotated);
+  EXPECT_EQ(kept->grant.scope, "c a");
+}
+
+TEST_P(StoreConformanceTest, RefreshWidenedScopeChangesNothing) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  ASSERT_TRUE(rt.Create("t1", Grant("F1"), 3600).ok());
+  RefreshRotation r = Rotation("t2");
+  r.requested_scope = "a d";
+  auto result = rt.Rotate("F1", "t1", r);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->outcome, Rotate::kScopeWidened);
+  auto state = rt.Lookup("F1", "t1");
+  ASSERT_TRUE(state.ok() && state->has_value());
+  EXPECT_FALSE((*state)->rotated);
+  auto missing = rt.Lookup("F1", "t2");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+  auto ok = rt.Rotate("F1", "t1", Rotation("t2"));
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->outcome, Rotate::kRotated);
+}
+
+TEST_P(StoreConformanceTest, RefreshForeignClientChangesNothing) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  ASSERT_TRUE(rt.Create("t1", Grant("F1"), 3600).ok());
+  RefreshRotation r = Rotation("t2");
+  r.client_id = "client-2";
+  auto result = rt.Rotate("F1", "t1", r);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->outcome, Rotate::kClientMismatch);
+  // Even on a rotated token a foreign client cannot trigger revocation.
+  ASSERT_EQ(rt.Rotate("F1", "t1", Rotation("t2"))->outcome, Rotate::kRotated);
+  r.successor_hash = "t9";
+  EXPECT_EQ(rt.Rotate("F1", "t1", r)->outcome, Rotate::kClientMismatch);
+  auto state = rt.Lookup("F1", "t2");
+  ASSERT_TRUE(state.ok());
+  EXPECT_TRUE(state->has_value());
+}
+
+TEST_P(StoreConformanceTest, RefreshReuseRevokesFamily) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  ASSERT_TRUE(rt.Create("t1", Grant("F1"), 3600).ok());
+  ASSERT_TRUE(rt.Create("other", Grant("F2"), 3600).ok());
+  ASSERT_EQ(rt.Rotate("F1", "t1", Rotation("t2"))->outcome, Rotate::kRotated);
+
+  auto reuse = rt.Rotate("F1", "t1", Rotation("t3"));
+  ASSERT_TRUE(reuse.ok()) << reuse.status();
+  EXPECT_EQ(reuse->outcome, Rotate::kReuseDetected);
+  EXPECT_EQ(reuse->grant.subject, "sub-42");
+  EXPECT_EQ(reuse->grant.family_id, "F1");
+
+  for (const char* hash : {"t1", "t2", "t3"}) {
+    auto state = rt.Lookup("F1", hash);
+    ASSERT_TRUE(state.ok());
+    EXPECT_FALSE(state->has_value()) << hash;
+  }
+  EXPECT_EQ(rt.Rotate("F1", "t2", Rotation("t4"))->outcome, Rotate::kNotFound);
+  EXPECT_EQ(rt.Rotate("F1", "t1", Rotation("t4"))->outcome, Rotate::kNotFound);
+  // New tokens cannot join a revoked family.
+  EXPECT_EQ(rt.Create("t5", Grant("F1"), 3600).code(),
+            absl::StatusCode::kFailedPrecondition);
+  // Other families are unaffected.
+  auto other = rt.Lookup("F2", "other");
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(other->has_value());
+}
+
+TEST_P(StoreConformanceTest, RefreshGraceReplayReturnsFirstSuccessor) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  ASSERT_TRUE(rt.Create("t1", Grant("F1"), 3600).ok());
+  RefreshRotation first = Rotation("t2", /*grace=*/30, "sealed-t2");
+  first.requested_scope = "a";
+  auto rotated = rt.Rotate("F1", "t1", first);
+  ASSERT_TRUE(rotated.ok()) << rotated.status();
+  ASSERT_EQ(rotated->outcome, Rotate::kRotated);
+
+  RefreshRotation replay = Rotation("t3", 30, "sealed-t3");
+  replay.now = first.now + 30;
+  auto result = rt.Rotate("F1", "t1", replay);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->outcome, Rotate::kGraceReplay);
+  EXPECT_EQ(result->sealed_successor, "sealed-t2");
+  EXPECT_EQ(result->grant.family_id, "F1");
+  EXPECT_EQ(result->grant.scope, "a");
+  EXPECT_EQ(result->grant.issued_at, first.now);
+  EXPECT_EQ(result->grant.expires_at, rotated->grant.expires_at);
+  EXPECT_EQ(result->grant.subject, "sub-42");
+  // The replay created nothing and left the successor valid.
+  auto t3 = rt.Lookup("F1", "t3");
+  ASSERT_TRUE(t3.ok());
+  EXPECT_FALSE(t3->has_value());
+  auto t2 = rt.Lookup("F1", "t2");
+  ASSERT_TRUE(t2.ok());
+  EXPECT_TRUE(t2->has_value());
+
+  replay.now = first.now + 31;
+  auto late = rt.Rotate("F1", "t1", replay);
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(late->outcome, Rotate::kReuseDetected);
+  t2 = rt.Lookup("F1", "t2");
+  ASSERT_TRUE(t2.ok());
+  EXPECT_FALSE(t2->has_value());
+}
+
+TEST_P(StoreConformanceTest, RefreshExpiryByTimestamps) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  RefreshGrant grant = Grant("F1", /*ttl=*/100, /*family_ttl=*/1000);
+  ASSERT_TRUE(rt.Create("t1", grant, 3600).ok());
+  RefreshRotation r = Rotation("t2");
+  r.now = grant.expires_at;  // expires_at <= now
+  EXPECT_EQ(rt.Rotate("F1", "t1", r)->outcome, Rotate::kNotFound);
+
+  RefreshGrant short_family = Grant("F2", /*ttl=*/3600, /*family_ttl=*/50);
+  ASSERT_TRUE(rt.Create("u1", short_family, 3600).ok());
+  r = Rotation("u2");
+  r.now = short_family.family_expires_at;
+  EXPECT_EQ(rt.Rotate("F2", "u1", r)->outcome, Rotate::kNotFound);
+
+  // The successor never outlives the family.
+  r = Rotation("u2");
+  r.successor_ttl_seconds = 100000;
+  auto result = rt.Rotate("F2", "u1", r);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->outcome, Rotate::kRotated);
+  EXPECT_EQ(result->grant.expires_at, short_family.family_expires_at);
+}
+
+TEST_P(StoreConformanceTest, RefreshExpiryByTtl) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  ASSERT_TRUE(rt.Create("t1", Grant("F1"), /*ttl_seconds=*/1).ok());
+  ASSERT_TRUE(rt.Create("u1", Grant("F2", 3600, /*family_ttl=*/1), 3600).ok());
+  auto t1 = rt.Lookup("F1", "t1");
+  ASSERT_TRUE(t1.ok());
+  EXPECT_TRUE(t1->has_value());
+  Advance(absl::Milliseconds(2100));
+  t1 = rt.Lookup("F1", "t1");
+  ASSERT_TRUE(t1.ok());
+  EXPECT_FALSE(t1->has_value());
+  auto u1 = rt.Lookup("F2", "u1");
+  ASSERT_TRUE(u1.ok());
+  EXPECT_FALSE(u1->has_value());  // the family ended
+  RefreshRotation r = Rotation("t2");
+  EXPECT_EQ(rt.Rotate("F1", "t1", r)->outcome, Rotate::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, RefreshRevokeFamily) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  ASSERT_TRUE(rt.Create("t1", Grant("F1"), 3600).ok());
+  ASSERT_TRUE(rt.Create("t2", Grant("F1"), 3600).ok());
+  ASSERT_TRUE(rt.RevokeFamily("F1").ok());
+  ASSERT_TRUE(rt.RevokeFamily("F1").ok());
+  for (const char* hash : {"t1", "t2"}) {
+    auto state = rt.Lookup("F1", hash);
+    ASSERT_TRUE(state.ok());
+    EXPECT_FALSE(state->has_value());
+  }
+  EXPECT_EQ(rt.Rotate("F1", "t1", Rotation("t3"))->outcome, Rotate::kNotFound);
+
+  // Revoking a family nobody has seen yet succeeds and wins over a later
+  // Create (a replayed code revoking the family its first redemption is
+  // still creating).
+  ASSERT_TRUE(rt.RevokeFamily("F-new").ok());
+  EXPECT_EQ(rt.Create("n1", Grant("F-new"), 3600).code(),
+            absl::StatusCode::kFailedPrecondition);
+  auto state = rt.Lookup("F-new", "n1");
+  ASSERT_TRUE(state.ok());
+  EXPECT_FALSE(state->has_value());
+}
+
+// ---- revocations -------------------------------------------------------------------
+
+TEST_P(StoreConformanceTest, RevocationsExpire) {
+  RevocationStore& rev = store().revocations();
+  auto before = rev.IsRevoked("jti-1");
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_FALSE(*before);
+  ASSERT_TRUE(rev.Revoke("jti-1", absl::Seconds(1)).ok());
+  ASSERT_TRUE(rev.Revoke("jti-1", absl::Seconds(1)).ok());
+  ASSERT_TRUE(rev.Revoke("jti-long", absl::Seconds(60)).ok());
+  EXPECT_TRUE(*rev.IsRevoked("jti-1"));
+  EXPECT_FALSE(*rev.IsRevoked("jti-2"));
+  Advance(absl::Milliseconds(1200));
+  EXPECT_FALSE(*rev.IsRevoked("jti-1"));
+  EXPECT_TRUE(*rev.IsRevoked("jti-long"));
+
+  EXPECT_EQ(rev.Revoke("", absl::Seconds(1)).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(rev.Revoke("j", absl::ZeroDuration()).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(rev.Revoke("j", absl::Seconds(-5)).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// ---- counters ------------------------------------------------------------------------
+
+TEST_P(StoreConformanceTest, CountersCountWithinAWindow) {
+  CounterStore& counters = store().counters();
+  EXPECT_EQ(*counters.Get("login:alice"), 0);
+  EXPECT_EQ(*counters.Increment("login:alice", absl::Seconds(60)), 1);
+  EXPECT_EQ(*counters.Increment("login:alice", absl::Seconds(60)), 2);
+  EXPECT_EQ(*counters.Increment("login:alice", absl::Seconds(60)), 3);
+  EXPECT_EQ(*counters.Increment("login:bob", absl::Seconds(60)), 1);
+  EXPECT_EQ(*counters.Get("login:alice"), 3);
+  ASSERT_TRUE(counters.Reset("login:alice").ok());
+  EXPECT_EQ(*counters.Get("login:alice"), 0);
+  ASSERT_TRUE(counters.Reset("never").ok());
+  EXPECT_EQ(*counters.Get("login:bob"), 1);
+  EXPECT_EQ(counters.Increment("", absl::Seconds(1)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(counters.Increment("k", absl::ZeroDuration()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(StoreConformanceTest, CounterWindowStartsAtFirstIncrement) {
+  CounterStore& counters = store().counters();
+  ASSERT_EQ(*counters.Increment("k", absl::Seconds(1)), 1);
+  Advance(absl::Milliseconds(500));
+  // A later increment does not extend the window.
+  ASSERT_EQ(*counters.Increment("k", absl::Seconds(1)), 2);
+  Advance(absl::Milliseconds(700));
+  EXPECT_EQ(*counters.Get("k"), 0);
+  EXPECT_EQ(*counters.Increment("k", absl::Seconds(1)), 1);
+}
+
+TEST_P(StoreConformanceTest, PingAnswers) { EXPECT_TRUE(store().Ping().ok()); }
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest,
+                         ::testing::Values(Backend::kMemory, Backend::kRedis),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return testing_internal::BackendName(info.param);
+                         });
+
+}  // namespace
+}  // namespace oauthd::storage
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  ::testing::AddGlobalTestEnvironment(
+      new oauthd::test_support::RedisServerEnvironment());
+  return RUN_ALL_TESTS();
+}
