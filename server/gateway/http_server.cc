@@ -114,7 +114,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
       // A connection waiting for its next request is closed now; one in the
       // middle of a request closes after the response (keep-alive off).
-      if (self->phase_ == Phase::kIdle) Lowest().cancel();
+      if (self->phase_ == Phase::kIdle) self->Lowest().cancel();
     });
   }
 
