@@ -1,0 +1,183 @@
+// oauthd-load: a gRPC load generator for oauthd.
+//
+// Keeps --concurrency calls in flight (callback API, no thread per caller)
+// for --duration and prints throughput, p50/p90/p99 latency and error counts,
+// next to the ceilings DESIGN.md gives for this machine, so every run says how
+// close to the signature and RPC costs we are.
+//
+//   oauthd-load --address=127.0.0.1:50051 --client_id=ID --client_secret=S
+//               --rpc=issue|introspect --concurrency=64 --duration=10s
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "oauth/v1/token.grpc.pb.h"
+
+ABSL_FLAG(std::string, address, "127.0.0.1:50051", "oauthd address");
+ABSL_FLAG(std::string, client_id, "", "client (confidential, client_credentials allowed)");
+ABSL_FLAG(std::string, client_secret, "", "its secret");
+ABSL_FLAG(std::string, rpc, "issue", "issue (IssueToken client_credentials) or introspect");
+ABSL_FLAG(int, concurrency, 64, "calls kept in flight");
+ABSL_FLAG(int, channels, 2, "gRPC channels (connections) to spread calls over");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "measuring time");
+ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1), "unmeasured time before measuring");
+ABSL_FLAG(double, ceiling, 0, "expected ceiling in req/s to compare with (0: none)");
+ABSL_FLAG(std::string, ceiling_label, "", "what the ceiling is");
+
+namespace {
+
+struct Stats {
+  std::mutex mu;
+  std::vector<double> latencies_us;
+  std::map<std::string, int64_t> errors;
+};
+
+class Caller {
+ public:
+  Caller(oauth::v1::TokenService::Stub* stub, Stats* stats, absl::Time warm, absl::Time end,
+         std::atomic<int>* running, absl::Notification* done)
+      : stub_(stub), stats_(stats), warm_(warm), end_(end), running_(running), done_(done) {}
+
+  void SetIssue(const oauth::v1::IssueTokenRequest& r) { issue_ = r; }
+  void SetIntrospect(const oauth::v1::IntrospectRequest& r) {
+    introspect_ = r;
+    is_introspect_ = true;
+  }
+
+  void Next() {
+    if (absl::Now() >= end_) {
+      std::lock_guard<std::mutex> lock(stats_->mu);
+      stats_->latencies_us.insert(stats_->latencies_us.end(), latencies_.begin(),
+                                  latencies_.end());
+      for (auto& [k, v] : errors_) stats_->errors[k] += v;
+      if (--*running_ == 0) done_->Notify();
+      return;
+    }
+    ctx_ = std::make_unique<grpc::ClientContext>();
+    ctx_->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    start_ = absl::Now();
+    auto on_done = [this](grpc::Status s) { Done(s); };
+    if (is_introspect_) {
+      stub_->async()->Introspect(ctx_.get(), &introspect_, &introspect_out_, on_done);
+    } else {
+      stub_->async()->IssueToken(ctx_.get(), &issue_, &issue_out_, on_done);
+    }
+  }
+
+ private:
+  void Done(const grpc::Status& s) {
+    const absl::Time now = absl::Now();
+    if (start_ >= warm_ && now <= end_) {
+      if (s.ok() && (!is_introspect_ || introspect_out_.active())) {
+        latencies_.push_back(absl::ToDoubleMicroseconds(now - start_));
+      } else {
+        ++errors_[s.ok() ? "inactive" : s.error_message()];
+      }
+    }
+    Next();
+  }
+
+  oauth::v1::TokenService::Stub* stub_;
+  Stats* stats_;
+  const absl::Time warm_, end_;
+  std::atomic<int>* running_;
+  absl::Notification* done_;
+  bool is_introspect_ = false;
+  oauth::v1::IssueTokenRequest issue_;
+  oauth::v1::TokenResponse issue_out_;
+  oauth::v1::IntrospectRequest introspect_;
+  oauth::v1::IntrospectResponse introspect_out_;
+  std::unique_ptr<grpc::ClientContext> ctx_;
+  absl::Time start_;
+  std::vector<double> latencies_;
+  std::map<std::string, int64_t> errors_;
+};
+
+double Percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  size_t i = std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5));
+  std::nth_element(v.begin(), v.begin() + i, v.end());
+  return v[i];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  const std::string rpc = absl::GetFlag(FLAGS_rpc);
+  if (rpc != "issue" && rpc != "introspect") {
+    std::fprintf(stderr, "--rpc must be issue or introspect\n");
+    return 2;
+  }
+  std::vector<std::unique_ptr<oauth::v1::TokenService::Stub>> stubs;
+  for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_channels)); ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt("grpc.channel_id", i);  // distinct channels, distinct connections
+    stubs.push_back(oauth::v1::TokenService::NewStub(grpc::CreateCustomChannel(
+        absl::GetFlag(FLAGS_address), grpc::InsecureChannelCredentials(), args)));
+  }
+
+  oauth::v1::IssueTokenRequest issue;
+  issue.mutable_client()->set_client_id(absl::GetFlag(FLAGS_client_id));
+  issue.mutable_client()->set_client_secret(absl::GetFlag(FLAGS_client_secret));
+  issue.mutable_client_credentials();
+  oauth::v1::IntrospectRequest introspect;
+  if (rpc == "introspect") {
+    oauth::v1::TokenResponse token;
+    grpc::ClientContext ctx;
+    grpc::Status s = stubs[0]->IssueToken(&ctx, issue, &token);
+    if (!s.ok()) {
+      std::fprintf(stderr, "cannot get a token to introspect: %s\n", s.error_message().c_str());
+      return 1;
+    }
+    *introspect.mutable_client() = issue.client();
+    introspect.set_token(token.access_token());
+  }
+
+  Stats stats;
+  const int n = absl::GetFlag(FLAGS_concurrency);
+  const absl::Time warm = absl::Now() + absl::GetFlag(FLAGS_warmup);
+  const absl::Time end = warm + absl::GetFlag(FLAGS_duration);
+  std::atomic<int> running{n};
+  absl::Notification done;
+  std::vector<std::unique_ptr<Caller>> callers;
+  for (int i = 0; i < n; ++i) {
+    callers.push_back(std::make_unique<Caller>(stubs[i % stubs.size()].get(), &stats, warm,
+                                               end, &running, &done));
+    if (rpc == "introspect") callers.back()->SetIntrospect(introspect);
+    else callers.back()->SetIssue(issue);
+  }
+  for (auto& c : callers) c->Next();
+  done.WaitForNotification();
+
+  const double seconds = absl::ToDoubleSeconds(absl::GetFlag(FLAGS_duration));
+  const double rps = stats.latencies_us.size() / seconds;
+  int64_t errors = 0;
+  for (auto& [k, v] : stats.errors) errors += v;
+  std::printf("rpc=%s concurrency=%d duration=%.0fs ok=%zu errors=%lld\n", rpc.c_str(), n,
+              seconds, stats.latencies_us.size(), static_cast<long long>(errors));
+  std::printf("throughput %.0f req/s  latency p50 %.0f us  p90 %.0f us  p99 %.0f us\n", rps,
+              Percentile(stats.latencies_us, 0.50), Percentile(stats.latencies_us, 0.90),
+              Percentile(stats.latencies_us, 0.99));
+  for (auto& [k, v] : stats.errors) std::printf("  error x%lld: %s\n", (long long)v, k.c_str());
+  if (absl::GetFlag(FLAGS_ceiling) > 0) {
+    std::printf("ceiling %.0f req/s (%s): reached %.0f%%\n", absl::GetFlag(FLAGS_ceiling),
+                absl::GetFlag(FLAGS_ceiling_label).c_str(),
+                100.0 * rps / absl::GetFlag(FLAGS_ceiling));
+  }
+  return errors > 0 ? 1 : 0;
+}
