@@ -41,7 +41,7 @@ const std::vector<std::string> kFlagNames = {
 
 int main(int argc, char** argv) {
   std::vector<char*> positional =
-      oauthd::ParseFlagsWithEnv(argc, argv, "OAUTHCTL_", kFlagNames, kUsage);
+      oauthd::ParseFlagsWithEnv(argc, argv, "OAUTHCTL_", kFlagNames, kUsage, "client/oauthctl/");
   oauthctl::Args args(positional.begin() + 1, positional.end());
   if (args.empty()) {
     std::fprintf(stderr, "%s\n", kUsage);

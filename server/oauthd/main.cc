@@ -176,9 +176,10 @@ std::unique_ptr<oauthd::storage::Store> OpenStore() {
 int main(int argc, char** argv) {
   oauthd::ParseFlagsWithEnv(
       argc, argv, "OAUTHD_", kFlagNames,
-      "oauthd: OAuth 2.0 authorization server over gRPC.\n"
+      "OAuth 2.0 authorization server over gRPC.\n"
       "Every flag can also be set with an environment variable OAUTHD_<FLAG>, e.g.\n"
-      "OAUTHD_REDIS_URL for --redis_url; the command line wins.");
+      "OAUTHD_REDIS_URL for --redis_url; the command line wins.",
+      "server/oauthd/");
 
   const oauthd::ServerConfig config = BuildConfig();
   const std::string admin_token = ReadAdminToken(absl::GetFlag(FLAGS_admin_token_file));

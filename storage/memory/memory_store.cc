@@ -416,6 +416,9 @@ absl::Status MemoryRefreshTokens::Create(absl::string_view token_hash,
   if (token_hash.empty()) return absl::InvalidArgumentError("token hash is empty");
   if (grant.family_id.empty()) return absl::InvalidArgumentError("family id is empty");
   if (ttl_seconds <= 0) return absl::InvalidArgumentError("token TTL must be > 0");
+  if (grant.expires_at <= 0 || grant.family_expires_at <= 0) {
+    return absl::InvalidArgumentError("expires_at and family_expires_at must be set");
+  }
   absl::MutexLock lock(&s_->mu);
   const absl::Time now = s_->Now();
   s_->MaybeSweep(now);

@@ -524,8 +524,8 @@ absl::Status RedisRefreshTokens::Create(absl::string_view token_hash,
   if (token_hash.empty()) return absl::InvalidArgumentError("token hash is empty");
   if (grant.family_id.empty()) return absl::InvalidArgumentError("family id is empty");
   if (ttl_seconds <= 0) return absl::InvalidArgumentError("token TTL must be > 0");
-  if (grant.family_expires_at <= 0) {
-    return absl::InvalidArgumentError("family_expires_at must be > 0");
+  if (grant.expires_at <= 0 || grant.family_expires_at <= 0) {
+    return absl::InvalidArgumentError("expires_at and family_expires_at must be set");
   }
   const std::string family_exp = absl::StrCat(grant.family_expires_at);
   const std::string ttl = absl::StrCat(ttl_seconds);

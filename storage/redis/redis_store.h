@@ -42,8 +42,9 @@
 //
 // Behaviour shared with the memory store (storage/memory/memory_store.h) and
 // enforced by tests/storage/:
-// - Empty ids/hashes/keys in writes, TTLs under 1 ms, List limits < 1:
-//   INVALID_ARGUMENT, nothing changes.
+// - Empty ids/hashes/keys in writes, TTLs under 1 ms, List limits < 1, a
+//   refresh grant without expires_at/family_expires_at: INVALID_ARGUMENT,
+//   nothing changes.
 // - CodeStore::Redeem checks in this order: unknown/expired -> kNotFound;
 //   spent -> kAlreadyRedeemed (with `code` and the issued_* identifiers);
 //   client_id; redirect_uri (only if the authorization request named one);

@@ -456,6 +456,12 @@ TEST_P(StoreConformanceTest, RefreshRejectsBadInput) {
   EXPECT_EQ(rt.Create("", Grant("F1"), 60).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(rt.Create("t1", Grant(""), 60).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(rt.Create("t1", Grant("F1"), 0).code(), absl::StatusCode::kInvalidArgument);
+  RefreshGrant unset = Grant("F1");
+  unset.expires_at = 0;
+  EXPECT_EQ(rt.Create("t1", unset, 60).code(), absl::StatusCode::kInvalidArgument);
+  unset = Grant("F1");
+  unset.family_expires_at = 0;
+  EXPECT_EQ(rt.Create("t1", unset, 60).code(), absl::StatusCode::kInvalidArgument);
   ASSERT_TRUE(rt.Create("t1", Grant("F1"), 60).ok());
   RefreshRotation r = Rotation("t2");
   EXPECT_EQ(rt.Rotate("", "t1", r).status().code(), absl::StatusCode::kInvalidArgument);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -19,6 +20,8 @@ namespace oauthd::storage::testing_internal {
 enum class Backend { kMemory, kRedis };
 
 std::string BackendName(Backend backend);
+// For GoogleTest's parameter printing.
+inline void PrintTo(Backend backend, std::ostream* os) { *os << BackendName(backend); }
 
 class StoreHarness {
  public:
