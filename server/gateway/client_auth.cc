@@ -53,7 +53,7 @@ absl::StatusOr<BasicCredentials> ParseBasicAuthorization(absl::string_view heade
       FormUrlDecode(absl::string_view(decoded).substr(colon + 1));
   if (!id.ok() || !secret.ok() || !IsValidUtf8(*id) || !IsValidUtf8(*secret)) {
     return absl::UnauthenticatedError(
-        "malformed Basic credentials (RFC 6749 §2.3.1: form-urlencode the id and secret)");
+        "malformed Basic credentials (RFC 6749 section 2.3.1: form-urlencode the id and secret)");
   }
   if (id->empty()) return absl::UnauthenticatedError("empty client_id in Basic credentials");
   return BasicCredentials{*std::move(id), *std::move(secret)};

@@ -7,7 +7,9 @@
 // Parser properties worth knowing (protobuf 3.21): duplicate member names are
 // rejected (which satisfies RFC 7515 §4's "reject or use the last" rule for
 // JOSE headers); invalid UTF-8, lone surrogates, NaN/Infinity and trailing
-// data are rejected; nesting is limited to 100 levels; numbers are doubles.
+// data are rejected; numbers are doubles. Nesting is limited to
+// kMaxJsonDepth here, before protobuf sees the input, because protobuf's
+// time grows superlinearly with depth.
 // It is lenient about some non-standard syntax (single-quoted strings,
 // unquoted member names, trailing commas), which does not weaken signature
 // checks because the bytes signed are the encoded segments, not the parse.
@@ -21,6 +23,10 @@
 #include "google/protobuf/struct.pb.h"
 
 namespace oauthd::jose {
+
+// Deepest nesting of objects and arrays ParseJsonObject accepts (the root
+// object counts as 1). JOSE documents need 3 or 4.
+inline constexpr int kMaxJsonDepth = 32;
 
 // Parses `json`, which must be a single JSON object. Returns InvalidArgument
 // with a one-line reason on malformed JSON or a non-object root.

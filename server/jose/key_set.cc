@@ -117,6 +117,9 @@ absl::StatusOr<VerifiedJwt> KeySet::VerifyJwt(absl::string_view compact) const {
     key = &keys_[own->second.key_index];
     jwt.header = own->second.header;
   } else {
+    if (header_part.size() > kMaxJwtHeaderSize) {
+      return Malformed(absl::StrCat("header longer than ", kMaxJwtHeaderSize, " bytes"));
+    }
     std::string header_json;
     if (!Base64UrlDecodeTo(header_part, &header_json)) {
       return Malformed("header is not unpadded base64url");

@@ -21,6 +21,11 @@ namespace oauthd::jose {
 // Largest compact JWS VerifyJwt accepts.
 inline constexpr size_t kMaxJwtSize = 8192;
 
+// Largest encoded JOSE header VerifyJwt accepts. The header is parsed before
+// the signature is checked, so its parse cost is bounded: real headers are
+// ~100 bytes, while an 8 KiB one crafted for the parser costs milliseconds.
+inline constexpr size_t kMaxJwtHeaderSize = 1024;
+
 // Immutable after construction; all const methods are thread-safe. Copies
 // are independent values sharing the underlying keys.
 class KeySet {
@@ -54,7 +59,8 @@ class KeySet {
   // Verifies a JWS compact serialization (RFC 7515 §5.2) whose payload is a
   // JWT claims set, and returns its decoded header and claims.
   //
-  // InvalidArgument: longer than kMaxJwtSize; not three '.'-separated parts;
+  // InvalidArgument: longer than kMaxJwtSize or a header longer than
+  //   kMaxJwtHeaderSize; not three '.'-separated parts;
   //   a part not strict unpadded base64url; header or payload not a JSON
   //   object; header "alg"/"kid"/"typ" not strings; a registered claim of
   //   the wrong type (see ParseJwtClaims).

@@ -96,6 +96,19 @@ TEST(JsonReaderTest, ParsesObjectsOnly) {
   }
 }
 
+TEST(JsonReaderTest, BoundsNestingDepth) {
+  auto nested = [](int arrays) {
+    return "{\"a\":" + std::string(arrays, '[') + std::string(arrays, ']') + "}";
+  };
+  EXPECT_TRUE(ParseJsonObject(nested(kMaxJsonDepth - 1)).ok());
+  EXPECT_FALSE(ParseJsonObject(nested(kMaxJsonDepth)).ok());
+  // Protobuf alone would spend seconds on this; the pre-scan refuses it at once.
+  absl::StatusOr<google::protobuf::Struct> deep = ParseJsonObject(nested(100000));
+  EXPECT_EQ(deep.status().code(), absl::StatusCode::kInvalidArgument);
+  // Brackets and escaped quotes inside strings do not count.
+  EXPECT_TRUE(ParseJsonObject("{\"s\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"[[[\"}").ok());
+}
+
 TEST(JsonReaderTest, IntegersFromDoubles) {
   absl::StatusOr<google::protobuf::Struct> doc = ParseJsonObject(
       "{\"ok\":1700000000,\"neg\":-5,\"max\":9007199254740991,\"big\":9007199254740992,"

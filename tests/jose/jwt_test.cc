@@ -243,6 +243,19 @@ TEST_P(JwtTest, MalformedTokensRejected) {
     ExpectRejected(SignCompact(key(), header_json, payload), absl::StatusCode::kInvalidArgument,
                    "malformed JWT");
   }
+  // Oversized or deeply nested headers are refused before any heavy parsing.
+  ExpectRejected(SignCompact(key(),
+                             absl::StrCat("{\"alg\":\"", AlgorithmName(GetParam()),
+                                          "\",\"kid\":\"", key().kid(), "\",\"pad\":\"",
+                                          std::string(800, 'x'), "\"}"),
+                             ClaimsJson()),
+                 absl::StatusCode::kInvalidArgument, "header longer than 1024 bytes");
+  ExpectRejected(SignCompact(key(),
+                             absl::StrCat("{\"alg\":\"", AlgorithmName(GetParam()),
+                                          "\",\"kid\":\"", key().kid(), "\",\"x\":",
+                                          std::string(300, '['), std::string(300, ']'), "}"),
+                             ClaimsJson()),
+                 absl::StatusCode::kInvalidArgument, "nested deeper than 32 levels");
   // A header of the wrong shape.
   ExpectRejected(SignCompact(key(),
                              absl::StrCat("{\"alg\":\"", AlgorithmName(GetParam()),

@@ -1,0 +1,412 @@
+// Test harness for the gateway end-to-end tests: starts a real redis-server,
+// a real oauthd and a real oauth-gateway on free loopback ports, and creates
+// clients and users through a real oauthctl.
+//
+// Binaries come from the environment (CTest sets them):
+//   OAUTHD_BIN, OAUTHCTL_BIN, OAUTH_GATEWAY_BIN   paths to the built programs
+//   REDIS_SERVER_BIN                              default: redis-server in PATH
+//   GATEWAY_TLS_CERT, GATEWAY_TLS_KEY             for startStack({tls: true})
+//   GATEWAY_TEST_OUT                              where logs/screenshots go
+//
+// Library use (node:test files):
+//   const stack = await startStack();
+//   const client = await stack.createClient({grantTypes: ['client_credentials']});
+//   ...
+//   await stack.close();
+//
+// Command-line use (for tests in other languages): starts a stack, creates a
+// confidential client and a user, runs the command with the details in its
+// environment (GATEWAY_URL, CLIENT_ID, CLIENT_SECRET, USERNAME, PASSWORD,
+// POST_CLIENT_ID, POST_CLIENT_SECRET) and exits with the command's status:
+//   node harness.mjs run -- /usr/bin/python3 oauthlib_test.py
+
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) {
+    try {
+      process.kill(child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+function requireEnv(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (path to the built binary)`);
+  if (!fs.existsSync(value)) throw new Error(`${name}=${value} does not exist; build it first`);
+  return value;
+}
+
+export function outDir() {
+  const dir = process.env.GATEWAY_TEST_OUT || path.join(os.tmpdir(), 'oauth-gateway-tests');
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export async function freePort() {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+async function waitForPort(port, child, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) {
+      throw new Error(`${child.name} exited with ${child.exitCode} before listening:\n${child.tail()}`);
+    }
+    const ok = await new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error(`port ${port} not ready after ${timeoutMs} ms${child ? `:\n${child.tail()}` : ''}`);
+}
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// Spawns a long-running child with output to <workDir>/<name>.log.
+function startChild(name, file, args, workDir, env = {}) {
+  const logPath = path.join(workDir, `${name}.log`);
+  const log = fs.openSync(logPath, 'a');
+  const child = spawn(file, args, {
+    cwd: workDir,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', log, log],
+  });
+  fs.closeSync(log);
+  child.name = name;
+  child.logPath = logPath;
+  child.tail = (lines = 40) => {
+    try {
+      return fs.readFileSync(logPath, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
+  };
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+async function stopChild(child, signal = 'SIGTERM', timeoutMs = 10000) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) {
+    return { code: child?.exitCode, signal: child?.signalCode };
+  }
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code, sig] = await exited;
+  clearTimeout(timer);
+  return { code, signal: sig };
+}
+
+// A plain HTTP(S) request with full control over method, headers and body
+// (fetch hides some of it); resolves {status, headers, body}.
+export function rawRequest(url, { method = 'GET', headers = {}, body, ca, agent } = {}) {
+  const u = new URL(url);
+  const lib = u.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = lib.request(
+      u,
+      { method, headers, ca, agent: agent ?? false },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+function tlsFiles() {
+  const cert = process.env.GATEWAY_TLS_CERT;
+  const key = process.env.GATEWAY_TLS_KEY;
+  if (!cert || !key || !fs.existsSync(cert) || !fs.existsSync(key)) {
+    throw new Error('GATEWAY_TLS_CERT/GATEWAY_TLS_KEY must name an existing certificate and key');
+  }
+  return { cert, key };
+}
+
+// Starts redis-server, oauthd and oauth-gateway. Options:
+//   tls: serve the gateway over HTTPS (issuer https://127.0.0.1:PORT)
+//   gatewayArgs / oauthdArgs: extra flags
+export async function startStack({ tls = false, gatewayArgs = [], oauthdArgs = [] } = {}) {
+  const oauthdBin = requireEnv('OAUTHD_BIN');
+  const oauthctlBin = requireEnv('OAUTHCTL_BIN');
+  const gatewayBin = requireEnv('OAUTH_GATEWAY_BIN');
+  const redisBin = process.env.REDIS_SERVER_BIN || 'redis-server';
+  const workDir = fs.mkdtempSync(path.join(outDir(), 'stack-'));
+
+  const redisPort = await freePort();
+  const grpcPort = await freePort();
+  const httpPort = await freePort();
+  const scheme = tls ? 'https' : 'http';
+  const issuer = `${scheme}://127.0.0.1:${httpPort}`;
+  const grpcAddress = `127.0.0.1:${grpcPort}`;
+  const adminTokenFile = path.join(workDir, 'admin.token');
+  fs.writeFileSync(adminTokenFile, `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
+  const keyFile = path.join(workDir, 'signing-key.pem');
+  const tlsCa = tls ? fs.readFileSync(tlsFiles().cert) : undefined;
+
+  const oauthctlSync = (args) => {
+    const result = spawnSync(
+      oauthctlBin,
+      [`--address=${grpcAddress}`, `--admin_token_file=${adminTokenFile}`, ...args],
+      { encoding: 'utf8', timeout: 30000 },
+    );
+    if (result.status !== 0) {
+      throw new Error(`oauthctl ${args.join(' ')} failed (${result.status}): ${result.stderr}${result.stdout}`);
+    }
+    return result.stdout;
+  };
+  oauthctlSync(['keys', 'generate', '--alg=ES256', `--out=${keyFile}`]);
+
+  const redis = startChild(
+    'redis',
+    redisBin,
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', workDir],
+    workDir,
+  );
+  await waitForPort(redisPort, redis);
+
+  const oauthdFlags = [
+    `--listen=${grpcAddress}`,
+    '--store=redis',
+    `--redis_url=redis://127.0.0.1:${redisPort}`,
+    `--issuer=${issuer}`,
+    `--signing_keys=${keyFile}`,
+    `--admin_token_file=${adminTokenFile}`,
+    '--scrypt_log2_n=10',
+    ...oauthdArgs,
+  ];
+  let oauthd = startChild('oauthd', oauthdBin, oauthdFlags, workDir);
+  await waitForPort(grpcPort, oauthd);
+
+  const gatewayFlags = [
+    `--listen=127.0.0.1:${httpPort}`,
+    `--upstream=${grpcAddress}`,
+    `--issuer=${issuer}`,
+    '--threads=2',
+    ...(tls ? [`--tls_cert=${tlsFiles().cert}`, `--tls_key=${tlsFiles().key}`] : []),
+    ...gatewayArgs,
+  ];
+  let gateway = startChild('gateway', gatewayBin, gatewayFlags, workDir);
+  await waitForPort(httpPort, gateway);
+
+  const stack = {
+    workDir,
+    issuer,
+    url: issuer,
+    grpcAddress,
+    tlsCa,
+    get gateway() {
+      return gateway;
+    },
+    get oauthd() {
+      return oauthd;
+    },
+    request(pathOrUrl, options = {}) {
+      const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${issuer}${pathOrUrl}`;
+      return rawRequest(url, { ca: tlsCa, ...options });
+    },
+    async waitHealthy(timeoutMs = 20000) {
+      const deadline = Date.now() + timeoutMs;
+      let last;
+      while (Date.now() < deadline) {
+        try {
+          last = await stack.request('/healthz');
+          if (last.status === 200) return;
+        } catch (e) {
+          last = e;
+        }
+        await sleep(100);
+      }
+      throw new Error(`gateway /healthz not 200 after ${timeoutMs} ms (last: ${JSON.stringify(last)})\n` +
+        `oauthd:\n${oauthd.tail()}\ngateway:\n${gateway.tail()}`);
+    },
+    oauthctl: oauthctlSync,
+    // Creates a client; returns {client_id, client_secret, ...record}.
+    createClient({
+      name = 'Test Client',
+      grantTypes = ['client_credentials'],
+      redirectUris = [],
+      scopes = ['read', 'write'],
+      authMethod = 'client_secret_basic',
+      extra = [],
+    } = {}) {
+      const out = stack.oauthctl([
+        '--json',
+        'client',
+        'create',
+        `--name=${name}`,
+        `--grant_types=${grantTypes.join(',')}`,
+        ...(redirectUris.length ? [`--redirect_uris=${redirectUris.join(',')}`] : []),
+        `--scopes=${scopes.join(',')}`,
+        `--auth_method=${authMethod}`,
+        ...extra,
+      ]);
+      const parsed = JSON.parse(out);
+      return { ...parsed.client, client_secret: parsed.client_secret ?? '' };
+    },
+    createUser(username, password) {
+      stack.oauthctl(['user', 'create', username, `--password=${password}`]);
+    },
+    async stopOauthd(signal = 'SIGTERM') {
+      return stopChild(oauthd, signal);
+    },
+    async startOauthd() {
+      oauthd = startChild('oauthd', oauthdBin, oauthdFlags, workDir);
+      await waitForPort(grpcPort, oauthd);
+    },
+    async stopGateway(signal = 'SIGTERM', timeoutMs = 15000) {
+      return stopChild(gateway, signal, timeoutMs);
+    },
+    async restartGateway(extraArgs = []) {
+      await stopChild(gateway);
+      gateway = startChild('gateway', gatewayBin, [...gatewayFlags, ...extraArgs], workDir);
+      await waitForPort(httpPort, gateway);
+    },
+    logs() {
+      return `--- oauthd ---\n${oauthd.tail()}\n--- gateway ---\n${gateway.tail()}\n--- redis ---\n${redis.tail(10)}`;
+    },
+    async close() {
+      await stopChild(gateway);
+      await stopChild(oauthd);
+      await stopChild(redis);
+    },
+  };
+  await stack.waitHealthy();
+  return stack;
+}
+
+// Command-line mode: node harness.mjs run -- COMMAND [ARGS...]
+async function main(argv) {
+  const dashdash = argv.indexOf('--');
+  if (argv[0] !== 'run' || dashdash < 0 || dashdash === argv.length - 1) {
+    console.error('usage: node harness.mjs run -- COMMAND [ARGS...]');
+    return 2;
+  }
+  const command = argv.slice(dashdash + 1);
+  const stack = await startStack();
+  try {
+    const basic = stack.createClient({
+      name: 'Python Basic',
+      grantTypes: ['client_credentials', 'password', 'refresh_token'],
+      authMethod: 'client_secret_basic',
+    });
+    const post = stack.createClient({
+      name: 'Python Post',
+      grantTypes: ['client_credentials', 'password', 'refresh_token'],
+      authMethod: 'client_secret_post',
+    });
+    const password = `pw-${crypto.randomUUID()}`;
+    stack.createUser('py-alice', password);
+    const child = spawn(command[0], command.slice(1), {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        GATEWAY_URL: stack.issuer,
+        CLIENT_ID: basic.client_id,
+        CLIENT_SECRET: basic.client_secret,
+        POST_CLIENT_ID: post.client_id,
+        POST_CLIENT_SECRET: post.client_secret,
+        USERNAME: 'py-alice',
+        PASSWORD: password,
+      },
+    });
+    const [code, signal] = await once(child, 'exit');
+    if (code !== 0) console.error(`command failed (${code ?? signal})\n${stack.logs()}`);
+    return code ?? 1;
+  } finally {
+    await stack.close();
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
+
+// ----- Driving the login page with plain HTTP (no browser) -----
+
+function htmlUnescape(text) {
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+// The hidden inputs of the login form, in page order, as [name, value] pairs.
+export function hiddenFields(html) {
+  const fields = [];
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
+    fields.push([htmlUnescape(m[1]), htmlUnescape(m[2])]);
+  }
+  return fields;
+}
+
+// "name=value" of every Set-Cookie header, ready for a Cookie header.
+export function cookieHeader(headers) {
+  const setCookie = headers['set-cookie'] ?? [];
+  return setCookie.map((c) => c.split(';')[0]).join('; ');
+}
+
+// Opens the authorization URL, then posts the login form like a browser
+// would: the hidden fields, the CSRF cookie, and username/password/action.
+// Resolves {page, response} (response: the answer to the form post).
+export async function submitLoginForm(stack, authorizationUrl, { username, password, action = 'approve', cookie } = {}) {
+  const page = await stack.request(authorizationUrl.toString());
+  if (page.status !== 200) {
+    return { page, response: undefined };
+  }
+  const form = new URLSearchParams(hiddenFields(page.body));
+  if (username !== undefined) form.set('username', username);
+  if (password !== undefined) form.set('password', password);
+  form.set('action', action);
+  const response = await stack.request('/authorize', {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: cookie ?? cookieHeader(page.headers),
+    },
+    body: form.toString(),
+  });
+  return { page, response };
+}
