@@ -481,7 +481,8 @@ HttpResponse AuthorizeErrorResponse(const oauth::v1::OAuthError& error,
   if (error.redirect_uri().empty()) return HtmlErrorResponse(error);
   return RedirectResponse(AppendQueryParameters(error.redirect_uri(),
                                                 {{"error", error.error()},
-                                                 {"error_description", error.error_description()},
+                                                 {"error_description",
+                                                  SanitizeErrorDescription(error.error_description())},
                                                  {"error_uri", error.error_uri()},
                                                  {"state", error.state()},
                                                  {"iss", std::string(issuer)}}));

@@ -170,10 +170,11 @@ int PositiveFlag(int value, const char* name) {
 int main(int argc, char** argv) {
   oauthd::ParseFlagsWithEnv(
       argc, argv, "OAUTH_GATEWAY_", kFlagNames,
-      "oauth-gateway: OAuth 2.0 HTTP endpoints (RFC 6749, 7009, 7662, 8414) in front of "
+      "OAuth 2.0 HTTP endpoints (RFC 6749, 7009, 7662, 8414) in front of "
       "oauthd.\nEvery flag can also be set with an environment variable "
       "OAUTH_GATEWAY_<FLAG>, e.g.\nOAUTH_GATEWAY_UPSTREAM for --upstream; the command line "
-      "wins.");
+      "wins.",
+      "server/gateway/");
   // A peer that vanishes mid-write must not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
 

@@ -54,10 +54,29 @@ HttpErrorMapping MapOAuthErrorToHttp(absl::string_view error, ErrorAudience audi
   return {400, false};
 }
 
+std::string SanitizeErrorDescription(absl::string_view description) {
+  std::string out;
+  out.reserve(description.size());
+  for (unsigned char c : description) {
+    if (c == '"') {
+      out.push_back('\'');
+    } else if (c == '\\') {
+      out.push_back('/');
+    } else if (c < 0x20 || c == 0x7f) {
+      out.push_back(' ');
+    } else if (c >= 0x80) {
+      if ((c & 0xc0) != 0x80) out.push_back('?');  // one '?' per sequence
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
 std::string OAuthErrorJson(const oauth::v1::OAuthError& error) {
   JsonObjectWriter json;
   json.String("error", error.error());
-  json.StringIfNotEmpty("error_description", error.error_description());
+  json.StringIfNotEmpty("error_description", SanitizeErrorDescription(error.error_description()));
   json.StringIfNotEmpty("error_uri", error.error_uri());
   return json.Finish();
 }

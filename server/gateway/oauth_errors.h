@@ -54,8 +54,14 @@ struct HttpErrorMapping {
 HttpErrorMapping MapOAuthErrorToHttp(absl::string_view error, ErrorAudience audience,
                                      bool client_used_authorization_header);
 
+// Makes `description` fit RFC 6749 §5.2 / §4.1.2.1, which allow only the
+// printable ASCII characters %x20-21 / %x23-5B / %x5D-7E in
+// error_description: '"' becomes '\'', '\\' becomes '/', a control character
+// a space, and each non-ASCII UTF-8 sequence a '?'.
+std::string SanitizeErrorDescription(absl::string_view description);
+
 // The RFC 6749 §5.2 JSON body: {"error":...,"error_description":...,
-// "error_uri":...}, empty members omitted.
+// "error_uri":...}, empty members omitted, the description sanitized.
 std::string OAuthErrorJson(const oauth::v1::OAuthError& error);
 
 }  // namespace oauthd::gateway

@@ -125,9 +125,12 @@ describe('oauth4webapi against the gateway', () => {
       as, client(basicClient), oauth.ClientSecretBasic('wrong'), {});
     assert.equal(response.status, 401);
     assert.match(response.headers.get('www-authenticate'), /^Basic realm=/);
+    assert.equal((await response.clone().json()).error, 'invalid_client');
+    // The library surfaces the RFC 6749 §5.2 challenge as such.
     await assert.rejects(
       oauth.processClientCredentialsResponse(as, client(basicClient), response),
-      (err) => err instanceof oauth.ResponseBodyError && err.error === 'invalid_client');
+      (err) => err instanceof oauth.WWWAuthenticateChallengeError &&
+        err.cause[0].scheme === 'basic' && err.status === 401);
   });
 
   test('password grant (generic token endpoint request) and refresh rotation', async () => {

@@ -93,13 +93,21 @@ TEST(MapOAuthErrorToHttpTest, Table) {
   }
 }
 
+TEST(SanitizeErrorDescriptionTest, KeepsOnlyTheRfcCharacterSet) {
+  EXPECT_EQ(SanitizeErrorDescription("scope \"admin\" is not allowed"),
+            "scope 'admin' is not allowed");
+  EXPECT_EQ(SanitizeErrorDescription("a\\b\nc\x7f"), "a/b c ");
+  EXPECT_EQ(SanitizeErrorDescription("RFC 6749 \xc2\xa7" "5.2 \xf0\x9f\x98\x80!"), "RFC 6749 ?5.2 ?!");
+  EXPECT_EQ(SanitizeErrorDescription("plain ASCII ~!#[]"), "plain ASCII ~!#[]");
+}
+
 TEST(OAuthErrorJsonTest, OmitsEmptyMembers) {
   EXPECT_EQ(OAuthErrorJson(MakeOAuthError("invalid_grant", "")), R"({"error":"invalid_grant"})");
   oauth::v1::OAuthError e = MakeOAuthError("invalid_scope", "scope \"x\" unknown");
   e.set_error_uri("https://docs/e");
   e.set_redirect_uri("https://not-in-json");
   EXPECT_EQ(OAuthErrorJson(e),
-            R"({"error":"invalid_scope","error_description":"scope \"x\" unknown",)"
+            R"({"error":"invalid_scope","error_description":"scope 'x' unknown",)"
             R"("error_uri":"https://docs/e"})");
 }
 
