@@ -121,6 +121,34 @@ TEST(Resilience, MissingKeyStopsStartWithOneClearLine) {
   EXPECT_EQ(out.find("Aborted"), std::string::npos) << out;
 }
 
+// Every flag can come from OAUTHD_<FLAG>; here the whole configuration does,
+// and oauthd listens on a unix socket.
+TEST(Resilience, ConfiguredFromEnvironmentOnUnixSocket) {
+  auto p = OauthdProcess::Start();  // for its key file only
+  ASSERT_TRUE(p.ok()) << p.status();
+  const std::string socket = test_support::TestTempDir() + "/oauthd-env.sock";
+  test_support::ChildProcessOptions o;
+  o.argv = {OAUTHD_BINARY};
+  o.env = {{"OAUTHD_LISTEN", "unix:" + socket},
+           {"OAUTHD_STORE", "memory"},
+           {"OAUTHD_SIGNING_KEYS", (*p)->key_path()},
+           {"OAUTHD_ISSUER", "https://env.test"}};
+  auto child = test_support::ChildProcess::Start(o);
+  ASSERT_TRUE(child.ok());
+  auto channel = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
+  auto stub = oauth::v1::TokenService::NewStub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_wait_for_ready(true);
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  oauth::v1::ServerMetadata metadata;
+  grpc::Status s = stub->GetServerMetadata(&ctx, {}, &metadata);
+  ASSERT_TRUE(s.ok()) << s.error_message() << (*child)->ReadOutput();
+  EXPECT_EQ(metadata.issuer(), "https://env.test");
+  auto exit = (*child)->Terminate(absl::Seconds(10));
+  ASSERT_TRUE(exit.ok());
+  EXPECT_TRUE(exit->Clean()) << exit->ToString();
+}
+
 TEST(Resilience, ReflectionListsTheServices) {
   auto p = OauthdProcess::Start();
   ASSERT_TRUE(p.ok()) << p.status();
