@@ -5,7 +5,7 @@ namespace {
 
 // Single-valued authorization request parameters, in form order.
 constexpr absl::string_view kRequestParameters[] = {
-    "client_id", "response_type",  "redirect_uri",         "scope",
+    "client_id", "response_type",  "redirect_uri",          "scope",
     "state",     "code_challenge", "code_challenge_method",
 };
 

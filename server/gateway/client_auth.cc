@@ -49,8 +49,7 @@ absl::StatusOr<BasicCredentials> ParseBasicAuthorization(absl::string_view heade
     return absl::UnauthenticatedError("malformed Basic credentials");
   }
   absl::StatusOr<std::string> id = FormUrlDecode(absl::string_view(decoded).substr(0, colon));
-  absl::StatusOr<std::string> secret =
-      FormUrlDecode(absl::string_view(decoded).substr(colon + 1));
+  absl::StatusOr<std::string> secret = FormUrlDecode(absl::string_view(decoded).substr(colon + 1));
   if (!id.ok() || !secret.ok() || !IsValidUtf8(*id) || !IsValidUtf8(*secret)) {
     return absl::UnauthenticatedError(
         "malformed Basic credentials (RFC 6749 section 2.3.1: form-urlencode the id and secret)");

@@ -63,8 +63,7 @@ std::string CsrfProtector::Mac(int64_t issued, absl::string_view nonce,
   unsigned int mac_len = 0;
   HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &mac_len);
-  return absl::WebSafeBase64Escape(
-      absl::string_view(reinterpret_cast<const char*>(mac), mac_len));
+  return absl::WebSafeBase64Escape(absl::string_view(reinterpret_cast<const char*>(mac), mac_len));
 }
 
 std::string CsrfProtector::Issue(absl::string_view nonce, const Fields& fields,
@@ -73,8 +72,8 @@ std::string CsrfProtector::Issue(absl::string_view nonce, const Fields& fields,
   return absl::StrCat(issued, ".", Mac(issued, nonce, fields));
 }
 
-bool CsrfProtector::Verify(absl::string_view token, absl::string_view nonce,
-                           const Fields& fields, absl::Time now) const {
+bool CsrfProtector::Verify(absl::string_view token, absl::string_view nonce, const Fields& fields,
+                           absl::Time now) const {
   if (!IsWellFormedNonce(nonce)) return false;
   const size_t dot = token.find('.');
   if (dot == absl::string_view::npos) return false;

@@ -18,8 +18,8 @@ int HexValue(char c) {
 }
 
 bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '.' || c == '_' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
 }
 
 // A parameter name fit to quote in an error description: printable ASCII and
@@ -151,8 +151,7 @@ absl::StatusOr<FormParameters> FormParameters::Parse(
   for (const auto& [name, value] : form.pairs_) {
     if (std::find(repeatable.begin(), repeatable.end(), name) != repeatable.end()) continue;
     if (!seen.insert(name).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("parameter ", Quotable(name), " is repeated"));
+      return absl::InvalidArgumentError(absl::StrCat("parameter ", Quotable(name), " is repeated"));
     }
   }
   return form;

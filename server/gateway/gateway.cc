@@ -35,9 +35,7 @@ constexpr absl::string_view kWellKnownOAuth = "/.well-known/oauth-authorization-
 constexpr absl::string_view kWellKnownOpenId = "/.well-known/openid-configuration";
 constexpr absl::string_view kJwksPath = "/jwks.json";
 
-absl::string_view Path(absl::string_view target) {
-  return target.substr(0, target.find('?'));
-}
+absl::string_view Path(absl::string_view target) { return target.substr(0, target.find('?')); }
 
 absl::string_view Query(absl::string_view target) {
   const size_t q = target.find('?');
@@ -73,8 +71,8 @@ void SetNoStore(HttpResponse& response) {
 
 HttpResponse OAuthErrorResponse(const oauth::v1::OAuthError& error,
                                 bool client_used_authorization_header) {
-  const HttpErrorMapping mapping = MapOAuthErrorToHttp(
-      error.error(), ErrorAudience::kOAuthClient, client_used_authorization_header);
+  const HttpErrorMapping mapping = MapOAuthErrorToHttp(error.error(), ErrorAudience::kOAuthClient,
+                                                       client_used_authorization_header);
   HttpResponse response =
       JsonResponse(static_cast<http::status>(mapping.status), OAuthErrorJson(error));
   SetNoStore(response);
@@ -103,10 +101,9 @@ HttpResponse HtmlResponse(http::status status, std::string html) {
 HttpResponse HtmlErrorResponse(const oauth::v1::OAuthError& error) {
   const HttpErrorMapping mapping =
       MapOAuthErrorToHttp(error.error(), ErrorAudience::kBrowser, false);
-  HttpResponse response =
-      HtmlResponse(static_cast<http::status>(mapping.status),
-                   RenderErrorPage("Authorization request failed", error.error(),
-                                   error.error_description()));
+  HttpResponse response = HtmlResponse(
+      static_cast<http::status>(mapping.status),
+      RenderErrorPage("Authorization request failed", error.error(), error.error_description()));
   if (mapping.status == 503) response.set(http::field::retry_after, "1");
   return response;
 }
@@ -232,7 +229,8 @@ Gateway::Gateway(GatewayConfig config, std::shared_ptr<grpc::Channel> channel, M
       stub_(oauth::v1::TokenService::NewStub(channel)),
       health_stub_(grpc::health::v1::Health::NewStub(channel)),
       metrics_(metrics),
-      csrf_(csrf) {}
+      csrf_(csrf),
+      issuer_path_(IssuerPath(config_.issuer)) {}
 
 template <class Response, class Request, class Start, class Done>
 void Gateway::CallOAuthd(Request request, Start start, Done done) {
@@ -260,12 +258,10 @@ void Gateway::Handle(HttpRequest request, Respond respond) {
   exchange->start = absl::Now();
 
   const http::verb method = exchange->request.method();
-  const absl::string_view target = ToAbsl(exchange->request.target());
-  const absl::string_view path = Path(target);
-  const std::string issuer_path = IssuerPath(config_.issuer);
+  const absl::string_view path = Path(ToAbsl(exchange->request.target()));
 
   struct Route {
-    absl::string_view endpoint;
+    absl::string_view endpoint;  // metrics label
     bool get;
     bool post;
     void (Gateway::*handler)(std::shared_ptr<Exchange>);
@@ -280,25 +276,15 @@ void Gateway::Handle(HttpRequest request, Respond respond) {
   } else if (path == "/authorize") {
     route = Route{"authorize", true, true, &Gateway::HandleAuthorize};
   } else if (path == kWellKnownOAuth || path == kWellKnownOpenId ||
-             (!issuer_path.empty() && (path == absl::StrCat(kWellKnownOAuth, issuer_path) ||
-                                       path == absl::StrCat(kWellKnownOpenId, issuer_path)))) {
+             (!issuer_path_.empty() && (path == absl::StrCat(kWellKnownOAuth, issuer_path_) ||
+                                        path == absl::StrCat(kWellKnownOpenId, issuer_path_)))) {
     route = Route{"metadata", true, false, &Gateway::HandleMetadata};
   } else if (path == kJwksPath) {
     route = Route{"jwks", true, false, &Gateway::HandleJwks};
   } else if (path == "/healthz") {
     route = Route{"healthz", true, false, &Gateway::HandleHealth};
   } else if (path == "/metrics") {
-    exchange->endpoint = "metrics";
-    if (method != http::verb::get) {
-      HttpResponse response = TextResponse(http::status::method_not_allowed, "method not allowed\n");
-      response.set(http::field::allow, "GET");
-      exchange->Finish(std::move(response), "method_not_allowed");
-      return;
-    }
-    HttpResponse response = TextResponse(http::status::ok, metrics_.RenderPrometheus());
-    response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-    exchange->Finish(std::move(response), "success");
-    return;
+    route = Route{"metrics", true, false, &Gateway::HandleMetrics};
   }
   if (!route) {
     exchange->Finish(TextResponse(http::status::not_found, "not found\n"), "not_found");
@@ -316,6 +302,12 @@ void Gateway::Handle(HttpRequest request, Respond respond) {
   exchange->Finish(std::move(response), "method_not_allowed");
 }
 
+void Gateway::HandleMetrics(std::shared_ptr<Exchange> exchange) {
+  HttpResponse response = TextResponse(http::status::ok, metrics_.RenderPrometheus());
+  response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  exchange->Finish(std::move(response), "success");
+}
+
 namespace {
 
 // Reads the form and the client authentication of a /token, /introspect or
@@ -325,9 +317,9 @@ struct ClientRequest {
   ClientAuthResult auth;
 };
 
-std::optional<ClientRequest> ParseClientRequest(const HttpRequest& request,
-                                                const std::function<void(
-                                                    const oauth::v1::OAuthError&, bool)>& fail) {
+std::optional<ClientRequest> ParseClientRequest(
+    const HttpRequest& request,
+    const std::function<void(const oauth::v1::OAuthError&, bool)>& fail) {
   if (!IsFormContentType(request)) {
     fail(MakeOAuthError("invalid_request",
                         "the request body must be application/x-www-form-urlencoded"),
@@ -476,16 +468,15 @@ namespace {
 
 // The RFC 6749 §4.1.2.1 error redirect, or the error page when oauthd did not
 // name a redirect URI it trusts.
-HttpResponse AuthorizeErrorResponse(const oauth::v1::OAuthError& error,
-                                    absl::string_view issuer) {
+HttpResponse AuthorizeErrorResponse(const oauth::v1::OAuthError& error, absl::string_view issuer) {
   if (error.redirect_uri().empty()) return HtmlErrorResponse(error);
-  return RedirectResponse(AppendQueryParameters(error.redirect_uri(),
-                                                {{"error", error.error()},
-                                                 {"error_description",
-                                                  SanitizeErrorDescription(error.error_description())},
-                                                 {"error_uri", error.error_uri()},
-                                                 {"state", error.state()},
-                                                 {"iss", std::string(issuer)}}));
+  return RedirectResponse(AppendQueryParameters(
+      error.redirect_uri(),
+      {{"error", error.error()},
+       {"error_description", SanitizeErrorDescription(error.error_description())},
+       {"error_uri", error.error_uri()},
+       {"state", error.state()},
+       {"iss", std::string(issuer)}}));
 }
 
 std::string SetCookieValue(absl::string_view name, absl::string_view value, bool secure,
@@ -528,13 +519,13 @@ void Gateway::ShowConsentPage(std::shared_ptr<Exchange> exchange, const FormPara
         if (!scopes.empty()) page.hidden_fields.emplace_back(kDisplayScopesField, scopes);
         const std::string token = csrf_.Issue(nonce, page.hidden_fields, absl::Now());
         page.hidden_fields.emplace_back(kCsrfTokenField, token);
-        page.form_action = absl::StrCat(IssuerPath(config_.issuer), "/authorize");
+        page.form_action = absl::StrCat(issuer_path_, "/authorize");
 
         HttpResponse response = HtmlResponse(http::status::ok, RenderLoginPage(page));
         if (new_nonce) {
-          response.set(http::field::set_cookie,
-                       SetCookieValue(cookie_name, nonce, config_.secure_cookies,
-                                      csrf_.lifetime()));
+          response.set(
+              http::field::set_cookie,
+              SetCookieValue(cookie_name, nonce, config_.secure_cookies, csrf_.lifetime()));
         }
         exchange->Finish(std::move(response), "consent_page");
       });
@@ -542,8 +533,7 @@ void Gateway::ShowConsentPage(std::shared_ptr<Exchange> exchange, const FormPara
 
 void Gateway::HandleAuthorizeSubmission(std::shared_ptr<Exchange> exchange,
                                         const FormParameters& form) {
-  const absl::string_view cookie_name =
-      config_.secure_cookies ? kSecureCookieName : kCookieName;
+  const absl::string_view cookie_name = config_.secure_cookies ? kSecureCookieName : kCookieName;
   const std::string nonce = CookieValue(exchange->request, cookie_name);
   if (!csrf_.Verify(form.Get(kCsrfTokenField), nonce, BoundFields(form), absl::Now())) {
     exchange->Finish(
@@ -576,7 +566,7 @@ void Gateway::HandleAuthorizeSubmission(std::shared_ptr<Exchange> exchange,
   }
   page.hidden_fields = BoundFields(form);
   page.username = form.Get("username");
-  page.form_action = absl::StrCat(IssuerPath(config_.issuer), "/authorize");
+  page.form_action = absl::StrCat(issuer_path_, "/authorize");
 
   CallOAuthd<oauth::v1::AuthorizeResponse>(
       std::move(request),
@@ -588,21 +578,19 @@ void Gateway::HandleAuthorizeSubmission(std::shared_ptr<Exchange> exchange,
         const std::string iss = result.iss().empty() ? config_.issuer : result.iss();
         if (status.ok() && !approve) {
           // RFC 6749 §4.1.2.1: the resource owner denied the request.
-          exchange->Finish(
-              RedirectResponse(AppendQueryParameters(
-                  result.redirect_uri(),
-                  {{"error", "access_denied"},
-                   {"error_description", "the resource owner denied the request"},
-                   {"state", result.state()},
-                   {"iss", iss}})),
-              "access_denied");
+          exchange->Finish(RedirectResponse(AppendQueryParameters(
+                               result.redirect_uri(),
+                               {{"error", "access_denied"},
+                                {"error_description", "the resource owner denied the request"},
+                                {"state", result.state()},
+                                {"iss", iss}})),
+                           "access_denied");
           return;
         }
         if (status.ok() && !result.code().empty()) {
           exchange->Finish(RedirectResponse(AppendQueryParameters(
-                               result.redirect_uri(), {{"code", result.code()},
-                                                       {"state", result.state()},
-                                                       {"iss", iss}})),
+                               result.redirect_uri(),
+                               {{"code", result.code()}, {"state", result.state()}, {"iss", iss}})),
                            "code_issued");
           return;
         }
@@ -620,8 +608,7 @@ void Gateway::HandleAuthorizeSubmission(std::shared_ptr<Exchange> exchange,
                              : error.error_description();
           const std::string token = csrf_.Issue(nonce, page.hidden_fields, absl::Now());
           page.hidden_fields.emplace_back(kCsrfTokenField, token);
-          exchange->Finish(HtmlResponse(http::status::ok, RenderLoginPage(page)),
-                           "login_failed");
+          exchange->Finish(HtmlResponse(http::status::ok, RenderLoginPage(page)), "login_failed");
           return;
         }
         exchange->Finish(AuthorizeErrorResponse(error, config_.issuer), error.error());
@@ -697,8 +684,7 @@ void Gateway::HandleJwks(std::shared_ptr<Exchange> exchange) {
 
 void Gateway::HandleHealth(std::shared_ptr<Exchange> exchange) {
   if (draining_.load(std::memory_order_relaxed)) {
-    exchange->Finish(TextResponse(http::status::service_unavailable, "draining\n"),
-                     "unavailable");
+    exchange->Finish(TextResponse(http::status::service_unavailable, "draining\n"), "unavailable");
     return;
   }
   struct Call {
@@ -710,16 +696,15 @@ void Gateway::HandleHealth(std::shared_ptr<Exchange> exchange) {
   call->context.set_deadline(std::chrono::system_clock::now() +
                              absl::ToChronoMilliseconds(config_.health_timeout));
   health_stub_->async()->Check(
-      &call->context, &call->request, &call->response,
-      [call, exchange](grpc::Status status) {
+      &call->context, &call->request, &call->response, [call, exchange](grpc::Status status) {
         std::unique_ptr<Call> owned(call);
-        if (status.ok() && owned->response.status() ==
-                               grpc::health::v1::HealthCheckResponse::SERVING) {
+        if (status.ok() &&
+            owned->response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
           exchange->Finish(TextResponse(http::status::ok, "ok\n"), "success");
         } else {
-          exchange->Finish(TextResponse(http::status::service_unavailable,
-                                        "oauthd is not serving\n"),
-                           "unavailable");
+          exchange->Finish(
+              TextResponse(http::status::service_unavailable, "oauthd is not serving\n"),
+              "unavailable");
         }
       });
 }

@@ -66,12 +66,12 @@ class Gateway {
   void HandleIntrospect(std::shared_ptr<Exchange> exchange);
   void HandleRevoke(std::shared_ptr<Exchange> exchange);
   void HandleAuthorize(std::shared_ptr<Exchange> exchange);
-  void HandleAuthorizeSubmission(std::shared_ptr<Exchange> exchange,
-                                 const FormParameters& form);
+  void HandleAuthorizeSubmission(std::shared_ptr<Exchange> exchange, const FormParameters& form);
   void ShowConsentPage(std::shared_ptr<Exchange> exchange, const FormParameters& form);
   void HandleMetadata(std::shared_ptr<Exchange> exchange);
   void HandleJwks(std::shared_ptr<Exchange> exchange);
   void HandleHealth(std::shared_ptr<Exchange> exchange);
+  void HandleMetrics(std::shared_ptr<Exchange> exchange);
 
   // Invokes `start(async_stub, context, request, response, callback)` with a
   // deadline of --rpc_timeout and calls `done(status, response)` from the
@@ -84,6 +84,8 @@ class Gateway {
   std::unique_ptr<grpc::health::v1::Health::Stub> health_stub_;
   Metrics& metrics_;
   const CsrfProtector& csrf_;
+  // Path part of the issuer URL ("" for a bare origin).
+  const std::string issuer_path_;
   std::atomic<bool> draining_{false};
 };
 

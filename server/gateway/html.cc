@@ -70,8 +70,8 @@ std::string HtmlEscape(absl::string_view text) {
 std::string RenderLoginPage(const LoginPageModel& model) {
   const std::string client =
       HtmlEscape(model.client_name.empty() ? model.client_id : model.client_name);
-  std::string html = PageHead(absl::StrCat(
-      "Sign in to ", model.client_name.empty() ? model.client_id : model.client_name));
+  std::string html = PageHead(
+      absl::StrCat("Sign in to ", model.client_name.empty() ? model.client_id : model.client_name));
   absl::StrAppend(&html, "<h1>Sign in to continue to ", client, "</h1>\n");
   absl::StrAppend(&html, "<p><strong>", client,
                   "</strong> asks for access to your account. Sign in and approve, or "
@@ -80,8 +80,7 @@ std::string RenderLoginPage(const LoginPageModel& model) {
     absl::StrAppend(&html, "<p class=\"error\" role=\"alert\" id=\"message\">",
                     HtmlEscape(model.message), "</p>\n");
   }
-  absl::StrAppend(&html, "<form method=\"post\" action=\"", HtmlEscape(model.form_action),
-                  "\">\n");
+  absl::StrAppend(&html, "<form method=\"post\" action=\"", HtmlEscape(model.form_action), "\">\n");
   for (const auto& [name, value] : model.hidden_fields) {
     absl::StrAppend(&html, "<input type=\"hidden\" name=\"", HtmlEscape(name), "\" value=\"",
                     HtmlEscape(value), "\">\n");

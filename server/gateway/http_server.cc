@@ -1,5 +1,7 @@
 #include "server/gateway/http_server.h"
 
+#include <array>
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
@@ -9,9 +11,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-
-#include <array>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -161,10 +160,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     phase_ = Phase::kReading;
     Lowest().expires_after(ToChrono(options().request_timeout));
     if (parser_->is_header_done()) return OnHeader({});
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                              self->OnHeader(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -204,8 +202,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     }
     if (ec == http::error::header_limit) {
       return WriteErrorAndClose(http::status::request_header_fields_too_large,
-                                "text/plain; charset=utf-8",
-                                "request header fields too large\n");
+                                "text/plain; charset=utf-8", "request header fields too large\n");
     }
     if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
       return WriteErrorAndClose(http::status::bad_request, "text/plain; charset=utf-8",
@@ -249,8 +246,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                       });
   }
 
-  void WriteErrorAndClose(http::status status, absl::string_view content_type,
-                          std::string body) {
+  void WriteErrorAndClose(http::status status, absl::string_view content_type, std::string body) {
     HttpResponse response;
     response.result(status);
     response.set(http::field::content_type, std::string(content_type));
@@ -306,10 +302,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 }  // namespace
 
 void HttpServer::State::Accept() {
-  acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](
-                                                   beast::error_code ec, tcp::socket socket) {
-    self->OnAccept(ec, std::move(socket));
-  });
+  acceptor.async_accept(asio::make_strand(io),
+                        [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+                          self->OnAccept(ec, std::move(socket));
+                        });
 }
 
 void HttpServer::State::OnAccept(const beast::error_code& ec, tcp::socket socket) {
@@ -401,13 +397,13 @@ absl::Status HttpServer::Start() {
   beast::error_code ec;
   tcp::acceptor& acceptor = state_->acceptor;
   const tcp::endpoint& endpoint = state_->options.endpoint;
-  const std::string where =
-      absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
+  const std::string where = absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("cannot listen on ", where, ": ", ec.message()));
+  if (ec)
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", where, ": ", ec.message()));
   asio::dispatch(acceptor.get_executor(), [state = state_] { state->Accept(); });
   return absl::OkStatus();
 }

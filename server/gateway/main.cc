@@ -15,7 +15,6 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/system_error.hpp>
-
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -73,11 +72,10 @@ namespace asio = boost::asio;
 using oauthd::gateway::CsrfProtector;
 
 const std::vector<std::string> kFlagNames = {
-    "listen",         "upstream",         "issuer",          "tls_cert",
-    "tls_key",        "threads",          "rpc_timeout",     "health_timeout",
-    "max_body_bytes", "max_header_bytes", "idle_timeout",    "request_timeout",
-    "write_timeout",  "max_connections",  "csrf_key_file",   "csrf_ttl",
-    "shutdown_grace"};
+    "listen",       "upstream",        "issuer",         "tls_cert",        "tls_key",
+    "threads",      "rpc_timeout",     "health_timeout", "max_body_bytes",  "max_header_bytes",
+    "idle_timeout", "request_timeout", "write_timeout",  "max_connections", "csrf_key_file",
+    "csrf_ttl",     "shutdown_grace"};
 
 [[noreturn]] void Fail(const std::string& message) {
   std::fprintf(stderr, "oauth-gateway: %s\n", message.c_str());
@@ -186,8 +184,7 @@ int main(int argc, char** argv) {
   options.idle_timeout = absl::GetFlag(FLAGS_idle_timeout);
   options.request_timeout = absl::GetFlag(FLAGS_request_timeout);
   options.write_timeout = absl::GetFlag(FLAGS_write_timeout);
-  options.max_connections =
-      PositiveFlag(absl::GetFlag(FLAGS_max_connections), "max_connections");
+  options.max_connections = PositiveFlag(absl::GetFlag(FLAGS_max_connections), "max_connections");
   options.tls = MakeTlsContext();
   for (absl::Duration d : {options.idle_timeout, options.request_timeout, options.write_timeout,
                            absl::GetFlag(FLAGS_rpc_timeout), absl::GetFlag(FLAGS_health_timeout)}) {
@@ -204,9 +201,12 @@ int main(int argc, char** argv) {
   if (upstream.empty()) Fail("--upstream must not be empty");
   grpc::ChannelArguments channel_args;
   // oauthd runs beside the gateway: reconnect quickly after it restarts
-  // instead of backing off for up to two minutes.
+  // instead of backing off for up to two minutes. gRPC also uses the "min
+  // reconnect backoff" as the timeout of one connection attempt (TCP plus
+  // HTTP/2 SETTINGS): 2 s is ample on loopback and lets a hung oauthd show up
+  // as UNAVAILABLE instead of every call waiting out its deadline.
   channel_args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  channel_args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  channel_args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 2000);
   channel_args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   std::shared_ptr<grpc::Channel> channel =
       grpc::CreateCustomChannel(upstream, grpc::InsecureChannelCredentials(), channel_args);
@@ -232,8 +232,8 @@ int main(int argc, char** argv) {
     if (ec) return;
     std::fprintf(stderr, "oauth-gateway: shutting down, finishing requests in flight\n");
     gateway.SetDraining();
-    grace.expires_after(std::chrono::milliseconds(
-        absl::ToInt64Milliseconds(absl::GetFlag(FLAGS_shutdown_grace))));
+    grace.expires_after(
+        std::chrono::milliseconds(absl::ToInt64Milliseconds(absl::GetFlag(FLAGS_shutdown_grace))));
     grace.async_wait([&](const boost::system::error_code& wait_ec) {
       if (wait_ec) return;  // cancelled: drained in time
       std::fprintf(stderr, "oauth-gateway: --shutdown_grace expired, closing what is left\n");

@@ -77,9 +77,9 @@ std::string Metrics::RenderPrometheus() const {
     }
     absl::StrAppend(&out, "oauth_gateway_request_duration_seconds_bucket{endpoint=\"", label,
                     "\",le=\"+Inf\"} ", h.count, "\n",
-                    "oauth_gateway_request_duration_seconds_sum{endpoint=\"", label, "\"} ",
-                    h.sum, "\n", "oauth_gateway_request_duration_seconds_count{endpoint=\"",
-                    label, "\"} ", h.count, "\n");
+                    "oauth_gateway_request_duration_seconds_sum{endpoint=\"", label, "\"} ", h.sum,
+                    "\n", "oauth_gateway_request_duration_seconds_count{endpoint=\"", label, "\"} ",
+                    h.count, "\n");
   }
   return out;
 }

@@ -2,8 +2,7 @@
 
 namespace oauthd::gateway {
 
-TokenRpc BuildTokenRpc(const FormParameters& form,
-                       const oauth::v1::ClientAuthentication& client) {
+TokenRpc BuildTokenRpc(const FormParameters& form, const oauth::v1::ClientAuthentication& client) {
   const std::string& grant_type = form.Get("grant_type");
   if (grant_type == "refresh_token") {
     oauth::v1::RefreshTokenRequest request;

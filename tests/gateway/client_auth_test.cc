@@ -6,9 +6,7 @@
 namespace oauthd::gateway {
 namespace {
 
-std::string Basic(absl::string_view user_pass) {
-  return "Basic " + absl::Base64Escape(user_pass);
-}
+std::string Basic(absl::string_view user_pass) { return "Basic " + absl::Base64Escape(user_pass); }
 
 TEST(ParseBasicAuthorizationTest, DecodesIdAndSecret) {
   auto creds = ParseBasicAuthorization(Basic("client:s3cret"));

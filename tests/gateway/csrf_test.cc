@@ -65,9 +65,9 @@ TEST(CsrfProtectorTest, RejectsTokensOfAnotherKeyAndGarbage) {
   const std::string nonce = CsrfProtector::NewNonce();
   const std::string token = a.Issue(nonce, RequestFields(), kNow);
   EXPECT_FALSE(b.Verify(token, nonce, RequestFields(), kNow));
-  for (const std::string& bad : {std::string(""), std::string("."), std::string("x.y"),
-                                 std::string("1800000000"), token + "A",
-                                 token.substr(0, token.size() - 1)}) {
+  for (const std::string& bad :
+       {std::string(""), std::string("."), std::string("x.y"), std::string("1800000000"),
+        token + "A", token.substr(0, token.size() - 1)}) {
     EXPECT_FALSE(a.Verify(bad, nonce, RequestFields(), kNow)) << bad;
   }
 }

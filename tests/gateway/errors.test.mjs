@@ -23,6 +23,25 @@ let post; // client_secret_post
 const USERNAME = 'bob';
 const PASSWORD = `pw ${crypto.randomUUID()}`;
 
+// A TCP server that accepts connections and never answers: an oauthd that
+// hangs, deterministically.
+async function blackhole() {
+  const sockets = new Set();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    port: server.address().port,
+    close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
+
 function basic(id, secret) {
   const enc = (s) => encodeURIComponent(s).replace(/%20/g, '+');
   return `Basic ${Buffer.from(`${enc(id)}:${enc(secret)}`).toString('base64')}`;
@@ -289,6 +308,19 @@ describe('authorization endpoint', () => {
     assert.ok(fields.csrf_token);
   });
 
+  test('an authorization request sent by POST (form body) gets the login page too', async () => {
+    const r = await stack.request('/authorize', {
+      method: 'POST',
+      headers: FORM,
+      body: new URLSearchParams({
+        client_id: full.client_id, response_type: 'code', redirect_uri: REDIRECT_URI,
+        code_challenge: CHALLENGE, code_challenge_method: 'S256', state: 'posted',
+      }).toString(),
+    });
+    assert.equal(r.status, 200, r.body);
+    assert.equal(Object.fromEntries(hiddenFields(r.body)).state, 'posted');
+  });
+
   async function openPage(state = 'xyz') {
     const url = authorizeUrl({
       client_id: full.client_id, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'read',
@@ -439,28 +471,67 @@ describe('oauthd unavailable', () => {
   });
 
   test('oauthd hung: 503 after the RPC deadline (--rpc_timeout=1s), not a hang', async () => {
-    process.kill(stack.oauthd.pid, 'SIGSTOP');
+    const hole = await blackhole();
+    const gateway = await stack.startExtraGateway({
+      upstream: `127.0.0.1:${hole.port}`, args: ['--rpc_timeout=1s', '--health_timeout=300ms'],
+    });
     try {
       const start = Date.now();
-      const r = await token('grant_type=client_credentials', { authorization: basic(cc.client_id, cc.client_secret) });
+      const r = await stack.request(`${gateway.url}/token`, {
+        method: 'POST', headers: { ...FORM, authorization: basic(cc.client_id, cc.client_secret) },
+        body: 'grant_type=client_credentials',
+      });
       const elapsed = Date.now() - start;
       assertOAuthError(r, { status: 503, error: 'temporarily_unavailable' });
       assert.ok(elapsed >= 900 && elapsed < 3000, `took ${elapsed} ms`);
+      const health = await stack.request(`${gateway.url}/healthz`);
+      assert.equal(health.status, 503);
     } finally {
-      process.kill(stack.oauthd.pid, 'SIGCONT');
+      await gateway.stop();
+      hole.close();
     }
-    await stack.waitHealthy(10000);
+  });
+});
+
+describe('Redis unavailable behind oauthd', () => {
+  test('503 temporarily_unavailable from oauthd, /healthz 503, recovery when Redis is back', async () => {
+    process.kill(stack.redis.pid, 'SIGSTOP');
+    try {
+      // The password grant has to read the user from Redis.
+      const start = Date.now();
+      const r = await token(`grant_type=password&username=${USERNAME}&password=x`,
+        { authorization: basic(full.client_id, full.client_secret) });
+      assertOAuthError(r, { status: 503, error: 'temporarily_unavailable' });
+      assert.ok(Date.now() - start < 3000);
+      let health;
+      for (let i = 0; i < 50; ++i) {
+        health = await stack.request('/healthz');
+        if (health.status === 503) break;
+        await sleep(100);
+      }
+      assert.equal(health.status, 503, 'oauthd reports NOT_SERVING while Redis hangs');
+    } finally {
+      process.kill(stack.redis.pid, 'SIGCONT');
+    }
+    await stack.waitHealthy(15000);
+    const ok = await token(`grant_type=password&username=${USERNAME}&password=${encodeURIComponent(PASSWORD)}`,
+      { authorization: basic(full.client_id, full.client_secret) });
+    assert.equal(ok.status, 200, ok.body);
   });
 });
 
 describe('graceful shutdown', () => {
   test('SIGTERM: the request in flight is answered, then the gateway exits 0', async () => {
-    process.kill(stack.oauthd.pid, 'SIGSTOP'); // keep a request in flight for ~1 s
+    const hole = await blackhole(); // keeps a request in flight until the 1 s deadline
+    const gateway = await stack.startExtraGateway({ upstream: `127.0.0.1:${hole.port}`, args: ['--rpc_timeout=1s'] });
     try {
-      const inFlight = token('grant_type=client_credentials', { authorization: basic(cc.client_id, cc.client_secret) });
-      await sleep(200);
+      const inFlight = stack.request(`${gateway.url}/token`, {
+        method: 'POST', headers: { ...FORM, authorization: basic(cc.client_id, cc.client_secret) },
+        body: 'grant_type=client_credentials',
+      });
+      await sleep(300);
       const start = Date.now();
-      const exited = stack.stopGateway('SIGTERM');
+      const exited = gateway.stop('SIGTERM');
       const r = await inFlight;
       assert.equal(r.status, 503); // the deadline answer still reaches the client
       assert.equal(r.headers.connection, 'close');
@@ -468,9 +539,15 @@ describe('graceful shutdown', () => {
       assert.equal(signal, null);
       assert.equal(code, 0);
       assert.ok(Date.now() - start < 5000);
+      await assert.rejects(stack.request(`${gateway.url}/healthz`), /ECONNREFUSED/);
     } finally {
-      process.kill(stack.oauthd.pid, 'SIGCONT');
+      hole.close();
     }
-    await assert.rejects(stack.request('/healthz'), /ECONNREFUSED/);
+  });
+
+  test('SIGTERM on the main gateway exits 0', async () => {
+    const { code, signal } = await stack.stopGateway('SIGTERM');
+    assert.equal(signal, null);
+    assert.equal(code, 0);
   });
 });

@@ -29,10 +29,10 @@ TEST(UrlEncodeTest, KeepsOnlyUnreserved) {
 TEST(IsValidUtf8Test, AcceptsWellFormed) {
   EXPECT_TRUE(IsValidUtf8(""));
   EXPECT_TRUE(IsValidUtf8("ascii"));
-  EXPECT_TRUE(IsValidUtf8("\xc3\xa9"));              // é
-  EXPECT_TRUE(IsValidUtf8("\xe2\x82\xac"));          // €
-  EXPECT_TRUE(IsValidUtf8("\xf0\x9f\x98\x80"));      // U+1F600
-  EXPECT_TRUE(IsValidUtf8("\xf4\x8f\xbf\xbf"));      // U+10FFFF
+  EXPECT_TRUE(IsValidUtf8("\xc3\xa9"));          // é
+  EXPECT_TRUE(IsValidUtf8("\xe2\x82\xac"));      // €
+  EXPECT_TRUE(IsValidUtf8("\xf0\x9f\x98\x80"));  // U+1F600
+  EXPECT_TRUE(IsValidUtf8("\xf4\x8f\xbf\xbf"));  // U+10FFFF
 }
 
 TEST(IsValidUtf8Test, RejectsMalformed) {
@@ -86,8 +86,8 @@ TEST(FormParametersTest, DuplicateDetectionUsesDecodedNames) {
 }
 
 TEST(FormParametersTest, RepeatableNamesMayRepeat) {
-  auto form = FormParameters::Parse("resource=https%3A%2F%2Fa&resource=https%3A%2F%2Fb&x=1",
-                                    {"resource"});
+  auto form =
+      FormParameters::Parse("resource=https%3A%2F%2Fa&resource=https%3A%2F%2Fb&x=1", {"resource"});
   ASSERT_TRUE(form.ok()) << form.status();
   EXPECT_EQ(form->GetAll("resource"), (std::vector<std::string>{"https://a", "https://b"}));
   EXPECT_EQ(form->Get("resource"), "https://a");

@@ -17,7 +17,8 @@
 // Command-line use (for tests in other languages): starts a stack, creates a
 // confidential client and a user, runs the command with the details in its
 // environment (GATEWAY_URL, CLIENT_ID, CLIENT_SECRET, USERNAME, PASSWORD,
-// POST_CLIENT_ID, POST_CLIENT_SECRET) and exits with the command's status:
+// POST_CLIENT_ID, POST_CLIENT_SECRET) and exits with the command's status.
+// This mode connects the gateway to oauthd over a Unix socket:
 //   node harness.mjs run -- /usr/bin/python3 oauthlib_test.py
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -64,6 +65,8 @@ export async function freePort() {
   return port;
 }
 
+// Waits until a TCP port on 127.0.0.1 (a number) or a Unix socket (a path)
+// accepts connections.
 async function waitForPort(port, child, timeoutMs = 15000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -71,7 +74,7 @@ async function waitForPort(port, child, timeoutMs = 15000) {
       throw new Error(`${child.name} exited with ${child.exitCode} before listening:\n${child.tail()}`);
     }
     const ok = await new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
+      const socket = typeof port === 'number' ? net.connect(port, '127.0.0.1') : net.connect({ path: port });
       socket.once('connect', () => {
         socket.destroy();
         resolve(true);
@@ -159,8 +162,9 @@ function tlsFiles() {
 
 // Starts redis-server, oauthd and oauth-gateway. Options:
 //   tls: serve the gateway over HTTPS (issuer https://127.0.0.1:PORT)
+//   unixSocket: oauthd listens on a Unix socket (upstream unix:/path)
 //   gatewayArgs / oauthdArgs: extra flags
-export async function startStack({ tls = false, gatewayArgs = [], oauthdArgs = [] } = {}) {
+export async function startStack({ tls = false, unixSocket = false, gatewayArgs = [], oauthdArgs = [] } = {}) {
   const oauthdBin = requireEnv('OAUTHD_BIN');
   const oauthctlBin = requireEnv('OAUTHCTL_BIN');
   const gatewayBin = requireEnv('OAUTH_GATEWAY_BIN');
@@ -172,7 +176,12 @@ export async function startStack({ tls = false, gatewayArgs = [], oauthdArgs = [
   const httpPort = await freePort();
   const scheme = tls ? 'https' : 'http';
   const issuer = `${scheme}://127.0.0.1:${httpPort}`;
-  const grpcAddress = `127.0.0.1:${grpcPort}`;
+  // Unix socket paths are limited to ~107 bytes: keep it short, in /tmp.
+  const socketPath = unixSocket
+    ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'oauthd-')), 'grpc.sock')
+    : '';
+  const grpcAddress = unixSocket ? `unix:${socketPath}` : `127.0.0.1:${grpcPort}`;
+  const grpcReady = unixSocket ? socketPath : grpcPort;
   const adminTokenFile = path.join(workDir, 'admin.token');
   fs.writeFileSync(adminTokenFile, `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
   const keyFile = path.join(workDir, 'signing-key.pem');
@@ -210,7 +219,7 @@ export async function startStack({ tls = false, gatewayArgs = [], oauthdArgs = [
     ...oauthdArgs,
   ];
   let oauthd = startChild('oauthd', oauthdBin, oauthdFlags, workDir);
-  await waitForPort(grpcPort, oauthd);
+  await waitForPort(grpcReady, oauthd);
 
   const gatewayFlags = [
     `--listen=127.0.0.1:${httpPort}`,
@@ -234,6 +243,9 @@ export async function startStack({ tls = false, gatewayArgs = [], oauthdArgs = [
     },
     get oauthd() {
       return oauthd;
+    },
+    get redis() {
+      return redis;
     },
     request(pathOrUrl, options = {}) {
       const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${issuer}${pathOrUrl}`;
@@ -286,10 +298,21 @@ export async function startStack({ tls = false, gatewayArgs = [], oauthdArgs = [
     },
     async startOauthd() {
       oauthd = startChild('oauthd', oauthdBin, oauthdFlags, workDir);
-      await waitForPort(grpcPort, oauthd);
+      await waitForPort(grpcReady, oauthd);
     },
     async stopGateway(signal = 'SIGTERM', timeoutMs = 15000) {
       return stopChild(gateway, signal, timeoutMs);
+    },
+    // Starts another gateway (same issuer flags otherwise) in front of
+    // `upstream`; resolves {url, child, stop(signal)}.
+    async startExtraGateway({ upstream, args = [] }) {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const child = startChild(`gateway-${port}`, gatewayBin,
+        [`--listen=127.0.0.1:${port}`, `--upstream=${upstream}`, `--issuer=${url}`, '--threads=2', ...args],
+        workDir);
+      await waitForPort(port, child);
+      return { url, child, stop: (signal = 'SIGTERM') => stopChild(child, signal) };
     },
     async restartGateway(extraArgs = []) {
       await stopChild(gateway);
@@ -303,6 +326,7 @@ export async function startStack({ tls = false, gatewayArgs = [], oauthdArgs = [
       await stopChild(gateway);
       await stopChild(oauthd);
       await stopChild(redis);
+      if (socketPath) fs.rmSync(path.dirname(socketPath), { recursive: true, force: true });
     },
   };
   await stack.waitHealthy();
@@ -317,7 +341,7 @@ async function main(argv) {
     return 2;
   }
   const command = argv.slice(dashdash + 1);
-  const stack = await startStack();
+  const stack = await startStack({ unixSocket: true });
   try {
     const basic = stack.createClient({
       name: 'Python Basic',

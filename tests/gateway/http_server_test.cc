@@ -10,10 +10,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -101,8 +100,8 @@ class RawClient {
 class HttpServerTest : public ::testing::Test {
  protected:
   void StartServer(HttpServerOptions options) {
-    options.endpoint = boost::asio::ip::tcp::endpoint(
-        boost::asio::ip::make_address("127.0.0.1"), 0);
+    options.endpoint =
+        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0);
     server_ = std::make_unique<HttpServer>(
         io_, options,
         [this](HttpRequest request, Respond respond) { Handle(std::move(request), respond); },
@@ -204,8 +203,10 @@ TEST_F(HttpServerTest, OversizedChunkedBodyGets413) {
   options.max_body_bytes = 16;
   StartServer(options);
   RawClient client(port_);
-  ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                          "20\r\n" + std::string(32, 'b') + "\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "20\r\n" +
+                  std::string(32, 'b') + "\r\n0\r\n\r\n"));
   EXPECT_TRUE(absl::StartsWith(client.ReadResponse(), "HTTP/1.1 413 "));
 }
 

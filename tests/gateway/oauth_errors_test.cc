@@ -30,18 +30,17 @@ TEST(OAuthErrorFromGrpcStatusTest, NothingWithoutDetails) {
   EXPECT_FALSE(OAuthErrorFromGrpcStatus(grpc::Status::OK).has_value());
   EXPECT_FALSE(
       OAuthErrorFromGrpcStatus(grpc::Status(grpc::INVALID_ARGUMENT, "invalid_grant")).has_value());
-  EXPECT_FALSE(OAuthErrorFromGrpcStatus(grpc::Status(grpc::INTERNAL, "x", "not a proto\xff"))
-                   .has_value());
+  EXPECT_FALSE(
+      OAuthErrorFromGrpcStatus(grpc::Status(grpc::INTERNAL, "x", "not a proto\xff")).has_value());
   google::rpc::Status other;
   other.add_details()->PackFrom(google::rpc::Status());  // wrong type in details[0]
-  EXPECT_FALSE(OAuthErrorFromGrpcStatus(
-                   grpc::Status(grpc::INTERNAL, "x", other.SerializeAsString()))
-                   .has_value());
+  EXPECT_FALSE(
+      OAuthErrorFromGrpcStatus(grpc::Status(grpc::INTERNAL, "x", other.SerializeAsString()))
+          .has_value());
 }
 
 TEST(ErrorForFailedRpcTest, ChannelFailuresAreTemporarilyUnavailable) {
-  for (grpc::StatusCode code :
-       {grpc::UNAVAILABLE, grpc::DEADLINE_EXCEEDED, grpc::CANCELLED}) {
+  for (grpc::StatusCode code : {grpc::UNAVAILABLE, grpc::DEADLINE_EXCEEDED, grpc::CANCELLED}) {
     EXPECT_EQ(ErrorForFailedRpc(grpc::Status(code, "down")).error(), "temporarily_unavailable");
   }
   EXPECT_EQ(ErrorForFailedRpc(grpc::Status(grpc::UNIMPLEMENTED, "x")).error(), "server_error");
@@ -97,7 +96,9 @@ TEST(SanitizeErrorDescriptionTest, KeepsOnlyTheRfcCharacterSet) {
   EXPECT_EQ(SanitizeErrorDescription("scope \"admin\" is not allowed"),
             "scope 'admin' is not allowed");
   EXPECT_EQ(SanitizeErrorDescription("a\\b\nc\x7f"), "a/b c ");
-  EXPECT_EQ(SanitizeErrorDescription("RFC 6749 \xc2\xa7" "5.2 \xf0\x9f\x98\x80!"), "RFC 6749 ?5.2 ?!");
+  EXPECT_EQ(SanitizeErrorDescription("RFC 6749 \xc2\xa7"
+                                     "5.2 \xf0\x9f\x98\x80!"),
+            "RFC 6749 ?5.2 ?!");
   EXPECT_EQ(SanitizeErrorDescription("plain ASCII ~!#[]"), "plain ASCII ~!#[]");
 }
 

@@ -19,15 +19,15 @@ TEST(AppendQueryParametersTest, KeepsExistingQuery) {
 }
 
 TEST(AppendQueryParametersTest, SkipsEmptyValuesAndDropsFragment) {
-  EXPECT_EQ(AppendQueryParameters("https://app/cb#frag",
-                                  {{"error", "access_denied"}, {"state", ""}, {"iss", "https://as"}}),
-            "https://app/cb?error=access_denied&iss=https%3A%2F%2Fas");
+  EXPECT_EQ(
+      AppendQueryParameters("https://app/cb#frag",
+                            {{"error", "access_denied"}, {"state", ""}, {"iss", "https://as"}}),
+      "https://app/cb?error=access_denied&iss=https%3A%2F%2Fas");
   EXPECT_EQ(AppendQueryParameters("https://app/cb", {{"state", ""}}), "https://app/cb");
 }
 
 TEST(AppendQueryParametersTest, EncodesReservedCharacters) {
-  EXPECT_EQ(AppendQueryParameters("http://127.0.0.1:9/cb",
-                                  {{"state", "a&b=c#d?e+f/é"}}),
+  EXPECT_EQ(AppendQueryParameters("http://127.0.0.1:9/cb", {{"state", "a&b=c#d?e+f/é"}}),
             "http://127.0.0.1:9/cb?state=a%26b%3Dc%23d%3Fe%2Bf%2F%C3%A9");
 }
 

@@ -37,8 +37,8 @@ TEST(BuildTokenRpcTest, ClientCredentials) {
 }
 
 TEST(BuildTokenRpcTest, Password) {
-  TokenRpc rpc = BuildTokenRpc(Form("grant_type=password&username=al+ice&password=p%26w"),
-                               Client());
+  TokenRpc rpc =
+      BuildTokenRpc(Form("grant_type=password&username=al+ice&password=p%26w"), Client());
   auto& issue = std::get<oauth::v1::IssueTokenRequest>(rpc);
   ASSERT_TRUE(issue.has_password());
   EXPECT_EQ(issue.password().username(), "al ice");
@@ -57,8 +57,8 @@ TEST(BuildTokenRpcTest, AuthorizationCode) {
 }
 
 TEST(BuildTokenRpcTest, RefreshToken) {
-  TokenRpc rpc = BuildTokenRpc(Form("grant_type=refresh_token&refresh_token=R&scope=read"),
-                               Client());
+  TokenRpc rpc =
+      BuildTokenRpc(Form("grant_type=refresh_token&refresh_token=R&scope=read"), Client());
   auto* refresh = std::get_if<oauth::v1::RefreshTokenRequest>(&rpc);
   ASSERT_NE(refresh, nullptr);
   EXPECT_EQ(refresh->refresh_token(), "R");
@@ -88,10 +88,10 @@ TEST(GrantTypeLabelTest, BoundedValues) {
 }
 
 TEST(AuthorizeFormTest, RequestFromQuery) {
-  FormParameters form =
-      Form("response_type=code&client_id=app&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb"
-           "&scope=read&state=st&code_challenge=CC&code_challenge_method=S256"
-           "&resource=r1&resource=r2&unknown=1");
+  FormParameters form = Form(
+      "response_type=code&client_id=app&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb"
+      "&scope=read&state=st&code_challenge=CC&code_challenge_method=S256"
+      "&resource=r1&resource=r2&unknown=1");
   oauth::v1::AuthorizeRequest r = AuthorizeRequestFromForm(form);
   EXPECT_EQ(r.client_id(), "app");
   EXPECT_EQ(r.response_type(), "code");
@@ -106,8 +106,8 @@ TEST(AuthorizeFormTest, RequestFromQuery) {
 
 TEST(AuthorizeFormTest, BoundFieldsAreOrderedAndIgnoreOtherFields) {
   // The same request in another order, plus the login fields, binds the same.
-  FormParameters page = Form(
-      "client_id=app&response_type=code&state=st&resource=r1&display_client_name=App");
+  FormParameters page =
+      Form("client_id=app&response_type=code&state=st&resource=r1&display_client_name=App");
   FormParameters posted = Form(
       "display_client_name=App&state=st&username=u&password=p&action=approve&csrf_token=t"
       "&resource=r1&response_type=code&client_id=app");
