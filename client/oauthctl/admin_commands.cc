@@ -1,29 +1,35 @@
 // oauthctl client … / user …: the admin API.
 
 #include <cstdio>
+#include <utility>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "client/oauthctl/cli.h"
+#include "client/oauthctl/output.h"
 #include "oauth/admin/v1/admin.grpc.pb.h"
 
 ABSL_FLAG(std::string, id, "", "client create: client id (generated when empty)");
 ABSL_FLAG(std::string, name, "", "client create/update: display name");
 ABSL_FLAG(std::string, auth_method, "",
-          "client create: client_secret_basic (default), client_secret_post or none");
+          "client create: client_secret_basic (default), client_secret_post or none (public)");
 ABSL_FLAG(std::string, grant_types, "",
           "client create/update: comma list of client_credentials,password,"
           "authorization_code,refresh_token");
 ABSL_FLAG(std::string, redirect_uris, "", "client create/update: comma list");
 ABSL_FLAG(std::string, scopes, "", "client create/update: allowed scopes, comma list");
 ABSL_FLAG(std::string, default_scopes, "", "client create/update: comma list");
-ABSL_FLAG(std::string, audiences, "", "client create/update: comma list");
+ABSL_FLAG(std::string, audiences, "", "client create/update: comma list (resource indicators)");
 ABSL_FLAG(int64_t, access_token_ttl_seconds, 0, "client create/update: 0 = server default");
+ABSL_FLAG(int64_t, refresh_token_ttl_seconds, 0, "client create/update: 0 = server default");
+ABSL_FLAG(int64_t, refresh_family_ttl_seconds, 0, "client create/update: 0 = server default");
 ABSL_FLAG(int64_t, refresh_grace_seconds, 0, "client create/update: refresh grace window");
 ABSL_FLAG(bool, allow_plain_pkce, false, "client create/update: accept PKCE plain");
 ABSL_FLAG(bool, require_pkce, true,
           "client create/update: require PKCE (may be false only for confidential clients)");
 ABSL_FLAG(std::string, username, "", "user …, token --grant=password: username");
-ABSL_FLAG(std::string, password, "", "user create/set-password, token --grant=password");
+ABSL_FLAG(std::string, password, "",
+          "user create/set-password, token --grant=password (prompted on a terminal if absent)");
 ABSL_FLAG(int, page_size, 100, "list: entries per page");
 ABSL_FLAG(std::string, page_token, "", "list: continue after this token");
 
@@ -37,27 +43,90 @@ admin::AdminService::Stub& Stub() {
   return *stub;
 }
 
-template <typename Call, typename Response>
-int Invoke(Call call, Response* response) {
+// Calls `call` with an admin context; prints the response with `print`
+// (or as JSON) on success.
+template <typename Response, typename Call, typename PrintFn>
+int Invoke(Call call, PrintFn print) {
+  Response response;
   auto ctx = NewContext(/*admin=*/true);
-  grpc::Status status = call(ctx.get(), response);
+  grpc::Status status = call(ctx.get(), &response);
   if (!status.ok()) return ReportError(status);
-  Print(*response);
+  if (JsonOutput()) {
+    PrintJson(response);
+  } else {
+    print(response);
+  }
   return kExitOk;
 }
 
-void FillClientFromFlags(admin::Client* c) {
-  if (!absl::GetFlag(FLAGS_name).empty()) c->set_client_name(absl::GetFlag(FLAGS_name));
-  c->set_token_endpoint_auth_method(absl::GetFlag(FLAGS_auth_method));
-  for (auto& g : SplitList(absl::GetFlag(FLAGS_grant_types))) c->add_grant_types(g);
-  for (auto& u : SplitList(absl::GetFlag(FLAGS_redirect_uris))) c->add_redirect_uris(u);
-  for (auto& s : SplitList(absl::GetFlag(FLAGS_scopes))) c->add_allowed_scopes(s);
-  for (auto& s : SplitList(absl::GetFlag(FLAGS_default_scopes))) c->add_default_scopes(s);
-  for (auto& a : SplitList(absl::GetFlag(FLAGS_audiences))) c->add_audiences(a);
-  c->set_access_token_ttl_seconds(absl::GetFlag(FLAGS_access_token_ttl_seconds));
-  c->set_refresh_grace_seconds(absl::GetFlag(FLAGS_refresh_grace_seconds));
-  c->set_allow_plain_pkce(absl::GetFlag(FLAGS_allow_plain_pkce));
-  if (!absl::GetFlag(FLAGS_require_pkce)) c->set_require_pkce(false);
+// Client fields settable from flags: flag name, Client field name, setter.
+struct ClientField {
+  const char* flag;
+  const char* field;
+  void (*set)(admin::Client*);
+};
+
+const std::vector<ClientField>& ClientFields() {
+  static const auto* fields = new std::vector<ClientField>{
+      {"name", "client_name",
+       [](admin::Client* c) { c->set_client_name(absl::GetFlag(FLAGS_name)); }},
+      {"auth_method", "token_endpoint_auth_method",
+       [](admin::Client* c) { c->set_token_endpoint_auth_method(absl::GetFlag(FLAGS_auth_method)); }},
+      {"grant_types", "grant_types",
+       [](admin::Client* c) {
+         for (auto& g : SplitList(absl::GetFlag(FLAGS_grant_types))) c->add_grant_types(g);
+       }},
+      {"redirect_uris", "redirect_uris",
+       [](admin::Client* c) {
+         for (auto& u : SplitList(absl::GetFlag(FLAGS_redirect_uris))) c->add_redirect_uris(u);
+       }},
+      {"scopes", "allowed_scopes",
+       [](admin::Client* c) {
+         for (auto& s : SplitList(absl::GetFlag(FLAGS_scopes))) c->add_allowed_scopes(s);
+       }},
+      {"default_scopes", "default_scopes",
+       [](admin::Client* c) {
+         for (auto& s : SplitList(absl::GetFlag(FLAGS_default_scopes))) c->add_default_scopes(s);
+       }},
+      {"audiences", "audiences",
+       [](admin::Client* c) {
+         for (auto& a : SplitList(absl::GetFlag(FLAGS_audiences))) c->add_audiences(a);
+       }},
+      {"access_token_ttl_seconds", "access_token_ttl_seconds",
+       [](admin::Client* c) {
+         c->set_access_token_ttl_seconds(absl::GetFlag(FLAGS_access_token_ttl_seconds));
+       }},
+      {"refresh_token_ttl_seconds", "refresh_token_ttl_seconds",
+       [](admin::Client* c) {
+         c->set_refresh_token_ttl_seconds(absl::GetFlag(FLAGS_refresh_token_ttl_seconds));
+       }},
+      {"refresh_family_ttl_seconds", "refresh_family_ttl_seconds",
+       [](admin::Client* c) {
+         c->set_refresh_family_ttl_seconds(absl::GetFlag(FLAGS_refresh_family_ttl_seconds));
+       }},
+      {"refresh_grace_seconds", "refresh_grace_seconds",
+       [](admin::Client* c) {
+         c->set_refresh_grace_seconds(absl::GetFlag(FLAGS_refresh_grace_seconds));
+       }},
+      {"allow_plain_pkce", "allow_plain_pkce",
+       [](admin::Client* c) { c->set_allow_plain_pkce(absl::GetFlag(FLAGS_allow_plain_pkce)); }},
+      {"require_pkce", "require_pkce",
+       [](admin::Client* c) { c->set_require_pkce(absl::GetFlag(FLAGS_require_pkce)); }},
+  };
+  return *fields;
+}
+
+void FillClientForCreate(admin::Client* c) {
+  for (const ClientField& field : ClientFields()) {
+    // require_pkce unset means "server default" (required); send it only
+    // when it was given.
+    if (std::string(field.flag) == "require_pkce" && !FlagGiven("require_pkce")) continue;
+    field.set(c);
+  }
+}
+
+std::string Password(const std::string& username) {
+  return ValueOrPrompt(absl::GetFlag(FLAGS_password), "Password for " + username + ": ");
 }
 
 }  // namespace
@@ -68,55 +137,71 @@ int RunClientCommand(const Args& args) {
   if (verb == "create") {
     admin::CreateClientRequest request;
     request.mutable_client()->set_client_id(absl::GetFlag(FLAGS_id));
-    FillClientFromFlags(request.mutable_client());
-    admin::CreateClientResponse response;
-    return Invoke([&](grpc::ClientContext* ctx, admin::CreateClientResponse* r) {
-      return Stub().CreateClient(ctx, request, r);
-    }, &response);
+    FillClientForCreate(request.mutable_client());
+    return Invoke<admin::CreateClientResponse>(
+        [&](grpc::ClientContext* ctx, admin::CreateClientResponse* r) {
+          return Stub().CreateClient(ctx, request, r);
+        },
+        [](const admin::CreateClientResponse& r) { PrintClient(r.client(), r.client_secret()); });
   }
   if (verb == "list") {
     admin::ListClientsRequest request;
     request.set_page_size(absl::GetFlag(FLAGS_page_size));
     request.set_page_token(absl::GetFlag(FLAGS_page_token));
-    admin::ListClientsResponse response;
-    return Invoke([&](grpc::ClientContext* ctx, admin::ListClientsResponse* r) {
-      return Stub().ListClients(ctx, request, r);
-    }, &response);
+    return Invoke<admin::ListClientsResponse>(
+        [&](grpc::ClientContext* ctx, admin::ListClientsResponse* r) {
+          return Stub().ListClients(ctx, request, r);
+        },
+        [](const admin::ListClientsResponse& r) { PrintClients(r); });
   }
   if (target.empty()) return UsageError("client " + verb + " needs a CLIENT_ID");
   if (verb == "get") {
     admin::GetClientRequest request;
     request.set_client_id(target);
-    admin::Client response;
-    return Invoke([&](grpc::ClientContext* ctx, admin::Client* r) {
-      return Stub().GetClient(ctx, request, r);
-    }, &response);
+    return Invoke<admin::Client>(
+        [&](grpc::ClientContext* ctx, admin::Client* r) {
+          return Stub().GetClient(ctx, request, r);
+        },
+        [](const admin::Client& r) { PrintClient(r); });
   }
   if (verb == "update") {
-    // Replaces the client definition with the flags given (full update).
+    // Changes only the fields whose flags are given (an update mask), so
+    // `client update ID --name=X` keeps everything else.
     admin::UpdateClientRequest request;
     request.mutable_client()->set_client_id(target);
-    FillClientFromFlags(request.mutable_client());
-    admin::Client response;
-    return Invoke([&](grpc::ClientContext* ctx, admin::Client* r) {
-      return Stub().UpdateClient(ctx, request, r);
-    }, &response);
+    for (const ClientField& field : ClientFields()) {
+      if (!FlagGiven(field.flag)) continue;
+      field.set(request.mutable_client());
+      request.mutable_update_mask()->add_paths(field.field);
+    }
+    if (request.update_mask().paths().empty()) {
+      return UsageError("client update needs at least one field flag (e.g. --name, --scopes)");
+    }
+    return Invoke<admin::Client>(
+        [&](grpc::ClientContext* ctx, admin::Client* r) {
+          return Stub().UpdateClient(ctx, request, r);
+        },
+        [](const admin::Client& r) { PrintClient(r); });
   }
   if (verb == "delete") {
     admin::DeleteClientRequest request;
     request.set_client_id(target);
-    admin::DeleteClientResponse response;
-    return Invoke([&](grpc::ClientContext* ctx, admin::DeleteClientResponse* r) {
-      return Stub().DeleteClient(ctx, request, r);
-    }, &response);
+    return Invoke<admin::DeleteClientResponse>(
+        [&](grpc::ClientContext* ctx, admin::DeleteClientResponse* r) {
+          return Stub().DeleteClient(ctx, request, r);
+        },
+        [&](const admin::DeleteClientResponse&) {
+          std::printf("deleted client %s\n", target.c_str());
+        });
   }
   if (verb == "rotate-secret") {
     admin::RotateClientSecretRequest request;
     request.set_client_id(target);
-    admin::CreateClientResponse response;
-    return Invoke([&](grpc::ClientContext* ctx, admin::CreateClientResponse* r) {
-      return Stub().RotateClientSecret(ctx, request, r);
-    }, &response);
+    return Invoke<admin::CreateClientResponse>(
+        [&](grpc::ClientContext* ctx, admin::CreateClientResponse* r) {
+          return Stub().RotateClientSecret(ctx, request, r);
+        },
+        [](const admin::CreateClientResponse& r) { PrintClient(r.client(), r.client_secret()); });
   }
   return UsageError("client needs create|get|list|update|delete|rotate-secret");
 }
@@ -124,55 +209,67 @@ int RunClientCommand(const Args& args) {
 int RunUserCommand(const Args& args) {
   const std::string verb = args.size() > 1 ? args[1] : "";
   std::string username = args.size() > 2 ? args[2] : absl::GetFlag(FLAGS_username);
+  const auto print_user = [](const admin::User& u) { PrintUser(u); };
   if (verb == "list") {
     admin::ListUsersRequest request;
     request.set_page_size(absl::GetFlag(FLAGS_page_size));
     request.set_page_token(absl::GetFlag(FLAGS_page_token));
-    admin::ListUsersResponse response;
-    return Invoke([&](grpc::ClientContext* ctx, admin::ListUsersResponse* r) {
-      return Stub().ListUsers(ctx, request, r);
-    }, &response);
+    return Invoke<admin::ListUsersResponse>(
+        [&](grpc::ClientContext* ctx, admin::ListUsersResponse* r) {
+          return Stub().ListUsers(ctx, request, r);
+        },
+        [](const admin::ListUsersResponse& r) { PrintUsers(r); });
   }
   if (username.empty()) return UsageError("user " + verb + " needs a USERNAME");
-  admin::User response;
-  if (verb == "create") {
-    admin::CreateUserRequest request;
+  if (verb == "create" || verb == "set-password") {
+    const std::string password = Password(username);
+    if (password.empty()) return UsageError("user " + verb + " needs --password");
+    if (verb == "create") {
+      admin::CreateUserRequest request;
+      request.set_username(username);
+      request.set_password(password);
+      return Invoke<admin::User>(
+          [&](grpc::ClientContext* ctx, admin::User* r) {
+            return Stub().CreateUser(ctx, request, r);
+          },
+          print_user);
+    }
+    admin::SetUserPasswordRequest request;
     request.set_username(username);
-    request.set_password(absl::GetFlag(FLAGS_password));
-    return Invoke([&](grpc::ClientContext* ctx, admin::User* r) {
-      return Stub().CreateUser(ctx, request, r);
-    }, &response);
+    request.set_password(password);
+    return Invoke<admin::User>(
+        [&](grpc::ClientContext* ctx, admin::User* r) {
+          return Stub().SetUserPassword(ctx, request, r);
+        },
+        print_user);
   }
   if (verb == "get") {
     admin::GetUserRequest request;
     request.set_username(username);
-    return Invoke([&](grpc::ClientContext* ctx, admin::User* r) {
-      return Stub().GetUser(ctx, request, r);
-    }, &response);
+    return Invoke<admin::User>(
+        [&](grpc::ClientContext* ctx, admin::User* r) { return Stub().GetUser(ctx, request, r); },
+        print_user);
   }
   if (verb == "disable" || verb == "enable") {
     admin::SetUserDisabledRequest request;
     request.set_username(username);
     request.set_disabled(verb == "disable");
-    return Invoke([&](grpc::ClientContext* ctx, admin::User* r) {
-      return Stub().SetUserDisabled(ctx, request, r);
-    }, &response);
-  }
-  if (verb == "set-password") {
-    admin::SetUserPasswordRequest request;
-    request.set_username(username);
-    request.set_password(absl::GetFlag(FLAGS_password));
-    return Invoke([&](grpc::ClientContext* ctx, admin::User* r) {
-      return Stub().SetUserPassword(ctx, request, r);
-    }, &response);
+    return Invoke<admin::User>(
+        [&](grpc::ClientContext* ctx, admin::User* r) {
+          return Stub().SetUserDisabled(ctx, request, r);
+        },
+        print_user);
   }
   if (verb == "delete") {
     admin::DeleteUserRequest request;
     request.set_username(username);
-    admin::DeleteUserResponse deleted;
-    return Invoke([&](grpc::ClientContext* ctx, admin::DeleteUserResponse* r) {
-      return Stub().DeleteUser(ctx, request, r);
-    }, &deleted);
+    return Invoke<admin::DeleteUserResponse>(
+        [&](grpc::ClientContext* ctx, admin::DeleteUserResponse* r) {
+          return Stub().DeleteUser(ctx, request, r);
+        },
+        [&](const admin::DeleteUserResponse&) {
+          std::printf("deleted user %s\n", username.c_str());
+        });
   }
   return UsageError("user needs create|get|list|disable|enable|set-password|delete");
 }

@@ -1,11 +1,17 @@
 #include "client/oauthctl/cli.h"
 
+#include <termios.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
+#include <iostream>
+#include <set>
 #include <sstream>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
@@ -14,10 +20,12 @@
 
 ABSL_FLAG(std::string, address, "127.0.0.1:50051", "oauthd address: host:port or unix:/path");
 ABSL_FLAG(std::string, admin_token_file, "", "File with the admin API bearer token");
-ABSL_FLAG(bool, json, false, "Print results as JSON");
+ABSL_FLAG(bool, json, false, "Print results as JSON (one line) instead of text");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "Deadline of each call");
 ABSL_FLAG(bool, tls, false, "Connect with TLS (system roots unless --tls_ca_file)");
 ABSL_FLAG(std::string, tls_ca_file, "", "PEM file of CA certificates to trust for TLS");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "TLS: expect this name in the server certificate instead of the address's host");
 
 namespace oauthctl {
 namespace {
@@ -33,19 +41,32 @@ std::string ReadFileOrDie(const std::string& path, const char* what) {
   return buffer.str();
 }
 
+std::set<std::string>& GivenFlags() {
+  static auto* flags = new std::set<std::string>();
+  return *flags;
+}
+
 }  // namespace
 
 std::shared_ptr<grpc::Channel> Channel() {
   static std::shared_ptr<grpc::Channel> channel = [] {
     std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+    grpc::ChannelArguments args;
     if (absl::GetFlag(FLAGS_tls)) {
       grpc::SslCredentialsOptions options;
       if (!absl::GetFlag(FLAGS_tls_ca_file).empty()) {
         options.pem_root_certs = ReadFileOrDie(absl::GetFlag(FLAGS_tls_ca_file), "--tls_ca_file");
       }
       creds = grpc::SslCredentials(options);
+      if (!absl::GetFlag(FLAGS_tls_server_name).empty()) {
+        args.SetSslTargetNameOverride(absl::GetFlag(FLAGS_tls_server_name));
+      }
+    } else if (!absl::GetFlag(FLAGS_tls_ca_file).empty() ||
+               !absl::GetFlag(FLAGS_tls_server_name).empty()) {
+      std::fprintf(stderr, "oauthctl: --tls_ca_file and --tls_server_name need --tls\n");
+      std::exit(kExitUsage);
     }
-    return grpc::CreateChannel(absl::GetFlag(FLAGS_address), creds);
+    return grpc::CreateCustomChannel(absl::GetFlag(FLAGS_address), creds, args);
   }();
   return channel;
 }
@@ -67,20 +88,14 @@ std::unique_ptr<grpc::ClientContext> NewContext(bool admin) {
   return ctx;
 }
 
-void Print(const google::protobuf::Message& message) {
+bool JsonOutput() { return absl::GetFlag(FLAGS_json); }
+
+void PrintJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
-  options.add_whitespace = !absl::GetFlag(FLAGS_json);
   std::string out;
   (void)google::protobuf::util::MessageToJsonString(message, &out, options);
-  if (absl::GetFlag(FLAGS_json)) {
-    std::printf("%s\n", out.c_str());
-    return;
-  }
-  // Human form: the JSON without braces and quotes around keys is readable
-  // enough and keeps every field visible.
-  std::printf("%s", out.c_str());
-  if (out.empty() || out.back() != '\n') std::printf("\n");
+  std::printf("%s\n", out.c_str());
 }
 
 int ReportError(const grpc::Status& status) {
@@ -89,7 +104,7 @@ int ReportError(const grpc::Status& status) {
   const bool typed = !status.error_details().empty() &&
                      rich.ParseFromString(status.error_details()) &&
                      rich.details_size() > 0 && rich.details(0).UnpackTo(&error);
-  if (absl::GetFlag(FLAGS_json) && typed) {
+  if (JsonOutput() && typed) {
     std::string out;
     google::protobuf::util::JsonPrintOptions options;
     options.preserve_proto_field_names = true;
@@ -116,6 +131,36 @@ int UsageError(const std::string& message) {
 
 std::vector<std::string> SplitList(const std::string& value) {
   return absl::StrSplit(value, ',', absl::SkipWhitespace());
+}
+
+void RecordGivenFlags(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (!absl::ConsumePrefix(&arg, "--") && !absl::ConsumePrefix(&arg, "-")) continue;
+    arg = arg.substr(0, arg.find('='));
+    GivenFlags().emplace(arg);
+    if (absl::ConsumePrefix(&arg, "no")) GivenFlags().emplace(arg);  // --nofoo sets foo
+  }
+}
+
+bool FlagGiven(const std::string& name) { return GivenFlags().count(name) > 0; }
+
+std::string ValueOrPrompt(const std::string& value, const std::string& prompt) {
+  if (!value.empty() || !isatty(STDIN_FILENO)) return value;
+  std::fprintf(stderr, "%s", prompt.c_str());
+  termios saved;
+  const bool terminal = tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (terminal) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  std::getline(std::cin, line);
+  if (terminal) tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+  std::fprintf(stderr, "\n");
+  return line;
 }
 
 }  // namespace oauthctl

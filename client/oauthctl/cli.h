@@ -28,8 +28,21 @@ std::shared_ptr<grpc::Channel> Channel();
 // A context with the call deadline and, when `admin`, the admin bearer token.
 std::unique_ptr<grpc::ClientContext> NewContext(bool admin);
 
-// Prints `message` as JSON (--json) or as "field: value" lines.
-void Print(const google::protobuf::Message& message);
+// True when --json was given: print results as one line of JSON.
+bool JsonOutput();
+
+// Prints `message` as one line of JSON (proto field names).
+void PrintJson(const google::protobuf::Message& message);
+
+// Remembers which flags the command line names (before absl parses it), so
+// that `client update` sends only those fields.
+void RecordGivenFlags(int argc, char** argv);
+// True if --name (or --noname) was on the command line.
+bool FlagGiven(const std::string& name);
+
+// `value` if not empty; otherwise, on a terminal, asks for it with `prompt`
+// without echo. Returns "" when there is no terminal to ask.
+std::string ValueOrPrompt(const std::string& value, const std::string& prompt);
 
 // Prints the error of a failed call on stderr and returns the exit code.
 int ReportError(const grpc::Status& status);

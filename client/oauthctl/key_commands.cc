@@ -13,6 +13,7 @@
 
 ABSL_FLAG(std::string, alg, "ES256", "keys generate: ES256, RS256 or EdDSA");
 ABSL_FLAG(std::string, out, "", "keys generate: output PEM file (created with mode 0600)");
+ABSL_FLAG(bool, force, false, "keys generate: overwrite an existing --out file");
 
 namespace oauthctl {
 
@@ -24,6 +25,10 @@ int RunKeysCommand(const Args& args) {
     if (!alg.ok()) return UsageError("--alg must be ES256, RS256 or EdDSA");
     const std::string out = absl::GetFlag(FLAGS_out);
     if (out.empty()) return UsageError("keys generate needs --out FILE");
+    struct stat existing;
+    if (!absl::GetFlag(FLAGS_force) && stat(out.c_str(), &existing) == 0) {
+      return UsageError(out + " exists; a signing key is not overwritten without --force");
+    }
     absl::StatusOr<std::string> pem = oauthd::jose::GeneratePrivateKeyPem(*alg);
     if (!pem.ok()) {
       std::fprintf(stderr, "oauthctl: %s\n", std::string(pem.status().message()).c_str());

@@ -11,35 +11,46 @@ namespace {
 
 constexpr char kUsage[] = R"(oauthctl: command-line client for oauthd.
 
-  oauthctl keys generate --alg=ES256|RS256|EdDSA --out=FILE
-  oauthctl keys jwks [PEM_FILE...]         public JWKS of files, or of the server
-  oauthctl client create [--id=ID] [--name=N] [--auth_method=M] [--grant_types=a,b]
-                         [--redirect_uris=u,..] [--scopes=s,..] [--default_scopes=s,..]
-                         [--audiences=a,..] [--access_token_ttl_seconds=N]
-                         [--refresh_grace_seconds=N] [--require_pkce=false]
-  oauthctl client get|update|delete|rotate-secret CLIENT_ID
+Keys (local, no server):
+  oauthctl keys generate --alg=ES256|RS256|EdDSA --out=FILE [--force]
+  oauthctl keys jwks [PEM_FILE...]      public JWK Set of PEM files (of the server without files)
+Clients (admin API, needs --admin_token_file):
+  oauthctl client create [--id=ID] [--name=N] [--auth_method=client_secret_basic|client_secret_post|none]
+                         [--grant_types=a,b] [--redirect_uris=u,..] [--scopes=s,..] [--default_scopes=s,..]
+                         [--audiences=a,..] [--access_token_ttl_seconds=N] [--refresh_token_ttl_seconds=N]
+                         [--refresh_family_ttl_seconds=N] [--refresh_grace_seconds=N]
+                         [--require_pkce=false] [--allow_plain_pkce]
+  oauthctl client update CLIENT_ID  (same field flags; only the fields given change)
+  oauthctl client get|delete|rotate-secret CLIENT_ID
   oauthctl client list [--page_size=N] [--page_token=T]
-  oauthctl user create|set-password USERNAME --password=P
-  oauthctl user get|disable|enable|delete USERNAME;  oauthctl user list
-  oauthctl token --client_id=ID [--client_secret=S] [--scope="a b"] [--resource=aud]
+Users (admin API):
+  oauthctl user create|set-password USERNAME [--password=P]   (prompted on a terminal if absent)
+  oauthctl user get|disable|enable|delete USERNAME
+  oauthctl user list [--page_size=N] [--page_token=T]
+Tokens:
+  oauthctl token --client_id=ID [--client_secret=S] [--scope="a b"] [--resource=aud,..]
                  [--grant=client_credentials|password|refresh_token]
-                 [--username=U --password=P] [--refresh_token=T]
+                 [--username=U [--password=P]] [--refresh_token=T]
   oauthctl introspect TOKEN --client_id=ID --client_secret=S [--token_type_hint=H]
   oauthctl revoke TOKEN --client_id=ID [--client_secret=S] [--token_type_hint=H]
-  oauthctl jwks
+  oauthctl jwks                         the server's published signing keys
 
-Global: --address=host:port|unix:/path (default 127.0.0.1:50051), --admin_token_file=F
-(admin commands), --json, --timeout=10s, --tls [--tls_ca_file=F].
-Every flag may come from OAUTHCTL_<FLAG> in the environment (e.g. OAUTHCTL_ADDRESS).
-Exit codes: 0 ok, 1 refused by the server, 2 usage error, 3 server unreachable.)";
+Global: --address=host:port|unix:/path (default 127.0.0.1:50051), --admin_token_file=F,
+--json (one JSON object per result instead of text), --timeout=10s,
+--tls [--tls_ca_file=F] [--tls_server_name=N].
+Every global flag and --client_id/--client_secret may come from OAUTHCTL_<FLAG> in the
+environment (e.g. OAUTHCTL_ADDRESS); the command line wins.
+Exit codes: 0 ok, 1 refused by the server (the OAuth error is printed), 2 usage error,
+3 server unreachable or timed out.)";
 
 const std::vector<std::string> kFlagNames = {
-    "address", "admin_token_file", "json", "timeout", "tls", "tls_ca_file", "client_id",
-    "client_secret"};
+    "address", "admin_token_file", "json", "timeout", "tls", "tls_ca_file", "tls_server_name",
+    "client_id", "client_secret"};
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  oauthctl::RecordGivenFlags(argc, argv);
   std::vector<char*> positional =
       oauthd::ParseFlagsWithEnv(argc, argv, "OAUTHCTL_", kFlagNames, kUsage, "client/oauthctl/");
   oauthctl::Args args(positional.begin() + 1, positional.end());

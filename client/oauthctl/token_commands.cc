@@ -5,11 +5,11 @@
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "client/oauthctl/cli.h"
+#include "client/oauthctl/output.h"
 #include "oauth/v1/token.grpc.pb.h"
 
 ABSL_DECLARE_FLAG(std::string, username);
 ABSL_DECLARE_FLAG(std::string, password);
-ABSL_DECLARE_FLAG(bool, json);
 
 ABSL_FLAG(std::string, client_id, "", "token/introspect/revoke: client id");
 ABSL_FLAG(std::string, client_secret, "", "token/introspect/revoke: client secret");
@@ -35,10 +35,13 @@ oauth::v1::ClientAuthentication ClientAuth() {
   return auth;
 }
 
-template <typename Response>
-int Finish(const grpc::Status& status, const Response& response) {
+int FinishToken(const grpc::Status& status, const oauth::v1::TokenResponse& response) {
   if (!status.ok()) return ReportError(status);
-  Print(response);
+  if (JsonOutput()) {
+    PrintJson(response);
+  } else {
+    PrintToken(response);
+  }
   return kExitOk;
 }
 
@@ -50,11 +53,14 @@ int RunTokenCommand(const Args&) {
   oauth::v1::TokenResponse response;
   auto ctx = NewContext(false);
   if (grant == "refresh_token") {
+    if (absl::GetFlag(FLAGS_refresh_token).empty()) {
+      return UsageError("token --grant=refresh_token needs --refresh_token");
+    }
     oauth::v1::RefreshTokenRequest request;
     *request.mutable_client() = ClientAuth();
     request.set_refresh_token(absl::GetFlag(FLAGS_refresh_token));
     request.set_scope(absl::GetFlag(FLAGS_scope));
-    return Finish(Stub().RefreshToken(ctx.get(), request, &response), response);
+    return FinishToken(Stub().RefreshToken(ctx.get(), request, &response), response);
   }
   oauth::v1::IssueTokenRequest request;
   *request.mutable_client() = ClientAuth();
@@ -62,18 +68,26 @@ int RunTokenCommand(const Args&) {
   if (grant == "client_credentials") {
     request.mutable_client_credentials()->set_scope(absl::GetFlag(FLAGS_scope));
   } else if (grant == "password") {
+    const std::string username = absl::GetFlag(FLAGS_username);
+    if (username.empty()) return UsageError("token --grant=password needs --username");
+    const std::string password =
+        ValueOrPrompt(absl::GetFlag(FLAGS_password), "Password for " + username + ": ");
+    if (password.empty()) return UsageError("token --grant=password needs --password");
     auto* p = request.mutable_password();
-    p->set_username(absl::GetFlag(FLAGS_username));
-    p->set_password(absl::GetFlag(FLAGS_password));
+    p->set_username(username);
+    p->set_password(password);
     p->set_scope(absl::GetFlag(FLAGS_scope));
   } else {
     return UsageError("--grant must be client_credentials, password or refresh_token");
   }
-  return Finish(Stub().IssueToken(ctx.get(), request, &response), response);
+  return FinishToken(Stub().IssueToken(ctx.get(), request, &response), response);
 }
 
 int RunIntrospectCommand(const Args& args) {
   if (args.size() < 2) return UsageError("introspect needs a TOKEN");
+  if (absl::GetFlag(FLAGS_client_id).empty()) {
+    return UsageError("introspect needs --client_id and --client_secret of a confidential client");
+  }
   oauth::v1::IntrospectRequest request;
   *request.mutable_client() = ClientAuth();
   request.set_token(args[1]);
@@ -82,17 +96,19 @@ int RunIntrospectCommand(const Args& args) {
   auto ctx = NewContext(false);
   grpc::Status status = Stub().Introspect(ctx.get(), request, &response);
   if (!status.ok()) return ReportError(status);
-  // Always print `active`, even when false (proto3 JSON would omit it).
-  if (!response.active()) {
-    std::printf(absl::GetFlag(FLAGS_json) ? "{\"active\":false}\n" : "active: false\n");
-    return kExitOk;
+  if (!JsonOutput()) {
+    PrintIntrospection(response);
+  } else if (!response.active()) {
+    std::printf("{\"active\":false}\n");  // proto3 JSON would omit a false `active`
+  } else {
+    PrintJson(response);
   }
-  Print(response);
   return kExitOk;
 }
 
 int RunRevokeCommand(const Args& args) {
   if (args.size() < 2) return UsageError("revoke needs a TOKEN");
+  if (absl::GetFlag(FLAGS_client_id).empty()) return UsageError("revoke needs --client_id");
   oauth::v1::RevokeRequest request;
   *request.mutable_client() = ClientAuth();
   request.set_token(args[1]);
@@ -101,15 +117,22 @@ int RunRevokeCommand(const Args& args) {
   auto ctx = NewContext(false);
   grpc::Status status = Stub().Revoke(ctx.get(), request, &response);
   if (!status.ok()) return ReportError(status);
-  if (!absl::GetFlag(FLAGS_json)) std::printf("revoked\n");
-  else std::printf("{}\n");
+  // RFC 7009 §2.2: unknown or already invalid tokens also succeed.
+  std::printf(JsonOutput() ? "{}\n" : "revoked\n");
   return kExitOk;
 }
 
 int RunJwksCommand(const Args&) {
   oauth::v1::GetJwksResponse response;
   auto ctx = NewContext(false);
-  return Finish(Stub().GetJwks(ctx.get(), oauth::v1::GetJwksRequest(), &response), response);
+  grpc::Status status = Stub().GetJwks(ctx.get(), oauth::v1::GetJwksRequest(), &response);
+  if (!status.ok()) return ReportError(status);
+  if (JsonOutput()) {
+    PrintJson(response);  // the RFC 7517 JWK Set document
+  } else {
+    PrintJwks(response);
+  }
+  return kExitOk;
 }
 
 }  // namespace oauthctl

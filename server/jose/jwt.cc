@@ -1,5 +1,6 @@
 #include "server/jose/jwt.h"
 
+#include <cstdint>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -133,6 +134,215 @@ absl::StatusOr<std::string> EncodeJwt(const SigningKey& key, const AccessTokenCl
   token.push_back('.');
   Base64UrlAppend(signature, &token);
   return token;
+}
+
+namespace {
+
+// A cursor over the JSON text for ParseSimpleJwtClaims. Every method returns
+// false when the input leaves the supported subset (the caller then answers
+// nullopt and the full parser decides).
+class SimpleJsonScanner {
+ public:
+  explicit SimpleJsonScanner(absl::string_view json) : json_(json) {}
+
+  void SkipWhitespace() {
+    while (pos_ < json_.size() && (json_[pos_] == ' ' || json_[pos_] == '\t' ||
+                                   json_[pos_] == '\n' || json_[pos_] == '\r')) {
+      ++pos_;
+    }
+  }
+
+  // Consumes `c` (after whitespace) if it is next.
+  bool Consume(char c) {
+    SkipWhitespace();
+    if (pos_ < json_.size() && json_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+
+  char Peek() {
+    SkipWhitespace();
+    return pos_ < json_.size() ? json_[pos_] : '\0';
+  }
+
+  bool AtEnd() {
+    SkipWhitespace();
+    return pos_ == json_.size();
+  }
+
+  // Reads a string literal into `*out`. Supports the two-character escapes
+  // of RFC 8259 §7; \u escapes and raw control characters are rejected.
+  bool String(std::string* out) {
+    if (!Consume('"')) return false;
+    out->clear();
+    while (pos_ < json_.size()) {
+      const size_t start = pos_;
+      while (pos_ < json_.size() && json_[pos_] != '"' && json_[pos_] != '\\' &&
+             static_cast<unsigned char>(json_[pos_]) >= 0x20) {
+        ++pos_;
+      }
+      out->append(json_.data() + start, pos_ - start);
+      if (pos_ == json_.size()) return false;
+      const char c = json_[pos_++];
+      if (c == '"') return true;
+      if (c != '\\' || pos_ == json_.size()) return false;  // control character
+      switch (json_[pos_++]) {
+        case '"': out->push_back('"'); break;
+        case '\\': out->push_back('\\'); break;
+        case '/': out->push_back('/'); break;
+        case 'b': out->push_back('\b'); break;
+        case 'f': out->push_back('\f'); break;
+        case 'n': out->push_back('\n'); break;
+        case 'r': out->push_back('\r'); break;
+        case 't': out->push_back('\t'); break;
+        default: return false;  // \u and invalid escapes
+      }
+    }
+    return false;
+  }
+
+  // Reads an integer literal of at most 16 digits within ±(2^53-1). Numbers
+  // with a fraction or an exponent are outside the subset.
+  bool Integer(int64_t* out) {
+    SkipWhitespace();
+    bool negative = false;
+    if (pos_ < json_.size() && json_[pos_] == '-') {
+      negative = true;
+      ++pos_;
+    }
+    const size_t first = pos_;
+    int64_t value = 0;
+    while (pos_ < json_.size() && json_[pos_] >= '0' && json_[pos_] <= '9') {
+      if (pos_ - first == 16) return false;
+      value = value * 10 + (json_[pos_] - '0');
+      ++pos_;
+    }
+    const size_t digits = pos_ - first;
+    if (digits == 0 || (digits > 1 && json_[first] == '0')) return false;
+    if (pos_ < json_.size() &&
+        (json_[pos_] == '.' || json_[pos_] == 'e' || json_[pos_] == 'E')) {
+      return false;
+    }
+    if (value > kMaxNumericDate) return false;
+    *out = negative ? -value : value;
+    return true;
+  }
+
+  bool Literal(absl::string_view word) {
+    SkipWhitespace();
+    if (json_.substr(pos_, word.size()) != word) return false;
+    pos_ += word.size();
+    return true;
+  }
+
+  // Skips one scalar value (string, integer, true, false, null).
+  bool SkipScalar() {
+    switch (Peek()) {
+      case '"': return String(&scratch_);
+      case 't': return Literal("true");
+      case 'f': return Literal("false");
+      case 'n': return Literal("null");
+      default: {
+        int64_t ignored;
+        return Integer(&ignored);
+      }
+    }
+  }
+
+  // Skips a scalar or a flat array of scalars.
+  bool SkipValue() {
+    if (!Consume('[')) return SkipScalar();
+    if (Consume(']')) return true;
+    do {
+      if (!SkipScalar()) return false;
+    } while (Consume(','));
+    return Consume(']');
+  }
+
+ private:
+  absl::string_view json_;
+  size_t pos_ = 0;
+  std::string scratch_;
+};
+
+bool ReadSimpleString(SimpleJsonScanner& scanner, std::optional<std::string>* out) {
+  std::string value;
+  if (scanner.Peek() != '"' || !scanner.String(&value)) return false;
+  *out = std::move(value);
+  return true;
+}
+
+bool ReadSimpleTime(SimpleJsonScanner& scanner, std::optional<int64_t>* out) {
+  int64_t value;
+  if (!scanner.Integer(&value)) return false;
+  *out = value;
+  return true;
+}
+
+}  // namespace
+
+std::optional<JwtClaims> ParseSimpleJwtClaims(absl::string_view json) {
+  // Protobuf rejects invalid UTF-8 anywhere in the document; so do we.
+  if (!IsValidUtf8(json)) return std::nullopt;
+  SimpleJsonScanner scanner(json);
+  if (!scanner.Consume('{')) return std::nullopt;
+  JwtClaims claims;
+  std::vector<std::string> names;  // Every member name, to refuse repeats.
+  std::string name;
+  if (!scanner.Consume('}')) {
+    do {
+      if (scanner.Peek() != '"' || !scanner.String(&name) || !scanner.Consume(':')) {
+        return std::nullopt;
+      }
+      for (const std::string& seen : names) {
+        if (seen == name) return std::nullopt;
+      }
+      bool ok;
+      if (name == "iss") {
+        ok = ReadSimpleString(scanner, &claims.iss);
+      } else if (name == "sub") {
+        ok = ReadSimpleString(scanner, &claims.sub);
+      } else if (name == "aud") {
+        std::string audience;
+        if (scanner.Consume('[')) {
+          ok = true;
+          if (!scanner.Consume(']')) {
+            do {
+              ok = scanner.Peek() == '"' && scanner.String(&audience);
+              if (ok) claims.aud.push_back(audience);
+            } while (ok && scanner.Consume(','));
+            ok = ok && scanner.Consume(']');
+          }
+        } else {
+          ok = scanner.Peek() == '"' && scanner.String(&audience);
+          if (ok) claims.aud.push_back(std::move(audience));
+        }
+      } else if (name == "exp") {
+        ok = ReadSimpleTime(scanner, &claims.exp);
+      } else if (name == "nbf") {
+        ok = ReadSimpleTime(scanner, &claims.nbf);
+      } else if (name == "iat") {
+        ok = ReadSimpleTime(scanner, &claims.iat);
+      } else if (name == "jti") {
+        ok = ReadSimpleString(scanner, &claims.jti);
+      } else if (name == "client_id") {
+        ok = ReadSimpleString(scanner, &claims.client_id);
+      } else if (name == "scope") {
+        ok = ReadSimpleString(scanner, &claims.scope);
+      } else if (name == "username") {
+        ok = ReadSimpleString(scanner, &claims.username);
+      } else {
+        ok = scanner.SkipValue();
+      }
+      if (!ok) return std::nullopt;
+      names.push_back(std::move(name));
+    } while (scanner.Consume(','));
+    if (!scanner.Consume('}')) return std::nullopt;
+  }
+  if (!scanner.AtEnd()) return std::nullopt;
+  return claims;
 }
 
 absl::StatusOr<JwtClaims> ParseJwtClaims(const google::protobuf::Struct& payload) {

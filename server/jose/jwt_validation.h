@@ -24,6 +24,23 @@ namespace oauthd::jose {
 absl::Status ValidateAccessTokenClaims(const VerifiedJwt& jwt, absl::string_view expected_issuer,
                                        absl::Time now, absl::Duration leeway);
 
+// Which check of ValidateAccessTokenClaims failed, for callers that report
+// typed errors (e.g. the client library's Verifier).
+enum class ClaimsProblem {
+  kNone,            // all checks passed
+  kWrongType,       // header "typ" missing or not at+jwt
+  kWrongIssuer,     // "iss" missing or not the expected issuer
+  kExpired,         // "exp" missing or now >= exp + leeway
+  kNotYetValid,     // "nbf" > now + leeway
+  kIssuedInFuture,  // "iat" missing or > now + leeway
+  kMissingClaim,    // "sub", "client_id", "jti" or "aud" missing
+};
+
+// As above, and sets `*problem` (if not null) to the failed check, or kNone.
+absl::Status ValidateAccessTokenClaims(const VerifiedJwt& jwt, absl::string_view expected_issuer,
+                                       absl::Time now, absl::Duration leeway,
+                                       ClaimsProblem* problem);
+
 // Returns OK if "aud" contains `audience` (exact match, RFC 7519 §4.1.3),
 // Unauthenticated otherwise.
 absl::Status ValidateAudience(const VerifiedJwt& jwt, absl::string_view audience);

@@ -94,6 +94,11 @@ std::vector<Jwk> KeySet::Jwks() const {
 }
 
 absl::StatusOr<VerifiedJwt> KeySet::VerifyJwt(absl::string_view compact) const {
+  return VerifyJwt(compact, VerifyJwtOptions());
+}
+
+absl::StatusOr<VerifiedJwt> KeySet::VerifyJwt(absl::string_view compact,
+                                              const VerifyJwtOptions& options) const {
   if (compact.size() > kMaxJwtSize) {
     return Malformed(absl::StrCat("longer than ", kMaxJwtSize, " bytes"));
   }
@@ -161,12 +166,18 @@ absl::StatusOr<VerifiedJwt> KeySet::VerifyJwt(absl::string_view compact) const {
   if (!Base64UrlDecodeTo(payload_part, &payload_json)) {
     return Malformed("payload is not unpadded base64url");
   }
+  if (!options.keep_payload) {
+    if (std::optional<JwtClaims> claims = ParseSimpleJwtClaims(payload_json)) {
+      jwt.claims = *std::move(claims);
+      return jwt;
+    }
+  }
   absl::StatusOr<google::protobuf::Struct> payload = ParseJsonObject(payload_json);
   if (!payload.ok()) return Malformed(absl::StrCat("payload: ", payload.status().message()));
   absl::StatusOr<JwtClaims> claims = ParseJwtClaims(*payload);
   if (!claims.ok()) return Malformed(absl::StrCat("claim ", claims.status().message()));
   jwt.claims = *std::move(claims);
-  jwt.payload = *std::move(payload);
+  if (options.keep_payload) jwt.payload = *std::move(payload);
   return jwt;
 }
 

@@ -26,6 +26,16 @@ inline constexpr size_t kMaxJwtSize = 8192;
 // ~100 bytes, while an 8 KiB one crafted for the parser costs milliseconds.
 inline constexpr size_t kMaxJwtHeaderSize = 1024;
 
+// Options of KeySet::VerifyJwt.
+struct VerifyJwtOptions {
+  // Also return the whole claims object as VerifiedJwt::payload. When false,
+  // `payload` is left empty and the typed claims are read with
+  // ParseSimpleJwtClaims (falling back to the full parser for JSON outside
+  // its subset), which saves the Struct parse (~15 µs per token) for callers
+  // that only need VerifiedJwt::claims. Results are otherwise identical.
+  bool keep_payload = true;
+};
+
 // Immutable after construction; all const methods are thread-safe. Copies
 // are independent values sharing the underlying keys.
 class KeySet {
@@ -73,6 +83,10 @@ class KeySet {
   // ValidateAccessTokenClaims. The payload is parsed only after the
   // signature is verified.
   absl::StatusOr<VerifiedJwt> VerifyJwt(absl::string_view compact) const;
+
+  // As above, with `options` (VerifyJwt(compact) uses the defaults).
+  absl::StatusOr<VerifiedJwt> VerifyJwt(absl::string_view compact,
+                                        const VerifyJwtOptions& options) const;
 
  private:
   struct OwnHeader {

@@ -1,0 +1,358 @@
+// oauthctl against a real oauthd (and Redis): every command family, the
+// human and --json output, exit codes, Unix socket addresses.
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "oauth/admin/v1/admin.pb.h"
+#include "oauth/v1/token.pb.h"
+#include "server/core/random.h"
+#include "server/jose/key_generation.h"
+#include "tests/integration/oauthd_process.h"
+#include "tests/support/child_process.h"
+
+#ifndef OAUTHCTL_BINARY
+#error "OAUTHCTL_BINARY must name the oauthctl executable"
+#endif
+
+namespace oauthd::client {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// Runs oauthctl with `args` (stdin /dev/null, no OAUTHCTL_* environment).
+Result Oauthctl(const std::vector<std::string>& args) {
+  const std::string base =
+      absl::StrCat(test_support::TestTempDir(), "/oauthctl-", RandomToken(6));
+  std::vector<std::string> argv_storage = {OAUTHCTL_BINARY};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_storage;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (!absl::StartsWith(*e, "OAUTHCTL_")) env_storage.push_back(*e);
+  }
+  std::vector<char*> envp;
+  for (std::string& e : env_storage) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const std::string out_path = base + ".out", err_path = base + ".err";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int in = open("/dev/null", O_RDONLY);
+    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  Result result;
+  int status = 0;
+  if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  }
+  result.out = ReadFile(out_path);
+  result.err = ReadFile(err_path);
+  return result;
+}
+
+template <typename Message>
+Message ParseJson(const std::string& json) {
+  Message message;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &message);
+  EXPECT_TRUE(status.ok()) << status.ToString() << "\n" << json;
+  return message;
+}
+
+class OauthctlTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto process = oauthd::testing::OauthdProcess::Start();
+    ASSERT_TRUE(process.ok()) << process.status();
+    oauthd_ = process->release();
+  }
+  static void TearDownTestSuite() {
+    delete oauthd_;
+    oauthd_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_NE(oauthd_, nullptr);
+    // The harness writes the admin token next to the signing key.
+    const std::string& key = oauthd_->key_path();
+    admin_token_file_ = key.substr(0, key.rfind('/')) + "/admin.token";
+    struct stat st;
+    ASSERT_EQ(stat(admin_token_file_.c_str(), &st), 0) << admin_token_file_;
+  }
+
+  // oauthctl with --address and --admin_token_file for the test's oauthd.
+  Result Run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--address=" + oauthd_->address(),
+                               "--admin_token_file=" + admin_token_file_});
+    return Oauthctl(args);
+  }
+
+  // Creates a client the way other scripts do; returns {client_id, secret}.
+  oauth::admin::v1::CreateClientResponse CreateClient(
+      const std::string& grant_types = "client_credentials",
+      std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"client", "create", "--name=oauthctl test",
+                                     "--grant_types=" + grant_types,
+                                     "--scopes=read,write", "--auth_method=client_secret_basic",
+                                     "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    Result r = Run(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return ParseJson<oauth::admin::v1::CreateClientResponse>(r.out);
+  }
+
+  static oauthd::testing::OauthdProcess* oauthd_;
+  std::string admin_token_file_;
+};
+
+oauthd::testing::OauthdProcess* OauthctlTest::oauthd_ = nullptr;
+
+TEST_F(OauthctlTest, ClientCreateJsonAndHumanOutput) {
+  oauth::admin::v1::CreateClientResponse created = CreateClient();
+  EXPECT_FALSE(created.client().client_id().empty());
+  EXPECT_FALSE(created.client_secret().empty());
+  EXPECT_EQ(created.client().client_name(), "oauthctl test");
+
+  Result human = Run({"client", "create", "--name=Billing service", "--scopes=read,write",
+                      "--audiences=inventory"});
+  ASSERT_EQ(human.exit_code, 0) << human.err;
+  EXPECT_THAT(human.out, HasSubstr("name:               Billing service"));
+  EXPECT_THAT(human.out, HasSubstr("allowed scopes:     read write"));
+  EXPECT_THAT(human.out, HasSubstr("client_secret:"));
+  EXPECT_THAT(human.out, HasSubstr("not shown again"));
+  EXPECT_THAT(human.out, Not(HasSubstr("{")));  // not JSON
+
+  Result get = Run({"client", "get", created.client().client_id()});
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_THAT(get.out, HasSubstr(created.client().client_id()));
+  EXPECT_THAT(get.out, Not(HasSubstr("client_secret:")));
+
+  Result list = Run({"client", "list"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_THAT(list.out, HasSubstr("CLIENT_ID"));
+  EXPECT_THAT(list.out, HasSubstr(created.client().client_id()));
+}
+
+TEST_F(OauthctlTest, ClientUpdateChangesOnlyTheGivenFields) {
+  const std::string id =
+      CreateClient("client_credentials", {"--audiences=inventory"}).client().client_id();
+  Result update = Run({"client", "update", id, "--name=Renamed"});
+  ASSERT_EQ(update.exit_code, 0) << update.err;
+  auto client = ParseJson<oauth::admin::v1::Client>(Run({"--json", "client", "get", id}).out);
+  EXPECT_EQ(client.client_name(), "Renamed");
+  EXPECT_THAT(client.allowed_scopes(), ::testing::ElementsAre("read", "write"));
+  EXPECT_THAT(client.audiences(), ::testing::ElementsAre("inventory"));
+
+  ASSERT_EQ(Run({"client", "update", id, "--scopes=read"}).exit_code, 0);
+  client = ParseJson<oauth::admin::v1::Client>(Run({"--json", "client", "get", id}).out);
+  EXPECT_THAT(client.allowed_scopes(), ::testing::ElementsAre("read"));
+  EXPECT_EQ(client.client_name(), "Renamed");
+
+  EXPECT_EQ(Run({"client", "update", id}).exit_code, 2);  // nothing to change
+
+  Result rotated = Run({"--json", "client", "rotate-secret", id});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  EXPECT_FALSE(
+      ParseJson<oauth::admin::v1::CreateClientResponse>(rotated.out).client_secret().empty());
+  Result deleted = Run({"client", "delete", id});
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
+  EXPECT_THAT(deleted.out, HasSubstr("deleted client " + id));
+  EXPECT_EQ(Run({"client", "get", id}).exit_code, 1);
+}
+
+TEST_F(OauthctlTest, TokenIntrospectRevoke) {
+  auto client = CreateClient();
+  const std::vector<std::string> creds = {"--client_id=" + client.client().client_id(),
+                                          "--client_secret=" + client.client_secret()};
+  std::vector<std::string> args = {"token", "--scope=read", "--json"};
+  args.insert(args.end(), creds.begin(), creds.end());
+  Result token = Run(args);
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  const std::string access = ParseJson<oauth::v1::TokenResponse>(token.out).access_token();
+  ASSERT_FALSE(access.empty());
+
+  args = {"token", "--scope=read"};
+  args.insert(args.end(), creds.begin(), creds.end());
+  Result human = Run(args);
+  ASSERT_EQ(human.exit_code, 0) << human.err;
+  EXPECT_THAT(human.out, HasSubstr("access_token: ey"));
+  EXPECT_THAT(human.out, HasSubstr("expires_in:   600 s"));
+
+  args = {"introspect", access};
+  args.insert(args.end(), creds.begin(), creds.end());
+  Result active = Run(args);
+  ASSERT_EQ(active.exit_code, 0) << active.err;
+  EXPECT_THAT(active.out, HasSubstr("active:     true"));
+  EXPECT_THAT(active.out, HasSubstr("scope:      read"));
+
+  args = {"revoke", access};
+  args.insert(args.end(), creds.begin(), creds.end());
+  Result revoke = Run(args);
+  ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
+  EXPECT_EQ(revoke.out, "revoked\n");
+
+  args = {"introspect", access, "--json"};
+  args.insert(args.end(), creds.begin(), creds.end());
+  Result inactive = Run(args);
+  ASSERT_EQ(inactive.exit_code, 0) << inactive.err;
+  EXPECT_EQ(inactive.out, "{\"active\":false}\n");
+}
+
+TEST_F(OauthctlTest, UsersAndPasswordAndRefreshGrants) {
+  const std::string user = "alice-" + RandomToken(4);
+  Result created = Run({"user", "create", user, "--password=correct horse battery"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_THAT(created.out, HasSubstr("username: " + user));
+  EXPECT_THAT(created.out, HasSubstr("status:   enabled"));
+  EXPECT_THAT(Run({"user", "list"}).out, HasSubstr(user));
+  EXPECT_THAT(Run({"user", "get", user}).out, HasSubstr("subject:"));
+
+  auto client = CreateClient("password,refresh_token");
+  const std::vector<std::string> creds = {"--client_id=" + client.client().client_id(),
+                                          "--client_secret=" + client.client_secret()};
+  std::vector<std::string> args = {"token", "--grant=password", "--username=" + user,
+                                   "--password=correct horse battery", "--scope=read", "--json"};
+  args.insert(args.end(), creds.begin(), creds.end());
+  Result token = Run(args);
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  const auto response = ParseJson<oauth::v1::TokenResponse>(token.out);
+  ASSERT_FALSE(response.refresh_token().empty());
+
+  args = {"token", "--grant=refresh_token", "--refresh_token=" + response.refresh_token(),
+          "--json"};
+  args.insert(args.end(), creds.begin(), creds.end());
+  Result refreshed = Run(args);
+  ASSERT_EQ(refreshed.exit_code, 0) << refreshed.err;
+  EXPECT_FALSE(ParseJson<oauth::v1::TokenResponse>(refreshed.out).access_token().empty());
+
+  // No password and no terminal to ask on: a usage error, nothing sent.
+  args = {"token", "--grant=password", "--username=" + user};
+  args.insert(args.end(), creds.begin(), creds.end());
+  EXPECT_EQ(Run(args).exit_code, 2);
+
+  Result disabled = Run({"user", "disable", user});
+  ASSERT_EQ(disabled.exit_code, 0) << disabled.err;
+  EXPECT_THAT(disabled.out, HasSubstr("status:   disabled"));
+  EXPECT_THAT(Run({"user", "enable", user}).out, HasSubstr("status:   enabled"));
+  EXPECT_EQ(Run({"user", "set-password", user, "--password=another long password"}).exit_code,
+            0);
+  EXPECT_THAT(Run({"user", "delete", user}).out, HasSubstr("deleted user " + user));
+  EXPECT_EQ(Run({"user", "get", user}).exit_code, 1);
+}
+
+TEST_F(OauthctlTest, ExitCodes) {
+  Result usage = Run({"frobnicate"});
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_THAT(usage.err, HasSubstr("unknown command"));
+  EXPECT_EQ(Run({"client", "get"}).exit_code, 2);
+
+  Result refused = Run({"token", "--client_id=nobody", "--client_secret=wrong"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("invalid_client"));
+  Result refused_json = Run({"token", "--client_id=nobody", "--client_secret=wrong", "--json"});
+  EXPECT_EQ(refused_json.exit_code, 1);
+  EXPECT_THAT(refused_json.err, HasSubstr("\"error\":\"invalid_client\""));
+
+  absl::StatusOr<int> port = test_support::PickUnusedTcpPort();
+  ASSERT_TRUE(port.ok());
+  Result unreachable =
+      Oauthctl({absl::StrCat("--address=127.0.0.1:", *port), "--timeout=2s", "jwks"});
+  EXPECT_EQ(unreachable.exit_code, 3) << unreachable.err;
+
+  Result no_admin = Oauthctl({"--address=" + oauthd_->address(), "client", "list"});
+  EXPECT_EQ(no_admin.exit_code, 2);
+  EXPECT_THAT(no_admin.err, HasSubstr("--admin_token_file"));
+}
+
+TEST_F(OauthctlTest, KeysAndJwks) {
+  const std::string pem = absl::StrCat(test_support::TestTempDir(), "/ed-", RandomToken(4), ".pem");
+  Result generated = Oauthctl({"keys", "generate", "--alg=EdDSA", "--out=" + pem});
+  ASSERT_EQ(generated.exit_code, 0) << generated.err;
+  EXPECT_THAT(generated.out, HasSubstr("wrote EdDSA key"));
+  struct stat st;
+  ASSERT_EQ(stat(pem.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  EXPECT_EQ(Oauthctl({"keys", "generate", "--alg=EdDSA", "--out=" + pem}).exit_code, 2);
+  EXPECT_EQ(Oauthctl({"keys", "generate", "--alg=EdDSA", "--force", "--out=" + pem}).exit_code,
+            0);
+  EXPECT_EQ(Oauthctl({"keys", "generate", "--alg=HS256", "--out=" + pem + "2"}).exit_code, 2);
+
+  Result local = Oauthctl({"keys", "jwks", pem});
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  EXPECT_THAT(local.out, HasSubstr("\"kty\":\"OKP\""));
+
+  Result server = Run({"jwks"});
+  ASSERT_EQ(server.exit_code, 0) << server.err;
+  EXPECT_THAT(server.out, HasSubstr("ES256"));
+  EXPECT_THAT(server.out, HasSubstr("KID"));
+  auto jwks = ParseJson<oauth::v1::GetJwksResponse>(Run({"--json", "jwks"}).out);
+  ASSERT_EQ(jwks.keys_size(), 1);
+  EXPECT_EQ(jwks.keys(0).crv(), "P-256");
+}
+
+// oauthd on a Unix socket (memory store: this is about addressing).
+TEST_F(OauthctlTest, UnixSocketAddress) {
+  const std::string dir = test_support::TestTempDir();
+  const std::string key = dir + "/unix-key.pem";
+  {
+    absl::StatusOr<std::string> pem = jose::GeneratePrivateKeyPem(jose::Algorithm::kEs256);
+    ASSERT_TRUE(pem.ok());
+    std::ofstream(key) << *pem;
+  }
+  const std::string socket = absl::StrCat("/tmp/oauthctl-test-", getpid(), ".sock");
+  unlink(socket.c_str());
+  test_support::ChildProcessOptions options;
+  options.argv = {OAUTHD_BINARY, "--listen=unix:" + socket, "--store=memory",
+                  "--signing_keys=" + key, "--issuer=https://issuer.test"};
+  auto oauthd = test_support::ChildProcess::Start(options);
+  ASSERT_TRUE(oauthd.ok()) << oauthd.status();
+  Result result;
+  for (int i = 0; i < 200; ++i) {  // up to ~10 s for the socket to answer
+    result = Oauthctl({"--address=unix:" + socket, "--timeout=1s", "jwks"});
+    if (result.exit_code == 0) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(result.exit_code, 0) << result.err << (*oauthd)->ReadOutput();
+  EXPECT_THAT(result.out, HasSubstr("P-256"));
+  EXPECT_TRUE((*oauthd)->Terminate().ok());
+  unlink(socket.c_str());
+}
+
+}  // namespace
+}  // namespace oauthd::client
