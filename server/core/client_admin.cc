@@ -43,7 +43,7 @@ absl::Status ValidateTtl(int64_t v, absl::string_view name) {
 }
 
 absl::Status NotFound(absl::string_view id) {
-  return absl::NotFoundError(absl::StrCat("client \"", id, "\" does not exist"));
+  return absl::NotFoundError(absl::StrCat("client '", id, "' does not exist"));
 }
 
 }  // namespace
@@ -66,7 +66,7 @@ absl::Status ValidateAndNormalizeClient(Client& c) {
   for (const std::string& g : c.grant_types()) {
     if (g != "client_credentials" && g != "password" && g != "authorization_code" &&
         g != "refresh_token") {
-      return InvalidRequest(absl::StrCat("unknown grant type \"", g, "\""));
+      return InvalidRequest(absl::StrCat("unknown grant type '", g, "'"));
     }
   }
   const bool is_public = method == "none";
@@ -86,13 +86,13 @@ absl::Status ValidateAndNormalizeClient(Client& c) {
     for (const std::string& s : *list) {
       absl::StatusOr<std::vector<std::string>> parsed = ParseScope(s);
       if (!parsed.ok() || parsed->size() != 1) {
-        return InvalidRequest(absl::StrCat("invalid scope \"", s, "\""));
+        return InvalidRequest(absl::StrCat("invalid scope '", s, "'"));
       }
     }
   }
   for (const std::string& s : c.default_scopes()) {
     if (!Has(c.allowed_scopes(), s)) {
-      return InvalidRequest(absl::StrCat("default scope \"", s, "\" is not allowed"));
+      return InvalidRequest(absl::StrCat("default scope '", s, "' is not allowed"));
     }
   }
   for (const std::string& a : c.audiences()) {
@@ -128,7 +128,7 @@ absl::StatusOr<oauth::admin::v1::CreateClientResponse> ClientAdmin::Create(
   absl::Status created = store_.Create(record);
   if (absl::IsAlreadyExists(created)) {
     return absl::AlreadyExistsError(
-        absl::StrCat("client \"", c.client_id(), "\" already exists"));
+        absl::StrCat("client '", c.client_id(), "' already exists"));
   }
   RETURN_IF_ERROR(created);
   registry_.Invalidate(c.client_id());
@@ -170,11 +170,11 @@ absl::StatusOr<Client> ClientAdmin::Update(
   } else {
     for (const std::string& path : request.update_mask().paths()) {
       if (path == "client_id" || path == "create_time" || path == "update_time") {
-        return InvalidRequest(absl::StrCat("field \"", path, "\" cannot be updated"));
+        return InvalidRequest(absl::StrCat("field '", path, "' cannot be updated"));
       }
       if (!google::protobuf::util::FieldMaskUtil::GetFieldDescriptors(
               Client::descriptor(), path, nullptr)) {
-        return InvalidRequest(absl::StrCat("unknown field \"", path, "\" in update_mask"));
+        return InvalidRequest(absl::StrCat("unknown field '", path, "' in update_mask"));
       }
     }
     google::protobuf::util::FieldMaskUtil::MergeOptions options;

@@ -54,7 +54,8 @@ ClientRegistry::Authenticate(const oauth::v1::ClientAuthentication& auth) {
   if (!auth.client_assertion().empty() || !auth.client_assertion_type().empty()) {
     return InvalidRequest("client_assertion (private_key_jwt) is not supported");
   }
-  if (auth.client_id().empty()) return InvalidRequest("client_id is required");
+  // RFC 6749 §5.2: "no client authentication included" is invalid_client.
+  if (auth.client_id().empty()) return InvalidClient("client authentication is required");
   if (auth.client_id().size() > kMaxClientIdLength ||
       auth.client_secret().size() > kMaxSecretLength) {
     return InvalidRequest("client_id or client_secret is too long");

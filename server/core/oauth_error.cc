@@ -8,11 +8,24 @@ namespace {
 constexpr absl::string_view kPayloadUrl =
     "type.googleapis.com/oauth.v1.OAuthError";
 
-absl::Status Build(ErrorCode code, absl::string_view description,
+// RFC 6749 §5.2: error_description is %x20-21 / %x23-5B / %x5D-7E. Our own
+// texts comply; whatever they echo back is forced into that set here.
+std::string SafeDescription(absl::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"') c = '\'';
+    else if (u < 0x20 || u > 0x7e || c == '\\') c = '?';
+  }
+  return out;
+}
+
+absl::Status Build(ErrorCode code, absl::string_view raw_description,
                    absl::string_view redirect_uri, absl::string_view state) {
+  const std::string description = SafeDescription(raw_description);
   oauth::v1::OAuthError error;
   error.set_error(std::string(ErrorCodeName(code)));
-  error.set_error_description(std::string(description));
+  error.set_error_description(description);
   error.set_redirect_uri(std::string(redirect_uri));
   error.set_state(std::string(state));
   absl::Status status(CanonicalCodeFor(code), description);
@@ -97,7 +110,7 @@ oauth::v1::OAuthError ToOAuthError(const absl::Status& status) {
       status.code() == absl::StatusCode::kAlreadyExists) {
     // Admin API outcomes; their messages are written by us and hold no secrets.
     error.set_error(std::string(ErrorCodeName(ErrorCode::kInvalidRequest)));
-    error.set_error_description(std::string(status.message()));
+    error.set_error_description(SafeDescription(status.message()));
   } else if (status.code() == absl::StatusCode::kUnavailable ||
       status.code() == absl::StatusCode::kDeadlineExceeded) {
     error.set_error(std::string(ErrorCodeName(ErrorCode::kTemporarilyUnavailable)));

@@ -38,8 +38,9 @@ absl::string_view ErrorCodeName(ErrorCode code);
 absl::StatusCode CanonicalCodeFor(ErrorCode code);
 
 // Builds an absl::Status that carries a typed OAuth error as a payload.
-// `description` goes to the client (RFC 6749 §5.2 error_description: printable
-// ASCII, no secrets). The status message is the description as well.
+// `description` goes to the client and must hold no secret; characters outside
+// RFC 6749 §5.2's error_description set become ' (for ") or ?. The status
+// message is the description as well.
 absl::Status OAuthError(ErrorCode code, absl::string_view description);
 
 // Like OAuthError, for Authorize errors that may be redirected to the client

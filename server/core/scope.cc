@@ -53,7 +53,7 @@ absl::StatusOr<std::vector<std::string>> ResolveScope(
   for (const std::string& s : *parsed) {
     if (!Contains(allowed, s)) {
       // Scope tokens are printable ASCII without quotes, safe to echo back.
-      return InvalidScope(absl::StrCat("scope \"", s, "\" is not allowed for this client"));
+      return InvalidScope(absl::StrCat("scope '", s, "' is not allowed for this client"));
     }
   }
   return parsed;

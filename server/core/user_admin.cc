@@ -39,7 +39,7 @@ absl::Status ValidatePassword(absl::string_view p) {
 }
 
 absl::Status NotFound(absl::string_view u) {
-  return absl::NotFoundError(absl::StrCat("user \"", u, "\" does not exist"));
+  return absl::NotFoundError(absl::StrCat("user '", u, "' does not exist"));
 }
 
 }  // namespace
@@ -65,7 +65,7 @@ absl::StatusOr<oauth::admin::v1::User> UserAdmin::Create(absl::string_view usern
                    HashPassword(password, config_.password_hashing));
   absl::Status status = store_.Create(record);
   if (absl::IsAlreadyExists(status)) {
-    return absl::AlreadyExistsError(absl::StrCat("user \"", username, "\" already exists"));
+    return absl::AlreadyExistsError(absl::StrCat("user '", username, "' already exists"));
   }
   RETURN_IF_ERROR(status);
   return u;

@@ -138,7 +138,7 @@ TEST_F(OAuthServiceTest, ClientAuthenticationErrors) {
             ToOAuthError(ClientCredentials(unknown).status()).error_description());
   auto missing = client;
   missing.clear_client_id();
-  EXPECT_EQ(ErrorOf(ClientCredentials(missing).status()), "invalid_request");
+  EXPECT_EQ(ErrorOf(ClientCredentials(missing).status()), "invalid_client");
   auto huge = client;
   huge.set_client_secret(std::string(10000, 'a'));
   EXPECT_EQ(ErrorOf(ClientCredentials(huge).status()), "invalid_request");

@@ -167,6 +167,9 @@ TEST(OAuthError, CarriesTypedCodeAndMapsStatus) {
   EXPECT_EQ(UnauthorizedClient("x").code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(ToOAuthError(absl::UnavailableError("redis down")).error(),
             "temporarily_unavailable");
+  // Descriptions stay within RFC 6749 §5.2's character set.
+  EXPECT_EQ(ToOAuthError(InvalidScope("scope \"x\\y\" caf\xc3\xa9\n")).error_description(),
+            "scope 'x?y' caf???");
   // Internal messages are not shown to clients.
   oauth::v1::OAuthError internal = ToOAuthError(absl::InternalError("secret detail"));
   EXPECT_EQ(internal.error(), "server_error");
