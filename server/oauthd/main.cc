@@ -43,6 +43,18 @@ ABSL_FLAG(std::string, redis_url, "redis://127.0.0.1:6379",
 ABSL_FLAG(int, redis_pool_size, 16, "Redis connections per process");
 ABSL_FLAG(absl::Duration, redis_timeout, absl::Milliseconds(500),
           "Redis connect and command timeout");
+ABSL_FLAG(std::string, redis_sentinels, "",
+          "Comma-separated Redis Sentinels host:port,...: find the primary of "
+          "--redis_master_name through them and follow failovers (the host:port of "
+          "--redis_url is then ignored; its password and db still apply)");
+ABSL_FLAG(std::string, redis_master_name, "mymaster",
+          "Name of the monitored primary in the Sentinels' configuration");
+ABSL_FLAG(int, redis_wait_replicas, 0,
+          "If > 0: security-relevant writes (code redemption, refresh rotation, "
+          "revocations, client/user changes) wait for this many replicas "
+          "(WAIT) and fail with UNAVAILABLE if they do not acknowledge in time");
+ABSL_FLAG(absl::Duration, redis_wait_timeout, absl::Milliseconds(100),
+          "How long --redis_wait_replicas waits (less than --redis_timeout)");
 ABSL_FLAG(std::string, issuer, "http://127.0.0.1:8080",
           "Issuer identifier (iss): the public URL of the gateway");
 ABSL_FLAG(std::vector<std::string>, signing_keys, {},
@@ -75,7 +87,9 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 namespace {
 
 const std::vector<std::string> kFlagNames = {
-    "listen", "store", "redis_url", "redis_pool_size", "redis_timeout", "issuer",
+    "listen", "store", "redis_url", "redis_pool_size", "redis_timeout",
+    "redis_sentinels", "redis_master_name", "redis_wait_replicas", "redis_wait_timeout",
+    "issuer",
     "signing_keys", "admin_token_file", "access_token_ttl", "refresh_token_ttl",
     "refresh_family_ttl", "code_ttl", "client_cache_ttl", "login_failure_limit",
     "client_failure_limit", "login_failure_window", "scrypt_log2_n", "worker_threads",
@@ -166,6 +180,15 @@ std::unique_ptr<oauthd::storage::Store> OpenStore() {
   options->pool_size = absl::GetFlag(FLAGS_redis_pool_size);
   options->connect_timeout = absl::GetFlag(FLAGS_redis_timeout);
   options->command_timeout = absl::GetFlag(FLAGS_redis_timeout);
+  auto sentinels = oauthd::storage::ParseHostPortList(absl::GetFlag(FLAGS_redis_sentinels));
+  if (!sentinels.ok()) Fail("--redis_sentinels: " + std::string(sentinels.status().message()));
+  options->sentinels = *std::move(sentinels);
+  options->master_name = absl::GetFlag(FLAGS_redis_master_name);
+  options->wait_replicas = absl::GetFlag(FLAGS_redis_wait_replicas);
+  options->wait_timeout = absl::GetFlag(FLAGS_redis_wait_timeout);
+  if (options->wait_replicas > 0 && options->wait_timeout >= options->command_timeout) {
+    Fail("--redis_wait_timeout must be shorter than --redis_timeout");
+  }
   auto store = oauthd::storage::NewRedisStore(*options);
   if (!store.ok()) Fail("redis: " + std::string(store.status().message()));
   return *std::move(store);

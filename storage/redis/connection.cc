@@ -29,6 +29,27 @@ struct ArgvBuffers {
   }
 };
 
+// The ROLE reply's first element is "master", "slave" or "sentinel".
+absl::Status CheckRole(const redisReply* reply, RoleCheck check,
+                       const std::string& endpoint) {
+  if (reply->type == REDIS_REPLY_ERROR) {
+    if (check == RoleCheck::kIfSupported) return absl::OkStatus();
+    return absl::UnavailableError(absl::StrCat(
+        "redis ", endpoint, ": cannot verify that it is the primary: ROLE failed: ",
+        absl::string_view(reply->str, reply->len)));
+  }
+  absl::string_view role;
+  if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+      (reply->element[0]->type == REDIS_REPLY_STRING ||
+       reply->element[0]->type == REDIS_REPLY_STATUS)) {
+    role = absl::string_view(reply->element[0]->str, reply->element[0]->len);
+  }
+  if (role == "master") return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat(
+      "redis ", endpoint, ": not the primary (ROLE says '", role,
+      "'); oauthd never writes to a replica"));
+}
+
 }  // namespace
 
 void ReplyDeleter::operator()(redisReply* reply) const {
@@ -43,14 +64,17 @@ Connection::~Connection() { redisFree(ctx_); }
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
     const ConnectionConfig& config) {
-  const bool unix_socket = !config.host.empty() && config.host[0] == '/';
-  std::string endpoint =
-      unix_socket ? config.host : absl::StrCat(config.host, ":", config.port);
+  return Open(config, config.host, config.port);
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
+    const ConnectionConfig& config, const std::string& host, int port) {
+  const bool unix_socket = !host.empty() && host[0] == '/';
+  std::string endpoint = unix_socket ? host : absl::StrCat(host, ":", port);
   const timeval connect_tv = absl::ToTimeval(config.connect_timeout);
   redisContext* ctx =
-      unix_socket ? redisConnectUnixWithTimeout(config.host.c_str(), connect_tv)
-                  : redisConnectWithTimeout(config.host.c_str(), config.port,
-                                            connect_tv);
+      unix_socket ? redisConnectUnixWithTimeout(host.c_str(), connect_tv)
+                  : redisConnectWithTimeout(host.c_str(), port, connect_tv);
   if (ctx == nullptr) {
     return absl::UnavailableError(
         absl::StrCat("redis ", endpoint, ": cannot allocate a connection"));
@@ -72,7 +96,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
   if (redisSetTimeout(ctx, connect_tv) != REDIS_OK) {
     return conn->IoError("setting the socket timeout");
   }
-  enum class Step { kAuth, kSelect, kScript };
+  enum class Step { kAuth, kSelect, kRole, kScript };
   std::vector<std::pair<Step, size_t>> steps;
   auto append = [&](absl::Span<const absl::string_view> args, Step step,
                     size_t index) {
@@ -95,6 +119,10 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
     absl::string_view args[] = {"SELECT", db};
     append(args, Step::kSelect, 0);
   }
+  if (config.role_check != RoleCheck::kNone) {
+    absl::string_view args[] = {"ROLE"};
+    append(args, Step::kRole, 0);
+  }
   for (size_t i = 0; i < config.scripts.size(); ++i) {
     absl::string_view args[] = {"SCRIPT", "LOAD", config.scripts[i]};
     append(args, Step::kScript, i);
@@ -107,6 +135,10 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
     }
     ReplyPtr reply(static_cast<redisReply*>(raw));
     if (!first_error.ok()) continue;  // drain the pipeline
+    if (step == Step::kRole) {
+      first_error = CheckRole(reply.get(), config.role_check, endpoint);
+      continue;
+    }
     if (reply->type == REDIS_REPLY_ERROR) {
       absl::string_view what = step == Step::kAuth     ? "AUTH failed"
                                : step == Step::kSelect ? "SELECT failed"
@@ -160,6 +192,67 @@ absl::StatusOr<ReplyPtr> Connection::Command(
   return ReplyPtr(static_cast<redisReply*>(raw));
 }
 
+absl::StatusOr<Connection::Replies> Connection::Pipeline(
+    std::initializer_list<absl::Span<const absl::string_view>> commands) {
+  if (broken_) {
+    return absl::UnavailableError(
+        absl::StrCat("redis ", endpoint_, ": connection is broken"));
+  }
+  for (absl::Span<const absl::string_view> args : commands) {
+    ArgvBuffers b(args);
+    if (redisAppendCommandArgv(ctx_, static_cast<int>(b.argv.size()),
+                               b.argv.data(), b.lens.data()) != REDIS_OK) {
+      return IoError("queueing a pipelined command");
+    }
+  }
+  Replies replies;
+  for (size_t i = 0; i < commands.size(); ++i) {
+    void* raw = nullptr;
+    if (redisGetReply(ctx_, &raw) != REDIS_OK) return IoError("a pipeline");
+    replies.emplace_back(static_cast<redisReply*>(raw));
+  }
+  return replies;
+}
+
+absl::Status Connection::SendOnly(absl::Span<const absl::string_view> args) {
+  if (broken_) {
+    return absl::UnavailableError(
+        absl::StrCat("redis ", endpoint_, ": connection is broken"));
+  }
+  ArgvBuffers b(args);
+  if (redisAppendCommandArgv(ctx_, static_cast<int>(b.argv.size()), b.argv.data(),
+                             b.lens.data()) != REDIS_OK) {
+    return IoError("queueing a command");
+  }
+  int done = 0;
+  while (done == 0) {
+    if (redisBufferWrite(ctx_, &done) != REDIS_OK) return IoError("sending a command");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ReplyPtr> Connection::ReadReply() {
+  if (broken_) {
+    return absl::UnavailableError(
+        absl::StrCat("redis ", endpoint_, ": connection is broken"));
+  }
+  void* raw = nullptr;
+  if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) {
+    return IoError("reading a reply");
+  }
+  return ReplyPtr(static_cast<redisReply*>(raw));
+}
+
+absl::StatusOr<ReplyPtr> Connection::TakeBufferedReply() {
+  void* raw = nullptr;
+  if (redisGetReplyFromReader(ctx_, &raw) != REDIS_OK) {
+    return IoError("parsing a reply");
+  }
+  return ReplyPtr(static_cast<redisReply*>(raw));
+}
+
+int Connection::fd() const { return ctx_->fd; }
+
 bool Connection::IdleSocketHealthy() const {
   if (broken_ || ctx_->err != 0 || ctx_->fd < 0) return false;
   pollfd pfd{};
@@ -172,7 +265,10 @@ bool Connection::IdleSocketHealthy() const {
 
 absl::Status ErrorReplyToStatus(absl::string_view error, Connection* conn) {
   static constexpr absl::string_view kTransient[] = {
-      "LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"};
+      "LOADING", "BUSY", "TRYAGAIN", "CLUSTERDOWN"};
+  // UNBLOCKED: a WAIT cut short because the primary was turned into a replica.
+  static constexpr absl::string_view kFailoverHint[] = {"MASTERDOWN", "NOREPLICAS",
+                                                        "UNBLOCKED"};
   static constexpr absl::string_view kReconnect[] = {"READONLY", "NOAUTH",
                                                      "WRONGPASS", "NOPERM"};
   const std::string where =
@@ -180,6 +276,12 @@ absl::Status ErrorReplyToStatus(absl::string_view error, Connection* conn) {
   for (absl::string_view prefix : kReconnect) {
     if (absl::StartsWith(error, prefix)) {
       if (conn != nullptr) conn->MarkBroken();
+      return absl::UnavailableError(absl::StrCat(where, error));
+    }
+  }
+  for (absl::string_view prefix : kFailoverHint) {
+    if (absl::StartsWith(error, prefix)) {
+      if (conn != nullptr) conn->MarkSuspect();
       return absl::UnavailableError(absl::StrCat(where, error));
     }
   }

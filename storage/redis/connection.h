@@ -6,10 +6,12 @@
 // time.
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -27,10 +29,19 @@ struct ReplyDeleter {
 // A reply owned by the caller; valid independently of its connection.
 using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
 
+// Whether the handshake asks ROLE and insists on a primary.
+enum class RoleCheck {
+  kNone,         // no ROLE (Sentinels, tests)
+  kIfSupported,  // a "slave"/"sentinel" answer fails the handshake; an error
+                 // reply (ROLE renamed or denied by an ACL) is accepted
+  kRequired,     // anything but "master" fails the handshake
+};
+
 // Everything needed to open and prepare a connection.
 struct ConnectionConfig {
   std::string host;  // starting with '/': Unix socket path
   int port = 6379;
+  RoleCheck role_check = RoleCheck::kNone;
   std::string user;
   std::string password;
   int db = 0;
@@ -44,10 +55,14 @@ struct ConnectionConfig {
 
 class Connection {
  public:
-  // Connects and runs the handshake (AUTH, SELECT, SCRIPT LOAD) in one round
-  // trip. UNAVAILABLE with the endpoint and reason on any failure.
+  // Connects and runs the handshake (AUTH, SELECT, ROLE, SCRIPT LOAD) in one
+  // round trip. UNAVAILABLE with the endpoint and reason on any failure,
+  // including a ROLE check that found a replica.
   static absl::StatusOr<std::unique_ptr<Connection>> Open(
       const ConnectionConfig& config);
+  // The same, at `host`:`port` instead of config.host and config.port.
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(
+      const ConnectionConfig& config, const std::string& host, int port);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -57,9 +72,38 @@ class Connection {
   // return UNAVAILABLE and mark the connection broken.
   absl::StatusOr<ReplyPtr> Command(absl::Span<const absl::string_view> args);
 
+  // Sends all `commands` in one write and reads their replies, in order (one
+  // round trip). Errors as for Command; on an I/O error no reply is returned.
+  using Replies = absl::InlinedVector<ReplyPtr, 2>;
+  absl::StatusOr<Replies> Pipeline(
+      std::initializer_list<absl::Span<const absl::string_view>> commands);
+
+  // For a subscribed connection (the Sentinel watcher): sends a command
+  // without reading its reply, and reads one reply or pushed message. Call
+  // ReadReply when fd() is readable: it blocks up to the command timeout for
+  // the rest of a message. Errors as for Command.
+  absl::Status SendOnly(absl::Span<const absl::string_view> args);
+  absl::StatusOr<ReplyPtr> ReadReply();
+  // A reply already read from the socket and buffered, or nullptr (no I/O;
+  // poll() cannot see these).
+  absl::StatusOr<ReplyPtr> TakeBufferedReply();
+  int fd() const;
+
   // A broken connection must not be reused; the pool discards it.
   bool broken() const { return broken_; }
   void MarkBroken() { broken_ = true; }
+
+  // Something this connection saw (READONLY, a WAIT that was not
+  // acknowledged, MASTERDOWN) suggests the primary may have changed: the pool
+  // tells the locator when the connection comes back, without closing it.
+  bool suspect() const { return suspect_; }
+  void MarkSuspect() { suspect_ = true; }
+  void ClearSuspect() { suspect_ = false; }
+
+  // Which primary address this connection was opened for (see
+  // PrimaryLocator in primary_locator.h); set by the pool.
+  uint64_t generation() const { return generation_; }
+  void set_generation(uint64_t g) { generation_ = g; }
 
   // False when the idle socket is readable or hung up: the server closed it
   // (restart, timeout, kill) or sent something unsolicited. Costs one poll(2)
@@ -78,12 +122,17 @@ class Connection {
   std::string endpoint_;
   absl::Duration command_timeout_;
   bool broken_ = false;
+  bool suspect_ = false;
+  uint64_t generation_ = 0;
 };
 
 // Maps a Redis error reply to a status. Errors that mean "not now" (LOADING,
-// BUSY, MASTERDOWN, TRYAGAIN, CLUSTERDOWN, READONLY, NOAUTH) are UNAVAILABLE;
-// the others INTERNAL. READONLY and NOAUTH also mark `conn` broken so the
-// next connection goes to the new primary or authenticates again.
+// BUSY, MASTERDOWN, NOREPLICAS, UNBLOCKED, TRYAGAIN, CLUSTERDOWN, READONLY,
+// NOAUTH) are UNAVAILABLE; the others INTERNAL. READONLY and NOAUTH also mark
+// `conn` broken so the next connection goes to the new primary or
+// authenticates again; MASTERDOWN, NOREPLICAS and UNBLOCKED (a WAIT cut short
+// by a demotion) mark it suspect (a failover may be under way: the pool asks
+// the Sentinels again).
 absl::Status ErrorReplyToStatus(absl::string_view error, Connection* conn);
 
 // Reply accessors: "" / 0 for nil; INTERNAL for the wrong type.

@@ -6,18 +6,39 @@
 
 namespace oauthd::storage::redis_internal {
 
-ConnectionPool::ConnectionPool(ConnectionConfig config, int size,
+ConnectionPool::ConnectionPool(ConnectionConfig config,
+                               std::unique_ptr<PrimaryLocator> locator, int size,
                                absl::Duration wait_timeout)
-    : config_(std::move(config)), size_(size), wait_timeout_(wait_timeout) {}
+    : config_(std::move(config)),
+      locator_(std::move(locator)),
+      size_(size),
+      wait_timeout_(wait_timeout) {}
 
 ConnectionPool::~ConnectionPool() = default;
 
+std::vector<std::unique_ptr<Connection>> ConnectionPool::AdoptGeneration(
+    uint64_t generation) {
+  std::vector<std::unique_ptr<Connection>> outdated;
+  if (generation <= generation_) return outdated;
+  generation_ = generation;
+  outdated.swap(idle_);
+  open_ -= static_cast<int>(outdated.size());
+  return outdated;
+}
+
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
   const absl::Time deadline = absl::Now() + wait_timeout_;
+  bool retried_connect = false;
   for (;;) {
+    absl::StatusOr<PrimaryAddress> where = locator_->Current();
+    if (!where.ok()) return where.status();
+    // Declared before the lock so that they are closed after it is released.
+    std::vector<std::unique_ptr<Connection>> outdated;
     std::unique_ptr<Connection> conn;
     {
       absl::MutexLock lock(&mu_);
+      outdated = AdoptGeneration(where->generation);
+      if (where->generation < generation_) continue;  // raced with a newer answer
       const uint64_t failures_at_start = connect_failures_;
       auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return !idle_.empty() || open_ < size_ ||
@@ -39,32 +60,54 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
     }
     if (conn != nullptr) {
       if (conn->IdleSocketHealthy()) return Lease(this, std::move(conn));
-      conn.reset();  // closed by the server: drop it and try again
+      // Closed by the server (restart, kill, CLIENT KILL after a failover):
+      // drop it, tell the locator, and try again.
+      const uint64_t generation = conn->generation();
+      conn.reset();
+      locator_->ReportFailure(generation);
       absl::MutexLock lock(&mu_);
       --open_;
       continue;
     }
-    absl::StatusOr<std::unique_ptr<Connection>> opened = Connection::Open(config_);
+    absl::StatusOr<std::unique_ptr<Connection>> opened =
+        Connection::Open(config_, where->host, where->port);
     if (!opened.ok()) {
-      absl::MutexLock lock(&mu_);
-      --open_;
-      ++connect_failures_;
-      last_connect_error_ = opened.status();
+      locator_->ReportFailure(where->generation);
+      {
+        absl::MutexLock lock(&mu_);
+        --open_;
+        ++connect_failures_;
+        last_connect_error_ = opened.status();
+      }
+      // The address may have been stale: if the locator now names another
+      // primary, try that one once. Otherwise fail fast.
+      if (!retried_connect) {
+        retried_connect = true;
+        absl::StatusOr<PrimaryAddress> next = locator_->Current();
+        if (next.ok() && next->generation != where->generation) continue;
+      }
       return opened.status();
     }
+    (*opened)->set_generation(where->generation);
+    locator_->ReportHealthy(where->generation);
     return Lease(this, *std::move(opened));
   }
 }
 
 void ConnectionPool::Release(std::unique_ptr<Connection> conn) {
-  if (conn->broken()) {
-    conn.reset();  // close outside the lock
-    absl::MutexLock lock(&mu_);
-    --open_;
-    return;
+  if (conn->broken() || conn->suspect()) {
+    locator_->ReportFailure(conn->generation());
+    conn->ClearSuspect();
   }
-  absl::MutexLock lock(&mu_);
-  idle_.push_back(std::move(conn));
+  {
+    absl::MutexLock lock(&mu_);
+    if (!conn->broken() && conn->generation() == generation_) {
+      idle_.push_back(std::move(conn));
+      return;
+    }
+    --open_;
+  }
+  conn.reset();  // close outside the lock
 }
 
 int ConnectionPool::open_connections() const {

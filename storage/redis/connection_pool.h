@@ -13,6 +13,12 @@
 //   error, timeout, protocol error) is closed instead, freeing its slot.
 // - Idle connections are checked with a zero-timeout poll when leased; one the
 //   server has closed (e.g. Redis restarted) is dropped before it fails a call.
+// - Where to connect comes from a PrimaryLocator (primary_locator.h): a fixed
+//   address, or Redis Sentinel. A failed connect, and a connection that comes
+//   back broken or suspect, is reported to it; when it names a new address
+//   (a new generation), idle connections to the old one are closed at once and
+//   leased ones when they come back. A caller whose connect failed retries
+//   once if the locator meanwhile names another address.
 
 #include <cstdint>
 #include <memory>
@@ -24,6 +30,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "storage/redis/connection.h"
+#include "storage/redis/primary_locator.h"
 
 namespace oauthd::storage::redis_internal {
 
@@ -50,7 +57,9 @@ class ConnectionPool {
     std::unique_ptr<Connection> conn_;
   };
 
-  ConnectionPool(ConnectionConfig config, int size, absl::Duration wait_timeout);
+  // `config.host`/`config.port` are ignored: `locator` says where to connect.
+  ConnectionPool(ConnectionConfig config, std::unique_ptr<PrimaryLocator> locator,
+                 int size, absl::Duration wait_timeout);
   ~ConnectionPool();  // all leases must have been returned
 
   // A healthy connection, or UNAVAILABLE (cannot connect, or none free within
@@ -61,10 +70,16 @@ class ConnectionPool {
   int open_connections() const;
   int idle_connections() const;
 
+  PrimaryLocator& locator() { return *locator_; }
+
  private:
   void Release(std::unique_ptr<Connection> conn);
+  // Adopts a newer generation: returns the idle connections to close.
+  std::vector<std::unique_ptr<Connection>> AdoptGeneration(uint64_t generation)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const ConnectionConfig config_;
+  const std::unique_ptr<PrimaryLocator> locator_;
   const int size_;
   const absl::Duration wait_timeout_;
 
@@ -73,6 +88,7 @@ class ConnectionPool {
   int open_ ABSL_GUARDED_BY(mu_) = 0;  // idle + leased + connecting
   uint64_t connect_failures_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status last_connect_error_ ABSL_GUARDED_BY(mu_);
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;  // newest seen
 };
 
 }  // namespace oauthd::storage::redis_internal

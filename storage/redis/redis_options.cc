@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
 namespace oauthd::storage {
@@ -69,7 +70,69 @@ absl::Status ValidateRedisOptions(const RedisOptions& o) {
     return absl::InvalidArgumentError(
         "redis: pool_wait_timeout must be between 0 and 1 h");
   }
+  for (const HostPort& s : o.sentinels) {
+    if (s.host.empty() || s.host[0] == '/') {
+      return absl::InvalidArgumentError(
+          "redis: a sentinel needs a TCP host name or address");
+    }
+    if (s.port < 1 || s.port > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "redis: sentinel port ", s.port, " is not in 1..65535"));
+    }
+  }
+  if (!o.sentinels.empty() && o.master_name.empty()) {
+    return absl::InvalidArgumentError("redis: sentinels need a master name");
+  }
+  if (o.sentinel_retry_interval < absl::ZeroDuration() ||
+      o.sentinel_retry_interval > absl::Minutes(1)) {
+    return absl::InvalidArgumentError(
+        "redis: sentinel_retry_interval must be between 0 and 1 min");
+  }
+  if (o.wait_replicas < 0 || o.wait_replicas > 100) {
+    return absl::InvalidArgumentError("redis: wait_replicas must be in 0..100");
+  }
+  if (o.wait_replicas > 0 && (o.wait_timeout < absl::Milliseconds(1) ||
+                              o.wait_timeout >= o.command_timeout)) {
+    return absl::InvalidArgumentError(
+        "redis: wait_timeout must be at least 1 ms and shorter than "
+        "command_timeout");
+  }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<HostPort>> ParseHostPortList(absl::string_view list) {
+  std::vector<HostPort> out;
+  if (absl::StripAsciiWhitespace(list).empty()) return out;
+  for (absl::string_view item : absl::StrSplit(list, ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    HostPort hp;
+    absl::string_view host = item;
+    absl::string_view port;
+    if (absl::ConsumePrefix(&host, "[")) {
+      size_t close = host.find(']');
+      if (close != absl::string_view::npos &&
+          host.substr(close + 1).substr(0, 1) == ":") {
+        port = host.substr(close + 2);
+        host = host.substr(0, close);
+      } else {
+        host = {};
+      }
+    } else if (size_t colon = host.rfind(':'); colon != absl::string_view::npos &&
+                                               host.find(':') == colon) {
+      port = host.substr(colon + 1);
+      host = host.substr(0, colon);
+    } else {
+      host = {};
+    }
+    if (host.empty() || !absl::SimpleAtoi(port, &hp.port) || hp.port < 1 ||
+        hp.port > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", item, "' is not host:port (IPv6 as [addr]:port)"));
+    }
+    hp.host = std::string(host);
+    out.push_back(std::move(hp));
+  }
+  return out;
 }
 
 absl::StatusOr<RedisOptions> ParseRedisUrl(absl::string_view url) {

@@ -2,6 +2,7 @@
 #define OAUTHD_STORAGE_REDIS_REDIS_OPTIONS_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -9,6 +10,12 @@
 #include "absl/time/time.h"
 
 namespace oauthd::storage {
+
+// A TCP endpoint, e.g. one Sentinel.
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
 
 // How to reach Redis and how to use the connection pool. Every timeout is
 // finite; ValidateRedisOptions says which values are accepted.
@@ -37,6 +44,44 @@ struct RedisOptions {
   // Prepended to every key (see the schema in redis_store.h). Lets several
   // deployments or test cases share one Redis database.
   std::string key_prefix = "oauth:";
+
+  // ---- Redis Sentinel (see docs/high-availability.md) ----
+  //
+  // When not empty, `host` and `port` are ignored: the primary of
+  // `master_name` is asked from these Sentinels (SENTINEL
+  // get-master-addr-by-name, each in turn, the last one that answered first),
+  // every new connection checks with ROLE that it reached a primary, and a
+  // connection error, READONLY or a ROLE mismatch makes the store ask again
+  // and drop pooled connections to a primary that changed. `user`, `password`
+  // and `db` apply to the data nodes; the Sentinels are reached without AUTH.
+  std::vector<HostPort> sentinels;
+  std::string master_name = "mymaster";
+  // After a failure, the Sentinels are asked again at most this often; calls
+  // in between fail fast with UNAVAILABLE (or use the last known primary).
+  absl::Duration sentinel_retry_interval = absl::Milliseconds(100);
+  // Listen to the Sentinels (one background thread, one connection per
+  // Sentinel): fail fast from the moment a failover's leader promotes a
+  // replica, and move to the new primary as soon as it is announced (see
+  // primary_locator.h). Off, a failover is noticed only through errors — and
+  // a planned failover raises none for about ten seconds while the old
+  // primary still accepts (and later drops) writes. Off only in tests.
+  bool sentinel_watch = true;
+
+  // ---- Replication acknowledgement for security-relevant writes ----
+  //
+  // When > 0, every write whose loss would weaken security (code redemption,
+  // refresh rotation and reuse detection, family and token revocation, client
+  // and user update and deletion) is preceded by ROLE (fewer online replicas:
+  // UNAVAILABLE, nothing written) and followed, in the same round trip as the
+  // write, by `WAIT wait_replicas <wait_timeout>`. If fewer replicas
+  // acknowledged it in time, the call fails with UNAVAILABLE (the write did
+  // happen on the primary and may or may not survive a failover; the caller
+  // never learns a result that a failover could take back). Two round trips
+  // instead of one for those writes. 0 (the default) skips all this: writes
+  // are acknowledged by the primary alone, as Redis does by default.
+  int wait_replicas = 0;
+  // Must be shorter than command_timeout.
+  absl::Duration wait_timeout = absl::Milliseconds(100);
 };
 
 // INVALID_ARGUMENT naming the offending field, else OK.
@@ -53,6 +98,15 @@ absl::Status ValidateRedisOptions(const RedisOptions& options);
 // Example:
 //   ASSIGN_OR_RETURN(RedisOptions o, ParseRedisUrl("redis://:s3cret@redis:6379/2"));
 absl::StatusOr<RedisOptions> ParseRedisUrl(absl::string_view url);
+
+// Parses "host:port,host:port,..." (IPv6 hosts bracketed: "[::1]:26379";
+// spaces around items are ignored; the port is required). INVALID_ARGUMENT
+// naming the bad item; an empty string gives an empty list.
+//
+// Example:
+//   ASSIGN_OR_RETURN(options.sentinels,
+//                    ParseHostPortList("10.0.0.1:26379,10.0.0.2:26379"));
+absl::StatusOr<std::vector<HostPort>> ParseHostPortList(absl::string_view list);
 
 }  // namespace oauthd::storage
 

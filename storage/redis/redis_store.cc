@@ -20,16 +20,23 @@
 #include "server/core/status_macros.h"
 #include "storage/redis/connection.h"
 #include "storage/redis/connection_pool.h"
+#include "storage/redis/primary_locator.h"
 #include "storage/redis/scripts.h"
 
 namespace oauthd::storage {
 namespace {
 
 using redis_internal::ConnectionConfig;
+using redis_internal::Connection;
 using redis_internal::ConnectionPool;
 using redis_internal::ReplyPtr;
 using redis_internal::ScriptId;
 using redis_internal::Scripts;
+
+// Who must have a write before the caller hears of it: the primary alone
+// (Redis's default), or also RedisOptions::wait_replicas replicas (WAIT, when
+// configured). Security-relevant writes ask for kReplicas.
+enum class Ack { kPrimary, kReplicas };
 
 // Same as kUnknownFamilyRevocationTtl in storage/memory/memory_store.h.
 constexpr int64_t kUnknownFamilyRevocationSeconds = 24 * 3600;
@@ -169,6 +176,11 @@ ConnectionConfig MakeConnectionConfig(const RedisOptions& o) {
   ConnectionConfig c;
   c.host = o.host;
   c.port = o.port;
+  // With Sentinel, a connection must reach the primary. With a fixed URL a
+  // replica is refused too, but a server that does not allow ROLE (a proxy,
+  // a restrictive ACL) is accepted: writes to a replica still fail READONLY.
+  c.role_check = o.sentinels.empty() ? redis_internal::RoleCheck::kIfSupported
+                                     : redis_internal::RoleCheck::kRequired;
   c.user = o.user;
   c.password = o.password;
   c.db = o.db;
@@ -181,11 +193,26 @@ ConnectionConfig MakeConnectionConfig(const RedisOptions& o) {
   return c;
 }
 
+std::unique_ptr<redis_internal::PrimaryLocator> MakeLocator(const RedisOptions& o) {
+  if (o.sentinels.empty()) return redis_internal::NewFixedLocator(o.host, o.port);
+  redis_internal::SentinelLocatorOptions s;
+  s.sentinels = o.sentinels;
+  s.master_name = o.master_name;
+  s.timeout = o.connect_timeout;
+  s.retry_interval = o.sentinel_retry_interval;
+  s.watch = o.sentinel_watch;
+  return redis_internal::NewSentinelLocator(std::move(s));
+}
+
 class RedisStore final : public Store {
  public:
   explicit RedisStore(const RedisOptions& options)
       : prefix_(options.key_prefix),
-        pool_(MakeConnectionConfig(options), options.pool_size,
+        wait_replicas_(options.wait_replicas),
+        wait_replicas_arg_(absl::StrCat(options.wait_replicas)),
+        wait_timeout_(options.wait_timeout),
+        wait_timeout_arg_(absl::StrCat(absl::ToInt64Milliseconds(options.wait_timeout))),
+        pool_(MakeConnectionConfig(options), MakeLocator(options), options.pool_size,
               options.pool_wait_timeout),
         clients_api_(this),
         users_api_(this),
@@ -214,10 +241,11 @@ class RedisStore final : public Store {
   void WarmUp() { (void)pool_.Acquire(); }
 
   // One command; error replies become statuses.
-  absl::StatusOr<ReplyPtr> Call(std::initializer_list<absl::string_view> argv) {
+  absl::StatusOr<ReplyPtr> Call(std::initializer_list<absl::string_view> argv,
+                                Ack ack = Ack::kPrimary) {
     ASSIGN_OR_RETURN(ConnectionPool::Lease lease, pool_.Acquire());
     ASSIGN_OR_RETURN(ReplyPtr reply,
-                     lease->Command(absl::MakeConstSpan(argv.begin(), argv.size())));
+                     Send(*lease, absl::MakeConstSpan(argv.begin(), argv.size()), ack));
     if (reply->type == REDIS_REPLY_ERROR) {
       return redis_internal::ErrorReplyToStatus(
           absl::string_view(reply->str, reply->len), &*lease);
@@ -228,13 +256,15 @@ class RedisStore final : public Store {
   // One script run: EVALSHA, and EVAL on the same connection after NOSCRIPT.
   absl::StatusOr<ReplyPtr> Eval(ScriptId id,
                                 std::initializer_list<absl::string_view> keys,
-                                std::initializer_list<absl::string_view> args) {
-    return EvalSpan(id, keys, absl::MakeConstSpan(args.begin(), args.size()));
+                                std::initializer_list<absl::string_view> args,
+                                Ack ack = Ack::kPrimary) {
+    return EvalSpan(id, keys, absl::MakeConstSpan(args.begin(), args.size()), ack);
   }
 
   absl::StatusOr<ReplyPtr> EvalSpan(ScriptId id,
                                     std::initializer_list<absl::string_view> keys,
-                                    absl::Span<const absl::string_view> args) {
+                                    absl::Span<const absl::string_view> args,
+                                    Ack ack) {
     const redis_internal::Script& script = Scripts()[static_cast<size_t>(id)];
     const std::string numkeys = absl::StrCat(keys.size());
     absl::InlinedVector<absl::string_view, 24> argv;
@@ -244,16 +274,62 @@ class RedisStore final : public Store {
     argv.insert(argv.end(), keys.begin(), keys.end());
     argv.insert(argv.end(), args.begin(), args.end());
     ASSIGN_OR_RETURN(ConnectionPool::Lease lease, pool_.Acquire());
-    ASSIGN_OR_RETURN(ReplyPtr reply, lease->Command(argv));
+    ASSIGN_OR_RETURN(ReplyPtr reply, Send(*lease, argv, ack));
     if (reply->type == REDIS_REPLY_ERROR &&
         absl::StartsWith(absl::string_view(reply->str, reply->len), "NOSCRIPT")) {
       argv[0] = "EVAL";
       argv[1] = script.body;
-      ASSIGN_OR_RETURN(reply, lease->Command(argv));
+      ASSIGN_OR_RETURN(reply, Send(*lease, argv, ack));
     }
     if (reply->type == REDIS_REPLY_ERROR) {
       return redis_internal::ErrorReplyToStatus(
           absl::string_view(reply->str, reply->len), &*lease);
+    }
+    return reply;
+  }
+
+  // Sends `argv`. For Ack::kReplicas with WAIT configured:
+  // 1. ROLE first (one round trip): with fewer online replicas than required
+  //    the write is not made at all (UNAVAILABLE). Without this, a primary
+  //    that has lost its replica (the failover window) would apply a refresh
+  //    rotation, report UNAVAILABLE, and the client's retry would look like
+  //    reuse and revoke the whole family. Skipped if ROLE is not allowed.
+  // 2. `argv` and WAIT pipelined (one round trip). An error reply to `argv`
+  //    is returned as a reply, whatever WAIT said; a successful write that
+  //    too few replicas acknowledged in time is UNAVAILABLE (rare: a replica
+  //    left between the two steps, or lags).
+  // Both failures mark the connection suspect: a failover may be under way.
+  absl::StatusOr<ReplyPtr> Send(Connection& conn,
+                                absl::Span<const absl::string_view> argv, Ack ack) {
+    if (ack == Ack::kPrimary || wait_replicas_ == 0) return conn.Command(argv);
+    const absl::string_view role[] = {"ROLE"};
+    ASSIGN_OR_RETURN(ReplyPtr roles, conn.Command(role));
+    // ["master", offset, [[ip, port, offset], ...]] lists online replicas.
+    if (roles->type == REDIS_REPLY_ARRAY && roles->elements >= 3 &&
+        roles->element[2]->type == REDIS_REPLY_ARRAY &&
+        roles->element[2]->elements < static_cast<size_t>(wait_replicas_)) {
+      conn.MarkSuspect();
+      return absl::UnavailableError(absl::StrCat(
+          "redis ", conn.endpoint(), ": ", roles->element[2]->elements,
+          " replica(s) online, ", wait_replicas_,
+          " required; write refused before it was made"));
+    }
+    const absl::string_view wait[] = {"WAIT", wait_replicas_arg_, wait_timeout_arg_};
+    ASSIGN_OR_RETURN(Connection::Replies replies, conn.Pipeline({argv, wait}));
+    ReplyPtr reply = std::move(replies[0]);
+    if (reply->type == REDIS_REPLY_ERROR) return reply;
+    const redisReply* acked = replies[1].get();
+    if (acked->type == REDIS_REPLY_ERROR) {
+      return redis_internal::ErrorReplyToStatus(
+          absl::string_view(acked->str, acked->len), &conn);
+    }
+    if (acked->type != REDIS_REPLY_INTEGER || acked->integer < wait_replicas_) {
+      conn.MarkSuspect();
+      return absl::UnavailableError(absl::StrCat(
+          "redis ", conn.endpoint(), ": write acknowledged by ",
+          acked->type == REDIS_REPLY_INTEGER ? acked->integer : 0, " of ",
+          wait_replicas_, " replica(s) within ", absl::FormatDuration(wait_timeout_),
+          "; a failover could lose it, so it is not reported as done"));
     }
     return reply;
   }
@@ -287,6 +363,10 @@ class RedisStore final : public Store {
 
  private:
   const std::string prefix_;
+  const int wait_replicas_;
+  const std::string wait_replicas_arg_;
+  const absl::Duration wait_timeout_;
+  const std::string wait_timeout_arg_;
   ConnectionPool pool_;
   RedisClients clients_api_;
   RedisUsers users_api_;
@@ -337,7 +417,8 @@ absl::Status UpdateRecord(RedisStore* s, const RecordKind& kind,
   if (!record.SerializeToString(&value)) {
     return absl::InternalError(absl::StrCat("cannot serialize ", kind.what));
   }
-  ASSIGN_OR_RETURN(ReplyPtr reply, s->Call({"SET", kind.key, value, "XX"}));
+  ASSIGN_OR_RETURN(ReplyPtr reply,
+                   s->Call({"SET", kind.key, value, "XX"}, Ack::kReplicas));
   if (reply->type == REDIS_REPLY_NIL) {
     return absl::NotFoundError(absl::StrCat(kind.what, " '", id, "' not found"));
   }
@@ -361,7 +442,8 @@ absl::StatusOr<std::optional<Record>> GetRecord(RedisStore* s,
 absl::Status DeleteRecord(RedisStore* s, const RecordKind& kind,
                           absl::string_view id) {
   ASSIGN_OR_RETURN(ReplyPtr reply,
-                   s->Eval(ScriptId::kDeleteRecord, {kind.key, kind.index}, {id}));
+                   s->Eval(ScriptId::kDeleteRecord, {kind.key, kind.index}, {id},
+                           Ack::kReplicas));
   ASSIGN_OR_RETURN(int64_t deleted, redis_internal::ReplyInteger(reply.get()));
   if (deleted == 0) {
     return absl::NotFoundError(absl::StrCat(kind.what, " '", id, "' not found"));
@@ -483,7 +565,8 @@ absl::StatusOr<RedeemResult> RedisCodes::Redeem(absl::string_view code_hash,
       s_->Eval(ScriptId::kRedeemCode, {s_->CodeKey(code_hash)},
                {request.client_id, request.redirect_uri, request.code_verifier,
                 request.code_verifier_s256, request.refresh_family_id,
-                request.access_token_jti, expires}));
+                request.access_token_jti, expires},
+               Ack::kReplicas));
   const redisReply* r = reply.get();
   ASSIGN_OR_RETURN(int64_t outcome, ElemInt(r, 0));
   RedeemResult result;
@@ -591,7 +674,8 @@ absl::StatusOr<RotateResult> RedisRefreshTokens::Rotate(
                {s_->TokenKey(family_id, token_hash), s_->FamilyKey(family_id),
                 s_->TokenKey(family_id, rotation.successor_hash)},
                {rotation.client_id, rotation.requested_scope, now, ttl, grace,
-                rotation.sealed_successor}));
+                rotation.sealed_successor},
+               Ack::kReplicas));
   const redisReply* r = reply.get();
   ASSIGN_OR_RETURN(int64_t outcome, ElemInt(r, 0));
   RotateResult result;
@@ -636,7 +720,8 @@ absl::StatusOr<std::optional<RefreshTokenState>> RedisRefreshTokens::Lookup(
 absl::Status RedisRefreshTokens::RevokeFamily(absl::string_view family_id) {
   if (family_id.empty()) return absl::InvalidArgumentError("family id is empty");
   const std::string ttl = absl::StrCat(kUnknownFamilyRevocationSeconds);
-  return s_->Eval(ScriptId::kRevokeFamily, {s_->FamilyKey(family_id)}, {ttl})
+  return s_->Eval(ScriptId::kRevokeFamily, {s_->FamilyKey(family_id)}, {ttl},
+                  Ack::kReplicas)
       .status();
 }
 
@@ -647,7 +732,8 @@ absl::Status RedisRevocations::Revoke(absl::string_view jti, absl::Duration ttl)
   if (absl::ToInt64Milliseconds(ttl) < 1) {
     return absl::InvalidArgumentError("revocation TTL must be at least 1 ms");
   }
-  return s_->Call({"SET", s_->RevokedKey(jti), "1", "PX", Ms(ttl)}).status();
+  return s_->Call({"SET", s_->RevokedKey(jti), "1", "PX", Ms(ttl)}, Ack::kReplicas)
+      .status();
 }
 
 absl::StatusOr<bool> RedisRevocations::IsRevoked(absl::string_view jti) {

@@ -67,10 +67,31 @@
 //   ALREADY_EXISTS if the successor hash already exists (nothing changes).
 // - Lookup: a live token whose family marker is "active", else nullopt.
 //
-// Errors: UNAVAILABLE (retryable) when Redis cannot be reached, times out, or
-// is loading/read-only; INTERNAL for undecodable data or unexpected replies.
+// Primary and failover (docs/high-availability.md):
+// - With RedisOptions::sentinels, the primary is asked from Redis Sentinel and
+//   asked again after a connection error, READONLY, MASTERDOWN/NOREPLICAS, an
+//   unacknowledged WAIT or a ROLE mismatch; connections to a former primary
+//   are dropped (primary_locator.h). Without Sentinels the URL's server is
+//   used. Either way every new connection asks ROLE and a replica is refused
+//   (UNAVAILABLE), so a write never goes to a replica; with a fixed URL a
+//   server that does not allow ROLE is accepted (a replica would still answer
+//   writes with READONLY, which is UNAVAILABLE too).
+// - With RedisOptions::wait_replicas > 0, security-relevant writes (Redeem,
+//   Rotate, RevokeFamily, Revoke, client/user Update and Delete) are refused
+//   (UNAVAILABLE, nothing written) while fewer replicas are online (ROLE),
+//   pipeline `WAIT` behind them and fail with UNAVAILABLE unless enough
+//   replicas acknowledged the write: two round trips instead of one.
+//   Creating codes, refresh tokens, clients and users and counting failures
+//   do not wait: losing one of those makes a credential fail, never work
+//   again.
+//
+// Errors: UNAVAILABLE (retryable) when Redis cannot be reached, times out, is
+// loading/read-only, is a replica, or (with WAIT) did not replicate a write in
+// time; INTERNAL for undecodable data or unexpected replies.
 // The store never blocks longer than pool_wait_timeout + connect_timeout +
-// 2 * command_timeout per call, and recovers by itself when Redis returns.
+// 2 * command_timeout per call (with Sentinels, plus up to two rounds of
+// questions of 2 * connect_timeout per Sentinel, only after a failure), and
+// recovers by itself when Redis returns or a new primary is elected.
 //
 // Thread safety: all methods may be called concurrently; each call leases its
 // own connection.
