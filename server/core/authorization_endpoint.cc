@@ -10,27 +10,6 @@
 #include "server/core/status_macros.h"
 
 namespace oauthd {
-namespace {
-
-// Rewrites a typed error so that the gateway redirects it to the client.
-absl::Status Redirectable(const absl::Status& status, absl::string_view redirect_uri,
-                          absl::string_view state) {
-  if (!IsOAuthError(status)) return status;  // storage trouble: show a page
-  oauth::v1::OAuthError e = ToOAuthError(status);
-  for (ErrorCode code :
-       {ErrorCode::kInvalidRequest, ErrorCode::kUnauthorizedClient,
-        ErrorCode::kAccessDenied, ErrorCode::kUnsupportedResponseType,
-        ErrorCode::kInvalidScope, ErrorCode::kInvalidTarget, ErrorCode::kServerError,
-        ErrorCode::kTemporarilyUnavailable}) {
-    if (ErrorCodeName(code) == e.error()) {
-      return RedirectableOAuthError(code, e.error_description(), redirect_uri, state);
-    }
-  }
-  return status;
-}
-
-}  // namespace
-
 absl::StatusOr<oauth::v1::AuthorizeResponse> AuthorizationEndpoint::Authorize(
     const oauth::v1::AuthorizeRequest& request) {
   // 1. Client and redirect URI: errors here must never redirect.
@@ -95,7 +74,7 @@ absl::StatusOr<oauth::v1::AuthorizeResponse> AuthorizationEndpoint::Authorize(
     }
     return absl::OkStatus();
   }();
-  if (!checked.ok()) return Redirectable(checked, redirect_uri, request.state());
+  if (!checked.ok()) return WithRedirect(checked, redirect_uri, request.state());
 
   response.set_client_id(c.client_id());
   response.set_client_name(c.client_name().empty() ? c.client_id() : c.client_name());
@@ -125,7 +104,7 @@ absl::StatusOr<oauth::v1::AuthorizeResponse> AuthorizationEndpoint::Authorize(
   code.auth_time = absl::ToUnixSeconds(clock_());
   const std::string value = RandomToken(32);
   absl::Status saved = codes_.Save(Sha256Hex(value), code, config_.code_ttl);
-  if (!saved.ok()) return Redirectable(saved, redirect_uri, request.state());
+  if (!saved.ok()) return WithRedirect(saved, redirect_uri, request.state());
   response.set_code(value);
   response.set_code_expires_in(absl::ToInt64Seconds(config_.code_ttl));
   return response;

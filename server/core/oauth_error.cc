@@ -20,14 +20,11 @@ std::string SafeDescription(absl::string_view text) {
   return out;
 }
 
-absl::Status Build(ErrorCode code, absl::string_view raw_description,
-                   absl::string_view redirect_uri, absl::string_view state) {
+absl::Status Build(ErrorCode code, absl::string_view raw_description) {
   const std::string description = SafeDescription(raw_description);
   oauth::v1::OAuthError error;
   error.set_error(std::string(ErrorCodeName(code)));
   error.set_error_description(description);
-  error.set_redirect_uri(std::string(redirect_uri));
-  error.set_state(std::string(state));
   absl::Status status(CanonicalCodeFor(code), description);
   status.SetPayload(kPayloadUrl, absl::Cord(error.SerializeAsString()));
   return status;
@@ -70,13 +67,18 @@ absl::StatusCode CanonicalCodeFor(ErrorCode code) {
 }
 
 absl::Status OAuthError(ErrorCode code, absl::string_view description) {
-  return Build(code, description, "", "");
+  return Build(code, description);
 }
 
-absl::Status RedirectableOAuthError(ErrorCode code, absl::string_view description,
-                                    absl::string_view redirect_uri,
-                                    absl::string_view state) {
-  return Build(code, description, redirect_uri, state);
+absl::Status WithRedirect(absl::Status status, absl::string_view redirect_uri,
+                          absl::string_view state) {
+  auto payload = status.GetPayload(kPayloadUrl);
+  oauth::v1::OAuthError error;
+  if (!payload || !error.ParseFromString(std::string(*payload))) return status;
+  error.set_redirect_uri(std::string(redirect_uri));
+  error.set_state(std::string(state));
+  status.SetPayload(kPayloadUrl, absl::Cord(error.SerializeAsString()));
+  return status;
 }
 
 absl::Status InvalidRequest(absl::string_view d) {

@@ -43,11 +43,11 @@ absl::StatusCode CanonicalCodeFor(ErrorCode code);
 // message is the description as well.
 absl::Status OAuthError(ErrorCode code, absl::string_view description);
 
-// Like OAuthError, for Authorize errors that may be redirected to the client
-// (RFC 6749 §4.1.2.1): carries the redirect URI and state to use.
-absl::Status RedirectableOAuthError(ErrorCode code, absl::string_view description,
-                                    absl::string_view redirect_uri,
-                                    absl::string_view state);
+// `status` with its OAuth error marked redirectable to `redirect_uri` with
+// `state` (RFC 6749 §4.1.2.1). A status without an OAuth payload (storage
+// trouble) is returned unchanged: it is shown as a page, never redirected.
+absl::Status WithRedirect(absl::Status status, absl::string_view redirect_uri,
+                          absl::string_view state);
 
 // Shorthands for the common codes.
 absl::Status InvalidRequest(absl::string_view description);

@@ -1,6 +1,7 @@
 #include "server/core/token_issuer.h"
 
 #include "server/core/random.h"
+#include "server/core/scope.h"
 #include "server/jose/jwt.h"
 #include "server/jose/jwt_validation.h"
 #include "server/jose/verification_key.h"
@@ -43,10 +44,7 @@ absl::StatusOr<MintedAccessToken> TokenIssuer::Mint(const Authorization& authz,
   claims.exp = now + absl::ToInt64Seconds(ttl);
   claims.jti = jti.empty() ? RandomToken(16) : std::move(jti);
   claims.client_id = authz.client_id;
-  for (size_t i = 0; i < authz.scopes.size(); ++i) {
-    if (i) claims.scope.push_back(' ');
-    claims.scope += authz.scopes[i];
-  }
+  claims.scope = JoinScope(authz.scopes);
   claims.username = authz.username;
   absl::StatusOr<std::string> token = jose::EncodeJwt(*keys_.front(), claims);
   if (!token.ok()) return token.status();

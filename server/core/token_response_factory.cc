@@ -52,7 +52,8 @@ absl::StatusOr<oauth::v1::TokenResponse> TokenResponseFactory::Issue(
   response.set_access_token(std::move(access.token));
   response.set_token_type("Bearer");
   response.set_expires_in(absl::ToInt64Seconds(ttl));
-  response.set_scope(JoinScope(authz.scopes));
+  const std::string scope = JoinScope(authz.scopes);
+  response.set_scope(scope);
   if (with_refresh) {
     const int64_t now = absl::ToUnixSeconds(clock_());
     storage::RefreshGrant grant;
@@ -61,7 +62,7 @@ absl::StatusOr<oauth::v1::TokenResponse> TokenResponseFactory::Issue(
     grant.client_id = authz.client_id;
     grant.subject = authz.subject;
     grant.username = authz.username;
-    grant.scope = JoinScope(authz.scopes);
+    grant.scope = scope;
     grant.audiences = authz.audiences;
     grant.issued_at = now;
     grant.family_expires_at = now + absl::ToInt64Seconds(RefreshFamilyTtl(client.client()));

@@ -11,10 +11,6 @@
 
 namespace oauthd::grpc_api {
 
-// Logs statuses that are not OAuth outcomes (storage failures, bugs) on
-// stderr; their text stays server-side. Rate-limited to a few lines per second.
-void LogIfUnexpected(const absl::Status& status);
-
 // Runs `work` (returning absl::StatusOr<Response>) on the executor and
 // finishes the unary call with its result. A call whose client has already
 // gone away is finished as CANCELLED without doing the work.

@@ -4,7 +4,6 @@
 #include <cstdio>
 
 #include "absl/time/clock.h"
-#include "server/grpc/offload.h"
 
 #include "google/rpc/status.pb.h"
 #include "oauth/v1/error.pb.h"

@@ -15,6 +15,10 @@ namespace oauthd::grpc_api {
 // or server_error (see ToOAuthError).
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
+// Logs statuses that are not OAuth outcomes (storage failures, bugs) on
+// stderr; their text stays server-side. At most 10 lines per second.
+void LogIfUnexpected(const absl::Status& status);
+
 }  // namespace oauthd::grpc_api
 
 #endif  // OAUTHD_SERVER_GRPC_STATUS_CONVERSION_H_
