@@ -40,6 +40,8 @@ Global: --address=host:port|unix:/path (default 127.0.0.1:50051), --admin_token_
 --tls [--tls_ca_file=F] [--tls_server_name=N].
 Every global flag and --client_id/--client_secret may come from OAUTHCTL_<FLAG> in the
 environment (e.g. OAUTHCTL_ADDRESS); the command line wins.
+A CLIENT_ID, USERNAME or TOKEN that starts with '-' goes after "--", which ends the flags:
+  oauthctl introspect --client_id=ID --client_secret=S -- -Fq3...
 Exit codes: 0 ok, 1 refused by the server (the OAuth error is printed), 2 usage error,
 3 server unreachable or timed out.)";
 

@@ -112,7 +112,9 @@ absl::StatusOr<oauth::admin::v1::CreateClientResponse> ClientAdmin::Create(
   storage::ClientRecord record;
   Client& c = *record.mutable_client();
   c = request.client();
-  if (c.client_id().empty()) c.set_client_id(RandomToken(16));
+  // The "c_" prefix keeps a generated id from starting with '-', which command
+  // lines (oauthctl, shells) would take for a flag; it mirrors users' "u_".
+  if (c.client_id().empty()) c.set_client_id(absl::StrCat("c_", RandomToken(16)));
   RETURN_IF_ERROR(ValidateAndNormalizeClient(c));
   const int64_t now = absl::ToUnixSeconds(clock_());
   c.set_create_time(now);

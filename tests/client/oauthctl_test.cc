@@ -169,6 +169,18 @@ TEST_F(OauthctlTest, ClientCreateJsonAndHumanOutput) {
   EXPECT_THAT(list.out, HasSubstr(created.client().client_id()));
 }
 
+// Ids and tokens chosen elsewhere may start with '-': "--" ends the flags.
+TEST_F(OauthctlTest, OperandStartingWithADashAfterDoubleDash) {
+  const std::string id = "-dash-" + RandomToken(6);
+  ASSERT_EQ(CreateClient("client_credentials", {"--id=" + id}).client().client_id(), id);
+  Result get = Run({"client", "get", "--", id});
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_THAT(get.out, HasSubstr(id));
+  Result deleted = Run({"client", "delete", "--", id});
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
+  EXPECT_EQ(Run({"client", "get", "--", id}).exit_code, 1);
+}
+
 TEST_F(OauthctlTest, ClientUpdateChangesOnlyTheGivenFields) {
   const std::string id =
       CreateClient("client_credentials", {"--audiences=inventory"}).client().client_id();

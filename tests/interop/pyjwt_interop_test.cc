@@ -18,7 +18,9 @@ namespace {
 class PyJwtInterop : public ::testing::TestWithParam<jose::Algorithm> {};
 
 TEST_P(PyJwtInterop, TokenVerifiesAgainstPublishedJwks) {
-  auto p = OauthdProcess::Start({.alg = GetParam()});
+  OauthdOptions process_options;
+  process_options.alg = GetParam();
+  auto p = OauthdProcess::Start(process_options);
   ASSERT_TRUE(p.ok()) << p.status();
   oauth::admin::v1::Client c;
   c.add_grant_types("client_credentials");
