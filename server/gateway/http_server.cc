@@ -426,10 +426,19 @@ void HttpServer::Shutdown(std::function<void()> on_drained) {
     for (auto& [raw, weak] : state_->sessions) {
       if (auto session = weak.lock()) open.push_back(std::move(session));
     }
+    // The last session may end on a thread outside the io_context (the
+    // handler's completion holds a reference): the guard keeps the io threads
+    // running until on_drained has run, so it is never stranded in the queue.
+    auto guard = std::make_shared<asio::executor_work_guard<asio::io_context::executor_type>>(
+        state_->io.get_executor());
+    std::function<void()> run_then_release = [guard, on_drained = std::move(on_drained)] {
+      on_drained();
+      guard->reset();
+    };
     if (state_->sessions.empty()) {
-      asio::post(state_->io, std::move(on_drained));
+      asio::post(state_->io, std::move(run_then_release));
     } else {
-      state_->on_drained = std::move(on_drained);
+      state_->on_drained = std::move(run_then_release);
     }
   }
   for (const auto& session : open) session->OnServerShutdown();

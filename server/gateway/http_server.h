@@ -59,7 +59,8 @@ class HttpServer {
   // Graceful stop: no new connections; idle keep-alive connections are
   // closed; requests being read or handled complete and their connections
   // close after the response. `on_drained` runs once, on an io thread, when
-  // no connection is left. Call once.
+  // no connection is left; until then the io_context does not run out of
+  // work. Call once.
   void Shutdown(std::function<void()> on_drained);
 
   struct State;

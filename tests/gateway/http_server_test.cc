@@ -281,7 +281,10 @@ TEST_F(HttpServerTest, ShutdownFinishesInFlightRequestsAndClosesIdleOnes) {
   ASSERT_FALSE(idle.ReadResponse().empty());
   RawClient busy(port_);
   ASSERT_TRUE(busy.Send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
-  absl::SleepFor(absl::Milliseconds(100));  // the slow request is in the handler
+  // Shut down only once the slow request is in the handler.
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (requests_.load() < 2 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_EQ(requests_.load(), 2);
   Shutdown();
   EXPECT_TRUE(idle.WaitForClose());
   const std::string response = busy.ReadResponse();
