@@ -359,10 +359,10 @@ TEST_F(RedisStoreTest, ExhaustedPoolTimesOut) {
   auto store = NewStore(options);
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->Ping().ok());
-  Cmd({"CLIENT", "PAUSE", "400", "ALL"});
+  Cmd({"CLIENT", "PAUSE", "1000", "ALL"});
   absl::Status slow;
   std::thread holder([&] { slow = store->Ping(); });  // holds the only lease
-  absl::SleepFor(absl::Milliseconds(100));
+  absl::SleepFor(absl::Milliseconds(300));  // ample time to take it, even on a loaded machine
   absl::Status waited = store->Ping();
   holder.join();
   EXPECT_TRUE(slow.ok()) << slow;

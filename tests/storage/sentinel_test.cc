@@ -430,8 +430,10 @@ TEST(WaitReplicasTest, AWriteNoReplicaAcknowledgedIsUnavailable) {
 
   // A replica that is online but does not answer in time: the write is made
   // but not reported done.
-  std::thread stall([&] { (void)pair->node(1).Command({"DEBUG", "SLEEP", "1.5"}); });
-  absl::SleepFor(absl::Milliseconds(100));
+  // The 300 ms head start is generous so a loaded machine still has the
+  // replica asleep when the write arrives; the sleep outlasts the write's WAIT.
+  std::thread stall([&] { (void)pair->node(1).Command({"DEBUG", "SLEEP", "2"}); });
+  absl::SleepFor(absl::Milliseconds(300));
   absl::Status late = store->revocations().Revoke("late", absl::Hours(1));
   stall.join();
   EXPECT_EQ(late.code(), absl::StatusCode::kUnavailable) << late;
