@@ -28,6 +28,10 @@ struct AuthorizationCode {
   std::string code_challenge;
   std::string code_challenge_method;
   int64_t auth_time = 0;  // unix seconds
+  // The grant the code stands for (refresh_token_store.h): its id, chosen at
+  // Authorize, and when the owner approved it (unix milliseconds).
+  std::string grant_id;
+  int64_t granted_at_ms = 0;
 };
 
 // What a token request presents to redeem a code.
@@ -39,11 +43,6 @@ struct CodeRedemption {
   // asks for.
   std::string code_verifier;
   std::string code_verifier_s256;
-  // Identifiers of the tokens about to be issued from this code; remembered
-  // so that a second redemption can revoke them (RFC 6749 §4.1.2).
-  std::string refresh_family_id;  // "" when no refresh token will be issued
-  std::string access_token_jti;
-  int64_t access_token_expires_at = 0;  // unix seconds
 };
 
 // Outcome of a redemption attempt. Only kRedeemed changes state.
@@ -51,16 +50,13 @@ struct RedeemResult {
   enum class Outcome {
     kRedeemed,          // `code` holds the grant; the code is now spent
     kNotFound,          // unknown or expired code
-    kAlreadyRedeemed,   // spent before: `issued_*` name the tokens to revoke
+    kAlreadyRedeemed,   // spent before: `code.grant_id` is the grant to revoke
     kClientMismatch,    // issued to another client
     kRedirectMismatch,  // redirect_uri differs from the authorization request
     kVerifierMismatch,  // PKCE verifier missing, unexpected or wrong
   };
   Outcome outcome = Outcome::kNotFound;
   AuthorizationCode code;
-  std::string issued_refresh_family_id;
-  std::string issued_access_token_jti;
-  int64_t issued_access_token_expires_at = 0;
 };
 
 // One-time authorization codes, keyed by SHA-256 of the code (hex).

@@ -12,24 +12,49 @@
 
 namespace oauthd::storage {
 
-// A refresh token's grant. Tokens are grouped in families: every token
-// rotated out of one grant shares its family_id (RFC 9700 §4.14.2).
+// A grant is one authorization by a resource owner (a consent in the code
+// flow, a password login). Its refresh tokens form one family: every token
+// rotated out of the grant shares its id, so `family_id` IS the grant id
+// (RFC 9700 §4.14.2). Access tokens minted from the grant carry the id in
+// their `grant_id` claim. Revoking the grant (RevokeFamily) ends all of them.
 struct RefreshGrant {
-  std::string family_id;
+  std::string family_id;  // the grant id
   std::string client_id;
   std::string subject;
   std::string username;
+  // The scope of the grant. Every refresh token of the grant carries exactly
+  // this scope (RFC 6749 §6); only access tokens may be narrower.
   std::string scope;
   std::vector<std::string> audiences;
-  int64_t issued_at = 0;          // unix seconds
-  int64_t expires_at = 0;         // this token
-  int64_t family_expires_at = 0;  // absolute end of the family
+  int64_t issued_at = 0;          // unix seconds: this token
+  int64_t expires_at = 0;         // unix seconds: this token
+  int64_t family_expires_at = 0;  // unix seconds: absolute end of the family
+  // Unix milliseconds: when the owner authorized the grant. Compared with the
+  // user's and the client's "not before" instants (revocation_store.h).
+  int64_t granted_at_ms = 0;
+  // Unix seconds: how long the grant record (and its revocation state) is
+  // kept; no token of the grant may outlive it. 0 means family_expires_at.
+  // Set at creation only.
+  int64_t grant_expires_at = 0;
+};
+
+// A grant as listed for its owner (admin "list a user's grants").
+struct GrantSummary {
+  std::string grant_id;
+  std::string client_id;
+  std::string scope;
+  int64_t granted_at_ms = 0;  // unix milliseconds
+  int64_t last_used_at = 0;   // unix seconds: the last token issued from it
+  int64_t expires_at = 0;     // unix seconds: the grant record's end
 };
 
 // A rotation request: the presented token's hash and its successor.
 struct RefreshRotation {
   std::string client_id;       // the authenticated client
-  std::string requested_scope;  // "" keeps the granted scope
+  // Checked to be within the grant's scope (kScopeWidened otherwise); the
+  // successor keeps the grant's whole scope whatever is requested: narrowing
+  // applies to the access token only, which is the caller's business.
+  std::string requested_scope;
   int64_t now = 0;              // unix seconds
   std::string successor_hash;   // SHA-256 hex of the new token
   int64_t successor_ttl_seconds = 0;  // capped by the family's end
@@ -50,7 +75,7 @@ struct RefreshTokenState {
 
 struct RotateResult {
   enum class Outcome {
-    kRotated,         // `grant` is the new token's grant (scope narrowed)
+    kRotated,         // `grant` is the new token's grant (the grant's scope)
     kGraceReplay,     // within grace: `sealed_successor` from the first rotation
     kReuseDetected,   // rotated token presented again: the family is revoked now
     kNotFound,        // unknown, expired or revoked family
@@ -62,17 +87,30 @@ struct RotateResult {
   std::string sealed_successor;
 };
 
-// Refresh tokens keyed by SHA-256 (hex) of the token, with family records.
-// Every method is a single atomic operation on the store.
+// Grants and their refresh tokens, keyed by SHA-256 (hex) of the token.
+// Every method is a single atomic operation on the store, except that the
+// per-subject index (ListGrants) is written beside the grant, not with it.
 class RefreshTokenStore {
  public:
   virtual ~RefreshTokenStore() = default;
 
-  // Starts a family (or adds to one) with a first token living `ttl_seconds`.
-  // The family marker lives until grant.family_expires_at.
+  // Starts a grant (or adds to one) with a first token living `ttl_seconds`.
+  // The grant record is created from `grant` when there is none and lives
+  // until grant.grant_expires_at (family_expires_at when 0).
+  // FAILED_PRECONDITION when the grant is revoked, ALREADY_EXISTS when the
+  // token hash exists, INVALID_ARGUMENT for missing ids or times.
   virtual absl::Status Create(absl::string_view token_hash,
                               const RefreshGrant& grant,
                               int64_t ttl_seconds) = 0;
+  // Starts a grant that has no refresh token (its access tokens still name
+  // it). Token fields of `grant` are ignored; grant_expires_at is required.
+  // FAILED_PRECONDITION when the grant id is revoked, ALREADY_EXISTS when it
+  // exists.
+  virtual absl::Status CreateGrant(const RefreshGrant& grant) = 0;
+  // Live (unexpired, unrevoked) grants of `subject`, oldest first, at most
+  // `limit` (>= 1).
+  virtual absl::StatusOr<std::vector<GrantSummary>> ListGrants(
+      absl::string_view subject, int limit) = 0;
   // Rotates the token (see RotateResult). `family_id` is the family encoded
   // in the presented token, used to find the family marker.
   virtual absl::StatusOr<RotateResult> Rotate(absl::string_view family_id,
@@ -82,8 +120,10 @@ class RefreshTokenStore {
   // Changes nothing.
   virtual absl::StatusOr<std::optional<RefreshTokenState>> Lookup(
       absl::string_view family_id, absl::string_view token_hash) = 0;
-  // Marks the family revoked: no token of it is accepted afterwards.
-  // Revoking an unknown family succeeds.
+  // Marks the grant revoked: no refresh token of it is accepted afterwards and
+  // Check (revocation_store.h) reports it revoked, so its access tokens are
+  // inactive. Revoking an unknown grant succeeds and is remembered for
+  // kUnknownFamilyRevocationTtl (a Create racing it cannot start it afresh).
   virtual absl::Status RevokeFamily(absl::string_view family_id) = 0;
 };
 

@@ -1,6 +1,9 @@
 #ifndef OAUTHD_STORAGE_REVOCATION_STORE_H_
 #define OAUTHD_STORAGE_REVOCATION_STORE_H_
 
+#include <cstdint>
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -8,8 +11,33 @@
 
 namespace oauthd::storage {
 
-// Denylist of revoked JWT access tokens by `jti`. An entry lives as long as
-// the token would have (there is no point remembering it longer).
+// Whose "not before" instant: every grant a resource owner (user, by
+// subject) or a client (by client_id) authorized before it is revoked, and
+// every client_credentials token a client obtained before it.
+enum class Owner { kUser, kClient };
+
+// What one introspection needs to know about a token, answered in one round
+// trip. Empty fields are not asked.
+struct RevocationQuery {
+  std::string jti;           // the access token's jti
+  std::string grant_id;      // its grant ("" for client_credentials tokens)
+  std::string user_subject;  // the grant's resource owner
+  std::string client_id;     // the client the token was issued to
+};
+
+struct RevocationState {
+  bool jti_revoked = false;
+  bool grant_found = false;    // a grant record (active or revoked) exists
+  bool grant_revoked = false;  // revoked, or remembered as revoked
+  int64_t granted_at_ms = 0;   // of an active grant record
+  // Unix milliseconds; 0 when the owner was never revoked.
+  int64_t user_not_before_ms = 0;
+  int64_t client_not_before_ms = 0;
+};
+
+// Revocation state that is not a grant record: a denylist of revoked JWT
+// access tokens by `jti`, and per-owner "not before" instants. Entries live
+// only as long as a token they could concern. Thread-safe.
 class RevocationStore {
  public:
   virtual ~RevocationStore() = default;
@@ -17,6 +45,19 @@ class RevocationStore {
   // Denylists `jti` for `ttl` (> 0). Revoking twice is fine.
   virtual absl::Status Revoke(absl::string_view jti, absl::Duration ttl) = 0;
   virtual absl::StatusOr<bool> IsRevoked(absl::string_view jti) = 0;
+
+  // Moves the owner's not-before instant to `not_before_ms` (unix ms) unless
+  // it is already later (it never moves back), and keeps it for `ttl` (> 0).
+  // INVALID_ARGUMENT for an empty id, a non-positive instant or TTL.
+  virtual absl::Status RevokeOwner(Owner owner, absl::string_view id,
+                                   int64_t not_before_ms, absl::Duration ttl) = 0;
+  // The owner's not-before instant (unix ms), 0 when there is none.
+  virtual absl::StatusOr<int64_t> OwnerNotBefore(Owner owner, absl::string_view id) = 0;
+
+  // Everything introspection checks, read in one round trip: the jti
+  // denylist, the grant record (refresh_token_store.h), the user's and the
+  // client's not-before instants. Changes nothing.
+  virtual absl::StatusOr<RevocationState> Check(const RevocationQuery& query) = 0;
 };
 
 }  // namespace oauthd::storage

@@ -5,8 +5,9 @@
 #include "server/core/hashing.h"
 #include "server/core/oauth_error.h"
 #include "server/core/pkce.h"
-#include "server/core/random.h"
 #include "server/core/refresh_token_format.h"
+#include "server/core/revocation.h"
+#include "server/core/random.h"
 #include "server/core/scope.h"
 #include "server/core/status_macros.h"
 
@@ -36,7 +37,6 @@ absl::StatusOr<oauth::v1::TokenResponse> AuthorizationCodeGrant::Handle(
                       "resource belongs in the authorization request for this grant");
   }
 
-  const bool with_refresh = TokenResponseFactory::ClientGetsRefreshTokens(c);
   storage::CodeRedemption redemption;
   redemption.client_id = c.client_id();
   redemption.redirect_uri = grant.redirect_uri();
@@ -44,13 +44,6 @@ absl::StatusOr<oauth::v1::TokenResponse> AuthorizationCodeGrant::Handle(
   if (!grant.code_verifier().empty()) {
     redemption.code_verifier_s256 = PkceS256(grant.code_verifier());
   }
-  PresetTokenIds ids;
-  ids.access_token_jti = RandomToken(16);
-  if (with_refresh) ids.refresh_family_id = NewRefreshFamilyId();
-  redemption.refresh_family_id = ids.refresh_family_id;
-  redemption.access_token_jti = ids.access_token_jti;
-  redemption.access_token_expires_at =
-      absl::ToUnixSeconds(clock_() + tokens_.AccessTokenTtl(c));
 
   ASSIGN_OR_RETURN(storage::RedeemResult result,
                    codes_.Redeem(Sha256Hex(grant.code()), redemption));
@@ -59,7 +52,11 @@ absl::StatusOr<oauth::v1::TokenResponse> AuthorizationCodeGrant::Handle(
     case Outcome::kRedeemed:
       break;
     case Outcome::kAlreadyRedeemed:
-      RETURN_IF_ERROR(RevokeIssued(result));
+      // RFC 6749 §4.1.2: revoke what was issued from the code. Every token of
+      // it names the grant, so revoking the grant reaches all of them.
+      if (!result.code.grant_id.empty()) {
+        RETURN_IF_ERROR(refresh_tokens_.RevokeFamily(result.code.grant_id));
+      }
       return InvalidGrant(
           "authorization code was already used; tokens issued from it are revoked");
     case Outcome::kNotFound:
@@ -72,26 +69,30 @@ absl::StatusOr<oauth::v1::TokenResponse> AuthorizationCodeGrant::Handle(
       return InvalidGrant("PKCE verification failed");
   }
 
+  // The owner may have been disabled (or the client's grants revoked) since
+  // approving: such a code is dead like the grants it would have started.
+  storage::RevocationQuery query;
+  query.user_subject = result.code.subject;
+  query.client_id = c.client_id();
+  ASSIGN_OR_RETURN(storage::RevocationState owners, revocations_.Check(query));
+  if (GrantPredatesOwnerRevocation(owners, result.code.granted_at_ms)) {
+    return InvalidGrant("the authorization was revoked");
+  }
+
   Authorization authz;
   authz.client_id = c.client_id();
   authz.subject = result.code.subject;
   authz.username = result.code.username;
   ASSIGN_OR_RETURN(authz.scopes, ParseScope(result.code.scope));
   authz.audiences = result.code.audiences;
-  return tokens_.Issue(client, authz, with_refresh, ids);
-}
-
-absl::Status AuthorizationCodeGrant::RevokeIssued(const storage::RedeemResult& result) {
-  if (!result.issued_refresh_family_id.empty()) {
-    RETURN_IF_ERROR(refresh_tokens_.RevokeFamily(result.issued_refresh_family_id));
-  }
-  const absl::Duration remaining =
-      absl::FromUnixSeconds(result.issued_access_token_expires_at) - clock_();
-  if (!result.issued_access_token_jti.empty() && remaining > absl::ZeroDuration()) {
-    RETURN_IF_ERROR(revocations_.Revoke(result.issued_access_token_jti,
-                                        remaining + absl::Seconds(1)));
-  }
-  return absl::OkStatus();
+  // A code saved before grants existed gets its grant now.
+  authz.grant_id = result.code.grant_id.empty() ? NewGrantId() : result.code.grant_id;
+  authz.granted_at_ms = result.code.granted_at_ms > 0 ? result.code.granted_at_ms
+                                                      : result.code.auth_time * 1000;
+  return tokens_.Issue(client, authz,
+                       TokenResponseFactory::ClientGetsRefreshTokens(c)
+                           ? GrantMode::kNewGrantWithRefresh
+                           : GrantMode::kNewGrant);
 }
 
 }  // namespace oauthd

@@ -12,7 +12,9 @@ namespace oauthd {
 // Authorization code grant, token request (RFC 6749 §4.1.3) with PKCE
 // (RFC 7636 §4.5-4.6). Redemption is one atomic store operation, so of
 // concurrent redemptions exactly one wins. Presenting a spent code fails with
-// invalid_grant and revokes the tokens issued from it (RFC 6749 §4.1.2).
+// invalid_grant and revokes its grant, so every token issued from it dies
+// (RFC 6749 §4.1.2). A code whose owner or client was revoked after approval
+// fails with invalid_grant.
 class AuthorizationCodeGrant final : public GrantHandler {
  public:
   AuthorizationCodeGrant(const TokenResponseFactory& tokens, storage::CodeStore& codes,
@@ -30,9 +32,6 @@ class AuthorizationCodeGrant final : public GrantHandler {
       const storage::ClientRecord& client) override;
 
  private:
-  // Revokes what the first redemption issued.
-  absl::Status RevokeIssued(const storage::RedeemResult& result);
-
   const TokenResponseFactory& tokens_;
   storage::CodeStore& codes_;
   storage::RefreshTokenStore& refresh_tokens_;

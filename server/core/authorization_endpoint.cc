@@ -6,6 +6,7 @@
 #include "server/core/pkce.h"
 #include "server/core/random.h"
 #include "server/core/redirect_uri.h"
+#include "server/core/refresh_token_format.h"
 #include "server/core/scope.h"
 #include "server/core/status_macros.h"
 
@@ -86,6 +87,8 @@ absl::StatusOr<oauth::v1::AuthorizeResponse> AuthorizationEndpoint::Authorize(
 
   // 3. The owner logged in and approved: authenticate and mint the code.
   // Credential failures are not redirected: the login page asks again.
+  // The grant's instant precedes the user check (see PasswordGrant).
+  const int64_t granted_at_ms = absl::ToUnixMillis(clock_());
   ASSIGN_OR_RETURN(storage::UserRecord user,
                    owners_.Authenticate(c.client_id(), request.login().username(),
                                         request.login().password()));
@@ -102,6 +105,8 @@ absl::StatusOr<oauth::v1::AuthorizeResponse> AuthorizationEndpoint::Authorize(
     code.code_challenge_method = NormalizeChallengeMethod(request.code_challenge_method());
   }
   code.auth_time = absl::ToUnixSeconds(clock_());
+  code.grant_id = NewGrantId();
+  code.granted_at_ms = granted_at_ms;
   const std::string value = RandomToken(32);
   absl::Status saved = codes_.Save(Sha256Hex(value), code, config_.code_ttl);
   if (!saved.ok()) return WithRedirect(saved, redirect_uri, request.state());

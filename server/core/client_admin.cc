@@ -10,8 +10,10 @@
 #include "server/core/oauth_error.h"
 #include "server/core/random.h"
 #include "server/core/redirect_uri.h"
+#include "server/core/revocation.h"
 #include "server/core/scope.h"
 #include "server/core/status_macros.h"
+#include "server/core/subject.h"
 
 namespace oauthd {
 namespace {
@@ -115,6 +117,12 @@ absl::StatusOr<oauth::admin::v1::CreateClientResponse> ClientAdmin::Create(
   // The "c_" prefix keeps a generated id from starting with '-', which command
   // lines (oauthctl, shells) would take for a flag; it mirrors users' "u_".
   if (c.client_id().empty()) c.set_client_id(absl::StrCat("c_", RandomToken(16)));
+  // Checked on create only, so a client stored before the rule can still be
+  // updated (its client_credentials grant is refused instead).
+  if (IsUserSubjectForm(c.client_id())) {
+    return InvalidRequest(
+        "client_id must not begin with \"u_\": that form is reserved for user subjects");
+  }
   RETURN_IF_ERROR(ValidateAndNormalizeClient(c));
   const int64_t now = absl::ToUnixSeconds(clock_());
   c.set_create_time(now);
@@ -203,10 +211,23 @@ absl::StatusOr<Client> ClientAdmin::Update(
 }
 
 absl::Status ClientAdmin::Delete(absl::string_view client_id) {
+  // Revoke first: if deleting then fails, the client lost its tokens but
+  // still exists, which is safe to retry; the other order could leave live
+  // tokens of a client that is gone.
+  ASSIGN_OR_RETURN(std::optional<storage::ClientRecord> record, store_.Get(client_id));
+  if (!record) return NotFound(client_id);
+  RETURN_IF_ERROR(
+      RevokeOwnerNow(revocations_, config_, clock_, storage::Owner::kClient, client_id));
   absl::Status status = store_.Delete(client_id);
   registry_.Invalidate(client_id);
   if (absl::IsNotFound(status)) return NotFound(client_id);
   return status;
+}
+
+absl::Status ClientAdmin::RevokeGrants(absl::string_view client_id) {
+  ASSIGN_OR_RETURN(std::optional<storage::ClientRecord> record, store_.Get(client_id));
+  if (!record) return NotFound(client_id);
+  return RevokeOwnerNow(revocations_, config_, clock_, storage::Owner::kClient, client_id);
 }
 
 absl::StatusOr<oauth::admin::v1::CreateClientResponse> ClientAdmin::RotateSecret(

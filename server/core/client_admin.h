@@ -5,7 +5,8 @@
 #include "oauth/admin/v1/admin.pb.h"
 #include "server/core/client_registry.h"
 #include "server/core/clock.h"
-#include "storage/client_store.h"
+#include "server/core/config.h"
+#include "storage/store.h"
 
 namespace oauthd {
 
@@ -13,10 +14,19 @@ namespace oauthd {
 // field (invalid_request naming the field), generates client ids and
 // secrets, stores only the secret's hash, and drops the registry's cached
 // copy after every change. Thread-safe.
+//
+// What changes do to existing tokens (docs/revocation.md): Delete revokes
+// every grant and client_credentials token of the client first, so a client
+// created again under the same id starts with nothing of the old one;
+// RevokeGrants does the same without deleting. Narrowing allowed scopes or
+// grant types takes effect at the next refresh (refresh_token_grant.h);
+// access tokens already issued keep their scope until they expire.
 class ClientAdmin {
  public:
-  ClientAdmin(storage::ClientStore& store, ClientRegistry& registry, Clock clock)
-      : store_(store), registry_(registry), clock_(std::move(clock)) {}
+  ClientAdmin(const ServerConfig& config, storage::Store& store, ClientRegistry& registry,
+              Clock clock)
+      : config_(config), store_(store.clients()), revocations_(store.revocations()),
+        registry_(registry), clock_(std::move(clock)) {}
 
   absl::StatusOr<oauth::admin::v1::CreateClientResponse> Create(
       const oauth::admin::v1::CreateClientRequest& request);
@@ -26,11 +36,15 @@ class ClientAdmin {
   absl::StatusOr<oauth::admin::v1::Client> Update(
       const oauth::admin::v1::UpdateClientRequest& request);
   absl::Status Delete(absl::string_view client_id);
+  // NOT_FOUND for an unknown client.
+  absl::Status RevokeGrants(absl::string_view client_id);
   absl::StatusOr<oauth::admin::v1::CreateClientResponse> RotateSecret(
       absl::string_view client_id);
 
  private:
+  const ServerConfig& config_;
   storage::ClientStore& store_;
+  storage::RevocationStore& revocations_;
   ClientRegistry& registry_;
   const Clock clock_;
 };

@@ -3,6 +3,7 @@
 #include "server/core/audience.h"
 #include "server/core/client_registry.h"
 #include "server/core/oauth_error.h"
+#include "server/core/subject.h"
 #include "server/core/scope.h"
 #include "server/core/status_macros.h"
 
@@ -15,6 +16,12 @@ absl::StatusOr<oauth::v1::TokenResponse> ClientCredentialsGrant::Handle(
   if (IsPublicClient(c)) {
     return UnauthorizedClient("public clients cannot use client_credentials");
   }
+  if (IsUserSubjectForm(c.client_id())) {
+    // Its `sub` would be indistinguishable from a user's (RFC 9700 §4.15).
+    // Creating such a client is refused; this catches one stored earlier.
+    return UnauthorizedClient("a client whose id has the form of a user subject (u_...) "
+                              "cannot use client_credentials");
+  }
   Authorization authz;
   authz.client_id = c.client_id();
   authz.subject = c.client_id();
@@ -23,7 +30,7 @@ absl::StatusOr<oauth::v1::TokenResponse> ClientCredentialsGrant::Handle(
                                 {c.allowed_scopes().begin(), c.allowed_scopes().end()},
                                 {c.default_scopes().begin(), c.default_scopes().end()}));
   ASSIGN_OR_RETURN(authz.audiences, ResolveAudiences(request.resource(), c));
-  return tokens_.Issue(client, authz, /*with_refresh=*/false);
+  return tokens_.Issue(client, authz, GrantMode::kNone);
 }
 
 }  // namespace oauthd

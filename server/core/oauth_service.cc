@@ -16,11 +16,11 @@ OAuthService::OAuthService(const ServerConfig& config, storage::Store& store,
       clients_(store.clients(), config.client_cache_ttl, clock),
       owners_(config, store.users(), store.counters()),
       tokens_(config, issuer, store.refresh_tokens(), clock),
-      refresh_(tokens_, store.refresh_tokens(), clock),
+      refresh_(tokens_, store.refresh_tokens(), store.revocations(), clock),
       inspector_(issuer, store.refresh_tokens(), store.revocations(), clock),
       authorization_(config, clients_, owners_, store.codes(), clock) {
   grants_.push_back(std::make_unique<ClientCredentialsGrant>(tokens_));
-  grants_.push_back(std::make_unique<PasswordGrant>(tokens_, owners_));
+  grants_.push_back(std::make_unique<PasswordGrant>(tokens_, owners_, clock));
   grants_.push_back(std::make_unique<AuthorizationCodeGrant>(
       tokens_, store.codes(), store.refresh_tokens(), store.revocations(), clock));
 }
@@ -61,7 +61,7 @@ absl::StatusOr<oauth::v1::IntrospectResponse> OAuthService::Introspect(
     // RFC 7662 §2.1: the endpoint must be protected; a bare client_id is not.
     return InvalidClient("introspection requires a confidential client");
   }
-  return inspector_.Introspect(request.token(), request.token_type_hint());
+  return inspector_.Introspect(*client, request.token(), request.token_type_hint());
 }
 
 absl::StatusOr<oauth::v1::RevokeResponse> OAuthService::Revoke(

@@ -1,6 +1,7 @@
 #include "server/core/password_grant.h"
 
 #include "server/core/audience.h"
+#include "server/core/refresh_token_format.h"
 #include "server/core/scope.h"
 #include "server/core/status_macros.h"
 
@@ -20,11 +21,19 @@ absl::StatusOr<oauth::v1::TokenResponse> PasswordGrant::Handle(
                                 {c.allowed_scopes().begin(), c.allowed_scopes().end()},
                                 {c.default_scopes().begin(), c.default_scopes().end()}));
   ASSIGN_OR_RETURN(authz.audiences, ResolveAudiences(request.resource(), c));
+  // The grant's instant is taken before the user record is read, so a
+  // disable that lands while the password is checked is later than the
+  // grant and revokes it (docs/revocation.md).
+  authz.granted_at_ms = absl::ToUnixMillis(clock_());
+  authz.grant_id = NewGrantId();
   ASSIGN_OR_RETURN(storage::UserRecord user,
                    owners_.Authenticate(c.client_id(), grant.username(), grant.password()));
   authz.subject = user.user().subject();
   authz.username = user.user().username();
-  return tokens_.Issue(client, authz, TokenResponseFactory::ClientGetsRefreshTokens(c));
+  return tokens_.Issue(client, authz,
+                       TokenResponseFactory::ClientGetsRefreshTokens(c)
+                           ? GrantMode::kNewGrantWithRefresh
+                           : GrantMode::kNewGrant);
 }
 
 }  // namespace oauthd

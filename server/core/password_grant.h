@@ -11,8 +11,9 @@ namespace oauthd {
 // token and, when the client may refresh, a refresh token.
 class PasswordGrant final : public GrantHandler {
  public:
-  PasswordGrant(const TokenResponseFactory& tokens, ResourceOwnerAuthenticator& owners)
-      : tokens_(tokens), owners_(owners) {}
+  PasswordGrant(const TokenResponseFactory& tokens, ResourceOwnerAuthenticator& owners,
+                Clock clock)
+      : tokens_(tokens), owners_(owners), clock_(std::move(clock)) {}
 
   absl::string_view grant_type() const override { return "password"; }
   oauth::v1::IssueTokenRequest::GrantCase grant_case() const override {
@@ -25,6 +26,7 @@ class PasswordGrant final : public GrantHandler {
  private:
   const TokenResponseFactory& tokens_;
   ResourceOwnerAuthenticator& owners_;
+  const Clock clock_;
 };
 
 }  // namespace oauthd

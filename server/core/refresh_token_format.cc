@@ -43,7 +43,7 @@ using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)
 
 }  // namespace
 
-std::string NewRefreshFamilyId() { return RandomToken(16); }
+std::string NewGrantId() { return RandomToken(16); }
 
 std::string NewRefreshToken(absl::string_view family_id) {
   return absl::StrCat(family_id, ".", RandomToken(32));

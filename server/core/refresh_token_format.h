@@ -17,8 +17,10 @@ struct ParsedRefreshToken {
   std::string family_id;  // 22 characters
 };
 
-// A new family id.
-std::string NewRefreshFamilyId();
+// A new grant id (128 bits, base64url). A grant's refresh tokens form one
+// family named by the grant id.
+std::string NewGrantId();
+inline std::string NewRefreshFamilyId() { return NewGrantId(); }
 
 // A new token of `family_id`.
 std::string NewRefreshToken(absl::string_view family_id);

@@ -1,9 +1,14 @@
 #include "server/core/refresh_token_grant.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
 #include "server/core/config.h"
 #include "server/core/hashing.h"
 #include "server/core/oauth_error.h"
 #include "server/core/refresh_token_format.h"
+#include "server/core/revocation.h"
 #include "server/core/scope.h"
 #include "server/core/status_macros.h"
 
@@ -57,14 +62,39 @@ absl::StatusOr<oauth::v1::TokenResponse> RefreshTokenGrant::Handle(
       return InvalidScope("requested scope exceeds the scope originally granted");
   }
 
+  // The owners: a user disabled, deleted or given a new password, or a
+  // client deleted (and perhaps created again) or revoked, since the grant.
+  storage::RevocationQuery query;
+  query.user_subject = result.grant.subject;
+  query.client_id = c.client_id();
+  ASSIGN_OR_RETURN(storage::RevocationState owners, revocations_.Check(query));
+  if (GrantPredatesOwnerRevocation(owners, result.grant.granted_at_ms)) {
+    return InvalidGrant("refresh token is unknown, expired or revoked");
+  }
+
   Authorization authz;
   authz.client_id = c.client_id();
   authz.subject = result.grant.subject;
   authz.username = result.grant.username;
-  ASSIGN_OR_RETURN(authz.scopes, ParseScope(result.grant.scope));
+  authz.grant_id = result.grant.family_id;
+  authz.granted_at_ms = result.grant.granted_at_ms;
+  ASSIGN_OR_RETURN(std::vector<std::string> granted, ParseScope(result.grant.scope));
+  // Never more than the client may have now (its allowed scopes may have
+  // shrunk since the grant).
+  const auto& allowed = c.allowed_scopes();
+  auto allowed_now = [&](const std::string& s) {
+    return std::find(allowed.begin(), allowed.end(), s) != allowed.end();
+  };
+  for (const std::string& s : requested.empty() ? granted : requested) {
+    if (allowed_now(s)) {
+      authz.scopes.push_back(s);
+    } else if (!requested.empty()) {
+      return InvalidScope(absl::StrCat("the client may no longer request scope '", s, "'"));
+    }
+  }
   authz.audiences = result.grant.audiences;
   ASSIGN_OR_RETURN(oauth::v1::TokenResponse response,
-                   tokens_.Issue(client, authz, /*with_refresh=*/false));
+                   tokens_.Issue(client, authz, GrantMode::kExistingGrant));
   response.set_refresh_token(std::move(refresh_token));
   return response;
 }

@@ -7,6 +7,7 @@
 #include "server/core/token_response_factory.h"
 #include "storage/records.pb.h"
 #include "storage/refresh_token_store.h"
+#include "storage/revocation_store.h"
 
 namespace oauthd {
 
@@ -14,12 +15,22 @@ namespace oauthd {
 // (RFC 9700 §4.14.2): every use returns a new refresh token; presenting a
 // rotated one again revokes the whole family, unless it comes within the
 // client's grace window, which returns the same successor again. One atomic
-// store operation per request.
+// store operation rotates; a second read checks the owners (docs/revocation.md):
+// a grant authorized before its user's or client's not-before instant is
+// refused with invalid_grant.
+//
+// Scope (RFC 6749 §6): the successor refresh token always keeps the grant's
+// scope. The access token gets the requested scope (which must be within the
+// grant, else invalid_scope) or the grant's, cut down to what the client is
+// allowed now; a requested scope the client may no longer have is
+// invalid_scope.
 class RefreshTokenGrant {
  public:
   RefreshTokenGrant(const TokenResponseFactory& tokens,
-                    storage::RefreshTokenStore& refresh_tokens, Clock clock)
-      : tokens_(tokens), refresh_tokens_(refresh_tokens), clock_(std::move(clock)) {}
+                    storage::RefreshTokenStore& refresh_tokens,
+                    storage::RevocationStore& revocations, Clock clock)
+      : tokens_(tokens), refresh_tokens_(refresh_tokens), revocations_(revocations),
+        clock_(std::move(clock)) {}
 
   // `client` is already authenticated and allowed the refresh_token grant.
   absl::StatusOr<oauth::v1::TokenResponse> Handle(
@@ -29,6 +40,7 @@ class RefreshTokenGrant {
  private:
   const TokenResponseFactory& tokens_;
   storage::RefreshTokenStore& refresh_tokens_;
+  storage::RevocationStore& revocations_;
   const Clock clock_;
 };
 

@@ -1,23 +1,44 @@
 #include "server/core/token_inspector.h"
 
+#include <algorithm>
+
 #include "server/core/config.h"
 #include "server/core/hashing.h"
 #include "server/core/oauth_error.h"
 #include "server/core/refresh_token_format.h"
+#include "server/core/revocation.h"
 #include "server/core/status_macros.h"
 
 namespace oauthd {
+namespace {
+
+// RFC 7662 §4: who may learn about a token.
+bool MayIntrospect(const storage::ClientRecord& caller, absl::string_view token_client,
+                   const std::vector<std::string>& audiences) {
+  const oauth::admin::v1::Client& c = caller.client();
+  return c.introspect_any_token() || c.client_id() == token_client ||
+         std::find(audiences.begin(), audiences.end(), c.client_id()) != audiences.end();
+}
+
+}  // namespace
 
 std::optional<oauth::v1::IntrospectResponse> TokenInspector::InspectAccess(
-    absl::string_view token, absl::Status* error) {
+    const storage::ClientRecord& caller, absl::string_view token, absl::Status* error) {
   std::optional<AccessTokenInfo> info = issuer_.Verify(token);
   if (!info) return std::nullopt;
-  absl::StatusOr<bool> revoked = revocations_.IsRevoked(info->jti);
-  if (!revoked.ok()) {
-    *error = revoked.status();
+  // Not entitled: the same answer as for a dead token, and no store read.
+  if (!MayIntrospect(caller, info->client_id, info->aud)) return std::nullopt;
+  storage::RevocationQuery query;
+  query.jti = info->jti;
+  query.grant_id = info->grant_id;
+  if (!info->grant_id.empty()) query.user_subject = info->sub;
+  query.client_id = info->client_id;
+  absl::StatusOr<storage::RevocationState> state = revocations_.Check(query);
+  if (!state.ok()) {
+    *error = state.status();
     return std::nullopt;
   }
-  if (*revoked) return std::nullopt;
+  if (IsRevoked(*state, !info->grant_id.empty(), info->issued_at_ms)) return std::nullopt;
   oauth::v1::IntrospectResponse r;
   r.set_active(true);
   r.set_scope(info->scope);
@@ -31,11 +52,12 @@ std::optional<oauth::v1::IntrospectResponse> TokenInspector::InspectAccess(
   for (const std::string& a : info->aud) r.add_aud(a);
   r.set_iss(info->iss);
   r.set_jti(info->jti);
+  r.set_grant_id(info->grant_id);
   return r;
 }
 
 std::optional<oauth::v1::IntrospectResponse> TokenInspector::InspectRefresh(
-    absl::string_view token, absl::Status* error) {
+    const storage::ClientRecord& caller, absl::string_view token, absl::Status* error) {
   std::optional<ParsedRefreshToken> parsed = ParseRefreshToken(token);
   if (!parsed) return std::nullopt;
   absl::StatusOr<std::optional<storage::RefreshTokenState>> state =
@@ -47,6 +69,16 @@ std::optional<oauth::v1::IntrospectResponse> TokenInspector::InspectRefresh(
   if (!state->has_value() || (*state)->rotated) return std::nullopt;
   const storage::RefreshGrant& g = (*state)->grant;
   if (g.expires_at <= absl::ToUnixSeconds(clock_())) return std::nullopt;
+  if (!MayIntrospect(caller, g.client_id, g.audiences)) return std::nullopt;
+  storage::RevocationQuery query;
+  query.user_subject = g.subject;
+  query.client_id = g.client_id;
+  absl::StatusOr<storage::RevocationState> owners = revocations_.Check(query);
+  if (!owners.ok()) {
+    *error = owners.status();
+    return std::nullopt;
+  }
+  if (GrantPredatesOwnerRevocation(*owners, g.granted_at_ms)) return std::nullopt;
   oauth::v1::IntrospectResponse r;
   r.set_active(true);
   r.set_scope(g.scope);
@@ -58,11 +90,13 @@ std::optional<oauth::v1::IntrospectResponse> TokenInspector::InspectRefresh(
   r.set_sub(g.subject);
   for (const std::string& a : g.audiences) r.add_aud(a);
   r.set_iss(issuer_.issuer());
+  r.set_grant_id(g.family_id);
   return r;
 }
 
 absl::StatusOr<oauth::v1::IntrospectResponse> TokenInspector::Introspect(
-    absl::string_view token, absl::string_view token_type_hint) {
+    const storage::ClientRecord& caller, absl::string_view token,
+    absl::string_view token_type_hint) {
   if (token.empty()) return InvalidRequest("token is required");
   oauth::v1::IntrospectResponse inactive;
   inactive.set_active(false);
@@ -70,11 +104,11 @@ absl::StatusOr<oauth::v1::IntrospectResponse> TokenInspector::Introspect(
   absl::Status error;
   std::optional<oauth::v1::IntrospectResponse> found;
   if (token_type_hint == "refresh_token") {
-    found = InspectRefresh(token, &error);
-    if (!found && error.ok()) found = InspectAccess(token, &error);
+    found = InspectRefresh(caller, token, &error);
+    if (!found && error.ok()) found = InspectAccess(caller, token, &error);
   } else {
-    found = InspectAccess(token, &error);
-    if (!found && error.ok()) found = InspectRefresh(token, &error);
+    found = InspectAccess(caller, token, &error);
+    if (!found && error.ok()) found = InspectRefresh(caller, token, &error);
   }
   if (!error.ok()) return error;
   return found ? *std::move(found) : inactive;

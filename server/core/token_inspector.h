@@ -21,22 +21,28 @@ class TokenInspector {
         clock_(std::move(clock)) {}
 
   // active=false (never an error) for anything that is not a live token of
-  // ours. Only storage failures are errors (temporarily_unavailable).
+  // ours, and for a token `caller` is not entitled to learn about (RFC 7662
+  // §4): only the token's own client, a client named in its `aud`, or a
+  // client with `introspect_any_token` set hear its details. A live access
+  // token has passed every revocation check (revocation.h) in one store round
+  // trip. Only storage failures are errors (temporarily_unavailable).
   // `token_type_hint` only changes the order in which types are tried.
   absl::StatusOr<oauth::v1::IntrospectResponse> Introspect(
-      absl::string_view token, absl::string_view token_type_hint);
+      const storage::ClientRecord& caller, absl::string_view token,
+      absl::string_view token_type_hint);
 
-  // Revokes a refresh token's family, or denylists an access token's jti for
-  // its remaining lifetime. Unknown or already dead tokens: OK, nothing
+  // Revokes a refresh token's grant (so every access and refresh token of the
+  // grant dies, RFC 7009 §2.1), or denylists an access token's jti for its
+  // remaining lifetime. Unknown or already dead tokens: OK, nothing
   // changes. A token of another client: unauthorized_client, nothing changes.
   absl::Status Revoke(const storage::ClientRecord& caller, absl::string_view token,
                       absl::string_view token_type_hint);
 
  private:
-  std::optional<oauth::v1::IntrospectResponse> InspectAccess(absl::string_view token,
-                                                              absl::Status* error);
-  std::optional<oauth::v1::IntrospectResponse> InspectRefresh(absl::string_view token,
-                                                               absl::Status* error);
+  std::optional<oauth::v1::IntrospectResponse> InspectAccess(
+      const storage::ClientRecord& caller, absl::string_view token, absl::Status* error);
+  std::optional<oauth::v1::IntrospectResponse> InspectRefresh(
+      const storage::ClientRecord& caller, absl::string_view token, absl::Status* error);
 
   const TokenIssuer& issuer_;
   storage::RefreshTokenStore& refresh_tokens_;

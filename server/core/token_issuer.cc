@@ -2,11 +2,40 @@
 
 #include "server/core/random.h"
 #include "server/core/scope.h"
+#include "server/jose/base64url.h"
 #include "server/jose/jwt.h"
 #include "server/jose/jwt_validation.h"
 #include "server/jose/verification_key.h"
 
 namespace oauthd {
+namespace {
+
+constexpr size_t kJtiBytes = 16;
+constexpr size_t kJtiTimeBytes = 6;
+
+std::string NewJti(int64_t now_ms) {
+  std::string raw = RandomBytes(kJtiBytes);
+  for (size_t i = 0; i < kJtiTimeBytes; ++i) {
+    raw[i] = static_cast<char>((now_ms >> (8 * (kJtiTimeBytes - 1 - i))) & 0xff);
+  }
+  return jose::Base64UrlEncode(raw);
+}
+
+// The issue instant of a jti written by NewJti when it agrees with `iat`;
+// iat * 1000 otherwise (a token minted before jtis carried the time).
+int64_t IssuedAtMs(absl::string_view jti, int64_t iat) {
+  std::string raw;
+  if (jti.size() == 22 && jose::Base64UrlDecodeTo(jti, &raw) && raw.size() == kJtiBytes) {
+    int64_t ms = 0;
+    for (size_t i = 0; i < kJtiTimeBytes; ++i) {
+      ms = (ms << 8) | static_cast<unsigned char>(raw[i]);
+    }
+    if (ms / 1000 == iat) return ms;
+  }
+  return iat * 1000;
+}
+
+}  // namespace
 
 TokenIssuer::TokenIssuer(std::string issuer,
                          std::vector<std::shared_ptr<const jose::SigningKey>> keys,
@@ -33,19 +62,21 @@ std::vector<std::string> TokenIssuer::Algorithms() const {
 }
 
 absl::StatusOr<MintedAccessToken> TokenIssuer::Mint(const Authorization& authz,
-                                                    absl::Duration ttl,
-                                                    std::string jti) const {
-  const int64_t now = absl::ToUnixSeconds(clock_());
+                                                    absl::Duration ttl) const {
+  const absl::Time issued = clock_();
+  const int64_t now_ms = absl::ToUnixMillis(issued);
+  const int64_t now = now_ms / 1000;
   jose::AccessTokenClaims claims;
   claims.iss = issuer_;
   claims.sub = authz.subject;
   claims.aud = authz.audiences;
   claims.iat = now;
   claims.exp = now + absl::ToInt64Seconds(ttl);
-  claims.jti = jti.empty() ? RandomToken(16) : std::move(jti);
+  claims.jti = NewJti(now_ms);
   claims.client_id = authz.client_id;
   claims.scope = JoinScope(authz.scopes);
   claims.username = authz.username;
+  claims.grant_id = authz.grant_id;
   absl::StatusOr<std::string> token = jose::EncodeJwt(*keys_.front(), claims);
   if (!token.ok()) return token.status();
   MintedAccessToken out;
@@ -78,6 +109,8 @@ std::optional<AccessTokenInfo> TokenIssuer::Verify(absl::string_view token) cons
   info.client_id = *c.client_id;
   info.scope = c.scope.value_or("");
   info.username = c.username.value_or("");
+  info.grant_id = c.grant_id.value_or("");
+  info.issued_at_ms = IssuedAtMs(info.jti, info.iat);
   return info;
 }
 

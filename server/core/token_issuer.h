@@ -24,6 +24,12 @@ struct Authorization {
   std::string username;  // empty for client_credentials
   std::vector<std::string> scopes;
   std::vector<std::string> audiences;
+  // The grant behind the token (docs/revocation.md), carried in the
+  // `grant_id` claim; empty for client_credentials, whose tokens belong to
+  // their client.
+  std::string grant_id;
+  // When the owner authorized the grant (unix ms); set with grant_id.
+  int64_t granted_at_ms = 0;
 };
 
 struct MintedAccessToken {
@@ -46,6 +52,10 @@ struct AccessTokenInfo {
   std::string client_id;
   std::string scope;
   std::string username;
+  std::string grant_id;  // "" when the token names no grant
+  // When the token was issued, in unix milliseconds: read from the jti
+  // (see Mint), or iat * 1000 for a jti of another form.
+  int64_t issued_at_ms = 0;
 };
 
 // Mints and verifies RFC 9068 JWT access tokens. All JOSE use of the server
@@ -59,11 +69,11 @@ class TokenIssuer {
               std::vector<std::shared_ptr<const jose::SigningKey>> keys,
               Clock clock);
 
-  // Mints a token living `ttl`. `jti` may be preset (the authorization code
-  // grant records it before issuing); a fresh 128-bit one otherwise.
+  // Mints a token living `ttl`. Its jti is 128 bits in base64url: the issue
+  // instant in milliseconds (48 bits, big-endian, as in UUIDv7) and 80
+  // random bits, so revocation can compare issue times finer than `iat`.
   absl::StatusOr<MintedAccessToken> Mint(const Authorization& authz,
-                                         absl::Duration ttl,
-                                         std::string jti = "") const;
+                                         absl::Duration ttl) const;
 
   // The token's claims when it is an unexpired access token of this issuer
   // signed by one of our keys; nullopt for anything else (garbage, tampered,

@@ -3,6 +3,7 @@
 #include "absl/time/time.h"
 #include "server/core/client_registry.h"
 #include "server/core/hashing.h"
+#include "server/core/oauth_error.h"
 #include "server/core/refresh_token_format.h"
 #include "server/core/scope.h"
 #include "server/core/status_macros.h"
@@ -44,43 +45,49 @@ bool TokenResponseFactory::ClientGetsRefreshTokens(
 
 absl::StatusOr<oauth::v1::TokenResponse> TokenResponseFactory::Issue(
     const storage::ClientRecord& client, const Authorization& authz,
-    bool with_refresh, const PresetTokenIds& ids) const {
+    GrantMode mode) const {
   const absl::Duration ttl = AccessTokenTtl(client.client());
-  ASSIGN_OR_RETURN(MintedAccessToken access,
-                   issuer_.Mint(authz, ttl, ids.access_token_jti));
+  std::string refresh_token;
+  if (mode == GrantMode::kNewGrant || mode == GrantMode::kNewGrantWithRefresh) {
+    if (authz.grant_id.empty()) return absl::InternalError("a new grant needs an id");
+    const int64_t now = absl::ToUnixSeconds(clock_());
+    storage::RefreshGrant grant;
+    grant.family_id = authz.grant_id;
+    grant.client_id = authz.client_id;
+    grant.subject = authz.subject;
+    grant.username = authz.username;
+    grant.scope = JoinScope(authz.scopes);
+    grant.audiences = authz.audiences;
+    grant.granted_at_ms = authz.granted_at_ms;
+    grant.issued_at = now;
+    absl::Status created;
+    if (mode == GrantMode::kNewGrantWithRefresh) {
+      grant.family_expires_at = now + absl::ToInt64Seconds(RefreshFamilyTtl(client.client()));
+      const int64_t rt_ttl = std::min(absl::ToInt64Seconds(RefreshTokenTtl(client.client())),
+                                      grant.family_expires_at - now);
+      grant.expires_at = now + rt_ttl;
+      // The last access token is minted before the family ends and lives ttl.
+      grant.grant_expires_at = grant.family_expires_at + absl::ToInt64Seconds(ttl) + 1;
+      refresh_token = NewRefreshToken(grant.family_id);
+      created = refresh_tokens_.Create(Sha256Hex(refresh_token), grant, rt_ttl);
+    } else {
+      grant.grant_expires_at = now + absl::ToInt64Seconds(ttl) + 1;
+      created = refresh_tokens_.CreateGrant(grant);
+    }
+    if (absl::IsFailedPrecondition(created)) {
+      // Revoked before it began: a concurrent replay of the authorization
+      // code revoked it (RFC 6749 §4.1.2).
+      return InvalidGrant("the authorization was revoked");
+    }
+    RETURN_IF_ERROR(created);
+  }
+  ASSIGN_OR_RETURN(MintedAccessToken access, issuer_.Mint(authz, ttl));
   oauth::v1::TokenResponse response;
   response.set_access_token(std::move(access.token));
   response.set_token_type("Bearer");
   response.set_expires_in(absl::ToInt64Seconds(ttl));
-  const std::string scope = JoinScope(authz.scopes);
-  response.set_scope(scope);
-  if (with_refresh) {
-    const int64_t now = absl::ToUnixSeconds(clock_());
-    storage::RefreshGrant grant;
-    grant.family_id =
-        ids.refresh_family_id.empty() ? NewRefreshFamilyId() : ids.refresh_family_id;
-    grant.client_id = authz.client_id;
-    grant.subject = authz.subject;
-    grant.username = authz.username;
-    grant.scope = scope;
-    grant.audiences = authz.audiences;
-    grant.issued_at = now;
-    grant.family_expires_at = now + absl::ToInt64Seconds(RefreshFamilyTtl(client.client()));
-    const int64_t rt_ttl = std::min(absl::ToInt64Seconds(RefreshTokenTtl(client.client())),
-                                    grant.family_expires_at - now);
-    grant.expires_at = now + rt_ttl;
-    const std::string token = NewRefreshToken(grant.family_id);
-    absl::Status created = refresh_tokens_.Create(Sha256Hex(token), grant, rt_ttl);
-    if (absl::IsFailedPrecondition(created) && !ids.refresh_family_id.empty()) {
-      // The family was revoked before it began: a concurrent replay of the
-      // authorization code revoked everything issued from it (RFC 6749
-      // §4.1.2). This response goes out without a refresh token, and its
-      // access token is already on the denylist.
-      return response;
-    }
-    RETURN_IF_ERROR(created);
-    response.set_refresh_token(token);
-  }
+  response.set_scope(JoinScope(authz.scopes));
+  if (!refresh_token.empty()) response.set_refresh_token(std::move(refresh_token));
   return response;
 }
 

@@ -13,25 +13,29 @@
 
 namespace oauthd {
 
-// Identifiers chosen before tokens are issued (the authorization code grant
-// records them with the code so that a replayed code can revoke them).
-struct PresetTokenIds {
-  std::string access_token_jti;
-  std::string refresh_family_id;
+// What Issue does about the grant behind the tokens (docs/revocation.md).
+enum class GrantMode {
+  kNone,                  // client_credentials: the token belongs to its client
+  kNewGrant,              // start authz.grant_id; no refresh token
+  kNewGrantWithRefresh,   // start authz.grant_id with its first refresh token
+  kExistingGrant,         // refresh: the grant exists; an access token only
 };
 
 // Builds the RFC 6749 §5.1 response for a granted authorization: an access
-// token, and a refresh token starting a new family when `with_refresh` (left
-// out when a preset family was revoked before it started, see Issue).
-// Thread-safe.
+// token, and for kNewGrantWithRefresh a refresh token whose family is the
+// grant. A new grant's record is written before its access token is minted,
+// so no token ever names a grant that was not recorded. Thread-safe.
 class TokenResponseFactory {
  public:
   TokenResponseFactory(const ServerConfig& config, const TokenIssuer& issuer,
                        storage::RefreshTokenStore& refresh_tokens, Clock clock);
 
-  absl::StatusOr<oauth::v1::TokenResponse> Issue(
-      const storage::ClientRecord& client, const Authorization& authz,
-      bool with_refresh, const PresetTokenIds& ids = {}) const;
+  // Errors: invalid_grant when a new grant's id was revoked before it
+  // started (a concurrent replay of its authorization code), the store's
+  // errors (temporarily_unavailable), server_error when signing fails.
+  absl::StatusOr<oauth::v1::TokenResponse> Issue(const storage::ClientRecord& client,
+                                                 const Authorization& authz,
+                                                 GrantMode mode) const;
 
   // Access token lifetime for `client` (its own setting or the server's).
   absl::Duration AccessTokenTtl(const oauth::admin::v1::Client& client) const;

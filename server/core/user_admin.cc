@@ -1,13 +1,17 @@
 #include "server/core/user_admin.h"
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "server/core/oauth_error.h"
 #include "server/core/password_hash.h"
 #include "server/core/random.h"
+#include "server/core/revocation.h"
 #include "server/core/status_macros.h"
+#include "server/core/subject.h"
 
 namespace oauthd {
 namespace {
@@ -57,7 +61,7 @@ absl::StatusOr<oauth::admin::v1::User> UserAdmin::Create(absl::string_view usern
   storage::UserRecord record;
   oauth::admin::v1::User& u = *record.mutable_user();
   u.set_username(std::string(username));
-  u.set_subject(absl::StrCat("u_", RandomToken(16)));
+  u.set_subject(NewUserSubject());
   const int64_t now = absl::ToUnixSeconds(clock_());
   u.set_create_time(now);
   u.set_update_time(now);
@@ -95,6 +99,9 @@ absl::StatusOr<oauth::admin::v1::ListUsersResponse> UserAdmin::List(
 absl::StatusOr<oauth::admin::v1::User> UserAdmin::SetDisabled(absl::string_view username,
                                                               bool disabled) {
   ASSIGN_OR_RETURN(storage::UserRecord record, Load(username));
+  // Revoke before the record changes: a failure in between leaves the user
+  // enabled without tokens (safe to retry), never disabled with live ones.
+  if (disabled) RETURN_IF_ERROR(RevokeAll(record));
   record.mutable_user()->set_disabled(disabled);
   record.mutable_user()->set_update_time(absl::ToUnixSeconds(clock_()));
   absl::Status status = store_.Update(record);
@@ -109,6 +116,8 @@ absl::StatusOr<oauth::admin::v1::User> UserAdmin::SetPassword(absl::string_view 
   ASSIGN_OR_RETURN(storage::UserRecord record, Load(username));
   ASSIGN_OR_RETURN(*record.mutable_password_hash(),
                    HashPassword(password, config_.password_hashing));
+  // A new password ends every session of the old one (RFC 9700 §4.14.2).
+  RETURN_IF_ERROR(RevokeAll(record));
   record.mutable_user()->set_update_time(absl::ToUnixSeconds(clock_()));
   absl::Status status = store_.Update(record);
   if (absl::IsNotFound(status)) return NotFound(username);
@@ -117,9 +126,63 @@ absl::StatusOr<oauth::admin::v1::User> UserAdmin::SetPassword(absl::string_view 
 }
 
 absl::Status UserAdmin::Delete(absl::string_view username) {
+  ASSIGN_OR_RETURN(storage::UserRecord record, Load(username));
+  RETURN_IF_ERROR(RevokeAll(record));
   absl::Status status = store_.Delete(username);
   if (absl::IsNotFound(status)) return NotFound(username);
   return status;
+}
+
+absl::Status UserAdmin::RevokeAll(const storage::UserRecord& record) {
+  return RevokeOwnerNow(revocations_, config_, clock_, storage::Owner::kUser,
+                        record.user().subject());
+}
+
+absl::StatusOr<oauth::admin::v1::ListUserGrantsResponse> UserAdmin::ListGrants(
+    const oauth::admin::v1::ListUserGrantsRequest& request) {
+  ASSIGN_OR_RETURN(storage::UserRecord record, Load(request.username()));
+  const int size = request.page_size() <= 0 ? kDefaultListSize
+                                            : std::min(request.page_size(), kMaxListSize);
+  ASSIGN_OR_RETURN(std::vector<storage::GrantSummary> grants,
+                   grants_.ListGrants(record.user().subject(), size));
+  // Grants older than the user's not-before instant are dead though their
+  // records remain until they expire.
+  ASSIGN_OR_RETURN(const int64_t not_before_ms,
+                   revocations_.OwnerNotBefore(storage::Owner::kUser,
+                                               record.user().subject()));
+  std::map<std::string, int64_t> client_not_before;  // per client listed
+  oauth::admin::v1::ListUserGrantsResponse response;
+  for (const storage::GrantSummary& g : grants) {
+    if (g.granted_at_ms < not_before_ms) continue;
+    auto [it, added] = client_not_before.try_emplace(g.client_id, 0);
+    if (added) {
+      ASSIGN_OR_RETURN(it->second,
+                       revocations_.OwnerNotBefore(storage::Owner::kClient, g.client_id));
+    }
+    if (g.granted_at_ms < it->second) continue;
+    oauth::admin::v1::Grant* out = response.add_grants();
+    out->set_grant_id(g.grant_id);
+    out->set_client_id(g.client_id);
+    for (absl::string_view s : absl::StrSplit(g.scope, ' ', absl::SkipEmpty())) {
+      out->add_scopes(std::string(s));
+    }
+    out->set_create_time(g.granted_at_ms / 1000);
+    out->set_last_used_time(g.last_used_at);
+    out->set_expire_time(g.expires_at);
+  }
+  return response;
+}
+
+absl::Status UserAdmin::RevokeGrants(absl::string_view username) {
+  ASSIGN_OR_RETURN(storage::UserRecord record, Load(username));
+  return RevokeAll(record);
+}
+
+absl::Status UserAdmin::RevokeGrant(absl::string_view grant_id) {
+  if (grant_id.empty() || grant_id.size() > 64) {
+    return InvalidRequest("grant_id must be 1-64 characters");
+  }
+  return grants_.RevokeFamily(grant_id);
 }
 
 }  // namespace oauthd

@@ -174,6 +174,7 @@ std::string IntrospectionJson(const oauth::v1::IntrospectResponse& r) {
   }
   json.StringIfNotEmpty("iss", r.iss());
   json.StringIfNotEmpty("jti", r.jti());
+  json.StringIfNotEmpty("grant_id", r.grant_id());
   return json.Finish();
 }
 

@@ -142,6 +142,40 @@ ServerUnaryReactor* AdminService::DeleteUser(CallbackServerContext* ctx,
   });
 }
 
+ServerUnaryReactor* AdminService::ListUserGrants(
+    CallbackServerContext* ctx, const admin::ListUserGrantsRequest* request,
+    admin::ListUserGrantsResponse* response) {
+  OAUTHD_GUARD(ctx);
+  return Offload(ctx, executor_, response, [this, request] { return users_.ListGrants(*request); });
+}
+
+ServerUnaryReactor* AdminService::RevokeUserGrants(
+    CallbackServerContext* ctx, const admin::RevokeUserGrantsRequest* request,
+    admin::RevokeGrantsResponse* response) {
+  OAUTHD_GUARD(ctx);
+  return Offload(ctx, executor_, response, [this, request] {
+    return Empty<admin::RevokeGrantsResponse>(users_.RevokeGrants(request->username()));
+  });
+}
+
+ServerUnaryReactor* AdminService::RevokeClientGrants(
+    CallbackServerContext* ctx, const admin::RevokeClientGrantsRequest* request,
+    admin::RevokeGrantsResponse* response) {
+  OAUTHD_GUARD(ctx);
+  return Offload(ctx, executor_, response, [this, request] {
+    return Empty<admin::RevokeGrantsResponse>(clients_.RevokeGrants(request->client_id()));
+  });
+}
+
+ServerUnaryReactor* AdminService::RevokeGrant(CallbackServerContext* ctx,
+                                              const admin::RevokeGrantRequest* request,
+                                              admin::RevokeGrantsResponse* response) {
+  OAUTHD_GUARD(ctx);
+  return Offload(ctx, executor_, response, [this, request] {
+    return Empty<admin::RevokeGrantsResponse>(users_.RevokeGrant(request->grant_id()));
+  });
+}
+
 #undef OAUTHD_GUARD
 
 }  // namespace oauthd::grpc_api

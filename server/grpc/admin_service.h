@@ -36,6 +36,10 @@ class AdminService final : public oauth::admin::v1::AdminService::CallbackServic
   OAUTHD_ADMIN_RPC(SetUserDisabled, SetUserDisabledRequest, User)
   OAUTHD_ADMIN_RPC(SetUserPassword, SetUserPasswordRequest, User)
   OAUTHD_ADMIN_RPC(DeleteUser, DeleteUserRequest, DeleteUserResponse)
+  OAUTHD_ADMIN_RPC(ListUserGrants, ListUserGrantsRequest, ListUserGrantsResponse)
+  OAUTHD_ADMIN_RPC(RevokeUserGrants, RevokeUserGrantsRequest, RevokeGrantsResponse)
+  OAUTHD_ADMIN_RPC(RevokeClientGrants, RevokeClientGrantsRequest, RevokeGrantsResponse)
+  OAUTHD_ADMIN_RPC(RevokeGrant, RevokeGrantRequest, RevokeGrantsResponse)
 #undef OAUTHD_ADMIN_RPC
 
  private:

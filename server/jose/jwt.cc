@@ -52,6 +52,7 @@ absl::Status CheckClaims(const AccessTokenClaims& claims) {
   RETURN_IF_ERROR(CheckString("client_id", claims.client_id, true));
   RETURN_IF_ERROR(CheckString("scope", claims.scope, false));
   RETURN_IF_ERROR(CheckString("username", claims.username, false));
+  RETURN_IF_ERROR(CheckString("grant_id", claims.grant_id, false));
   return absl::OkStatus();
 }
 
@@ -64,7 +65,7 @@ std::string ClaimsJson(const AccessTokenClaims& claims) {
   std::string json;
   json.reserve(160 + claims.iss.size() + claims.sub.size() + claims.jti.size() +
                claims.client_id.size() + claims.scope.size() + claims.username.size() +
-               claims.aud.size() * 40);
+               claims.grant_id.size() + claims.aud.size() * 40);
   json.append("{\"iss\":");
   AppendJsonString(claims.iss, &json);
   AppendName("sub", &json);
@@ -95,6 +96,10 @@ std::string ClaimsJson(const AccessTokenClaims& claims) {
   if (!claims.username.empty()) {
     AppendName("username", &json);
     AppendJsonString(claims.username, &json);
+  }
+  if (!claims.grant_id.empty()) {
+    AppendName("grant_id", &json);
+    AppendJsonString(claims.grant_id, &json);
   }
   json.push_back('}');
   return json;
@@ -333,6 +338,8 @@ std::optional<JwtClaims> ParseSimpleJwtClaims(absl::string_view json) {
         ok = ReadSimpleString(scanner, &claims.scope);
       } else if (name == "username") {
         ok = ReadSimpleString(scanner, &claims.username);
+      } else if (name == "grant_id") {
+        ok = ReadSimpleString(scanner, &claims.grant_id);
       } else {
         ok = scanner.SkipValue();
       }
@@ -370,6 +377,7 @@ absl::StatusOr<JwtClaims> ParseJwtClaims(const google::protobuf::Struct& payload
   RETURN_IF_ERROR(ReadString(payload, "client_id", &claims.client_id));
   RETURN_IF_ERROR(ReadString(payload, "scope", &claims.scope));
   RETURN_IF_ERROR(ReadString(payload, "username", &claims.username));
+  RETURN_IF_ERROR(ReadString(payload, "grant_id", &claims.grant_id));
   return claims;
 }
 

@@ -34,6 +34,10 @@ struct AccessTokenClaims {
   std::string client_id;         // Required.
   std::string scope;             // Optional: empty means absent.
   std::string username;          // Optional: empty means absent.
+  // Optional (empty means absent): the grant the token was minted from
+  // (oauthd's own claim, docs/revocation.md); client_credentials tokens have
+  // none.
+  std::string grant_id;
 };
 
 // Signs `claims` with `key` and returns the compact JWS
@@ -67,6 +71,7 @@ struct JwtClaims {
   std::optional<std::string> client_id;
   std::optional<std::string> scope;
   std::optional<std::string> username;
+  std::optional<std::string> grant_id;
 };
 
 // A JWT whose structure and signature have been verified. Claim values have
@@ -79,7 +84,7 @@ struct VerifiedJwt {
 };
 
 // Extracts the typed claims from a claims object. Returns InvalidArgument if
-// a claim has the wrong JSON type: iss/sub/jti/client_id/scope/username not
+// a claim has the wrong JSON type: iss/sub/jti/client_id/scope/username/grant_id not
 // strings, aud neither a string nor an array of strings, exp/nbf/iat not
 // integers within ±(2^53-1).
 absl::StatusOr<JwtClaims> ParseJwtClaims(const google::protobuf::Struct& payload);

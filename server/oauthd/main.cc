@@ -210,9 +210,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<oauthd::storage::Store> store = OpenStore();
 
   oauthd::OAuthService service(config, *store, issuer, oauthd::SystemClock());
-  oauthd::ClientAdmin client_admin(store->clients(), service.clients(),
+  oauthd::ClientAdmin client_admin(config, *store, service.clients(),
                                    oauthd::SystemClock());
-  oauthd::UserAdmin user_admin(config, store->users(), oauthd::SystemClock());
+  oauthd::UserAdmin user_admin(config, *store, oauthd::SystemClock());
 
   const int workers = absl::GetFlag(FLAGS_worker_threads);
   if (workers < 1 || workers > 1024) Fail("--worker_threads must be 1-1024");

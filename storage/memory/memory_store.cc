@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -32,9 +33,6 @@ absl::Duration ToStoreTtl(absl::Duration d) {
 struct CodeEntry {
   AuthorizationCode code;
   bool spent = false;
-  std::string issued_family;
-  std::string issued_jti;
-  int64_t issued_exp = 0;
   absl::Time expires;
 };
 
@@ -47,8 +45,16 @@ struct TokenEntry {
   absl::Time expires;
 };
 
+// A grant record (the "family"); `grant` holds the grant-wide fields only.
 struct FamilyEntry {
   bool revoked = false;
+  absl::Time expires;
+  RefreshGrant grant;
+  int64_t last_used_at = 0;
+};
+
+struct OwnerEntry {
+  int64_t not_before_ms = 0;
   absl::Time expires;
 };
 
@@ -58,6 +64,7 @@ struct CounterEntry {
 };
 
 using TokenKey = std::pair<std::string, std::string>;  // family, token hash
+using OwnerKey = std::pair<Owner, std::string>;
 
 class MemoryStore;
 
@@ -114,6 +121,9 @@ class MemoryRefreshTokens final : public RefreshTokenStore {
   absl::StatusOr<std::optional<RefreshTokenState>> Lookup(
       absl::string_view family_id, absl::string_view token_hash) override;
   absl::Status RevokeFamily(absl::string_view family_id) override;
+  absl::Status CreateGrant(const RefreshGrant& grant) override;
+  absl::StatusOr<std::vector<GrantSummary>> ListGrants(absl::string_view subject,
+                                                       int limit) override;
 
  private:
   MemoryStore* s_;
@@ -124,6 +134,10 @@ class MemoryRevocations final : public RevocationStore {
   explicit MemoryRevocations(MemoryStore* s) : s_(s) {}
   absl::Status Revoke(absl::string_view jti, absl::Duration ttl) override;
   absl::StatusOr<bool> IsRevoked(absl::string_view jti) override;
+  absl::Status RevokeOwner(Owner owner, absl::string_view id, int64_t not_before_ms,
+                           absl::Duration ttl) override;
+  absl::StatusOr<int64_t> OwnerNotBefore(Owner owner, absl::string_view id) override;
+  absl::StatusOr<RevocationState> Check(const RevocationQuery& query) override;
 
  private:
   MemoryStore* s_;
@@ -171,6 +185,7 @@ class MemoryStore final : public Store {
     absl::erase_if(token_map, [now](const auto& kv) { return kv.second.expires <= now; });
     absl::erase_if(family_map, [now](const auto& kv) { return kv.second.expires <= now; });
     absl::erase_if(revoked_map, [now](const auto& kv) { return kv.second <= now; });
+    absl::erase_if(owner_map, [now](const auto& kv) { return kv.second.expires <= now; });
     absl::erase_if(counter_map, [now](const auto& kv) { return kv.second.expires <= now; });
   }
 
@@ -204,6 +219,7 @@ class MemoryStore final : public Store {
   absl::flat_hash_map<TokenKey, TokenEntry> token_map ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<std::string, FamilyEntry> family_map ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<std::string, absl::Time> revoked_map ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<OwnerKey, OwnerEntry> owner_map ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<std::string, CounterEntry> counter_map ABSL_GUARDED_BY(mu);
   absl::Time last_sweep ABSL_GUARDED_BY(mu) = absl::InfinitePast();
 
@@ -370,9 +386,6 @@ absl::StatusOr<RedeemResult> MemoryCodes::Redeem(absl::string_view code_hash,
   if (entry.spent) {
     result.outcome = Outcome::kAlreadyRedeemed;
     result.code = code;
-    result.issued_refresh_family_id = entry.issued_family;
-    result.issued_access_token_jti = entry.issued_jti;
-    result.issued_access_token_expires_at = entry.issued_exp;
     return result;
   }
   if (code.client_id != request.client_id) {
@@ -400,9 +413,6 @@ absl::StatusOr<RedeemResult> MemoryCodes::Redeem(absl::string_view code_hash,
     return result;
   }
   entry.spent = true;
-  entry.issued_family = request.refresh_family_id;
-  entry.issued_jti = request.access_token_jti;
-  entry.issued_exp = request.access_token_expires_at;
   result.outcome = Outcome::kRedeemed;
   result.code = code;
   return result;
@@ -431,8 +441,11 @@ absl::Status MemoryRefreshTokens::Create(absl::string_view token_hash,
     return absl::AlreadyExistsError("refresh token hash collision");
   }
   if (family == nullptr) {
-    const absl::Time family_end = absl::FromUnixSeconds(grant.family_expires_at);
-    if (family_end > now) s_->family_map[grant.family_id] = {false, family_end};
+    const absl::Time grant_end = absl::FromUnixSeconds(
+        grant.grant_expires_at > 0 ? grant.grant_expires_at : grant.family_expires_at);
+    if (grant_end > now) {
+      s_->family_map[grant.family_id] = {false, grant_end, grant, grant.issued_at};
+    }
   }
   TokenEntry& entry = s_->token_map[key];
   entry = TokenEntry();
@@ -483,8 +496,9 @@ absl::StatusOr<RotateResult> MemoryRefreshTokens::Rotate(
     }
     if (seen.insert(s).second) requested.push_back(s);
   }
-  const std::string new_scope =
-      requested.empty() ? grant.scope : absl::StrJoin(requested, " ");
+  // RFC 6749 §6: the successor keeps the grant's scope; a narrower request
+  // narrows only the access token, which the caller mints.
+  const std::string& new_scope = grant.scope;
   const int64_t t = rotation.now;
   if (grant.expires_at <= t || grant.family_expires_at <= t) return result;
 
@@ -498,12 +512,14 @@ absl::StatusOr<RotateResult> MemoryRefreshTokens::Rotate(
     RefreshGrant next = grant;
     next.family_id = family;
     next.scope = new_scope;
+    next.granted_at_ms = marker->grant.granted_at_ms;
     next.issued_at = t;
     next.expires_at = t + ttl;
     token->rotated_at = t;
     token->sealed_successor = rotation.sealed_successor;
     token->successor_scope = new_scope;
     token->successor_expires_at = next.expires_at;
+    marker->last_used_at = t;
     // `token` may dangle after inserting below; nothing reads it afterwards.
     TokenEntry& created = s_->token_map[successor_key];
     created = TokenEntry();
@@ -520,6 +536,7 @@ absl::StatusOr<RotateResult> MemoryRefreshTokens::Rotate(
     result.grant.scope = token->successor_scope;
     result.grant.issued_at = *token->rotated_at;
     result.grant.expires_at = token->successor_expires_at;
+    result.grant.granted_at_ms = marker->grant.granted_at_ms;
     result.sealed_successor = token->sealed_successor;
     return result;
   }
@@ -527,6 +544,7 @@ absl::StatusOr<RotateResult> MemoryRefreshTokens::Rotate(
   result.outcome = Outcome::kReuseDetected;
   result.grant = grant;
   result.grant.family_id = family;
+  result.grant.granted_at_ms = marker->grant.granted_at_ms;
   return result;
 }
 
@@ -543,6 +561,7 @@ absl::StatusOr<std::optional<RefreshTokenState>> MemoryRefreshTokens::Lookup(
   RefreshTokenState state;
   state.grant = token->grant;
   state.grant.family_id = family;
+  state.grant.granted_at_ms = marker->grant.granted_at_ms;
   state.rotated = token->rotated_at.has_value();
   return state;
 }
@@ -557,9 +576,58 @@ absl::Status MemoryRefreshTokens::RevokeFamily(absl::string_view family_id) {
   if (marker != nullptr) {
     marker->revoked = true;
   } else {
-    s_->family_map[family] = {true, now + kUnknownFamilyRevocationTtl};
+    FamilyEntry& entry = s_->family_map[family];
+    entry = FamilyEntry();
+    entry.revoked = true;
+    entry.expires = now + kUnknownFamilyRevocationTtl;
   }
   return absl::OkStatus();
+}
+
+absl::Status MemoryRefreshTokens::CreateGrant(const RefreshGrant& grant) {
+  if (grant.family_id.empty()) return absl::InvalidArgumentError("grant id is empty");
+  if (grant.grant_expires_at <= 0) {
+    return absl::InvalidArgumentError("grant_expires_at must be set");
+  }
+  absl::MutexLock lock(&s_->mu);
+  const absl::Time now = s_->Now();
+  s_->MaybeSweep(now);
+  if (FamilyEntry* existing = s_->LiveFamily(grant.family_id, now)) {
+    if (existing->revoked) return absl::FailedPreconditionError("grant is revoked");
+    return absl::AlreadyExistsError("grant exists");
+  }
+  const absl::Time end = absl::FromUnixSeconds(grant.grant_expires_at);
+  if (end > now) {
+    s_->family_map[grant.family_id] = {false, end, grant, grant.issued_at};
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<GrantSummary>> MemoryRefreshTokens::ListGrants(
+    absl::string_view subject, int limit) {
+  if (subject.empty()) return absl::InvalidArgumentError("subject is empty");
+  if (limit < 1) return absl::InvalidArgumentError("list limit must be >= 1");
+  absl::MutexLock lock(&s_->mu);
+  const absl::Time now = s_->Now();
+  s_->MaybeSweep(now);
+  std::vector<GrantSummary> out;
+  for (const auto& [id, entry] : s_->family_map) {
+    if (entry.revoked || entry.expires <= now || entry.grant.subject != subject) continue;
+    GrantSummary g;
+    g.grant_id = id;
+    g.client_id = entry.grant.client_id;
+    g.scope = entry.grant.scope;
+    g.granted_at_ms = entry.grant.granted_at_ms;
+    g.last_used_at = entry.last_used_at;
+    g.expires_at = absl::ToUnixSeconds(entry.expires);
+    out.push_back(std::move(g));
+  }
+  // By end, then id: the order of the Redis store's index.
+  std::sort(out.begin(), out.end(), [](const GrantSummary& a, const GrantSummary& b) {
+    return std::tie(a.expires_at, a.grant_id) < std::tie(b.expires_at, b.grant_id);
+  });
+  if (out.size() > static_cast<size_t>(limit)) out.resize(limit);
+  return out;
 }
 
 // ---- revocations -----------------------------------------------------------
@@ -587,6 +655,60 @@ absl::StatusOr<bool> MemoryRevocations::IsRevoked(absl::string_view jti) {
     return false;
   }
   return true;
+}
+
+absl::Status MemoryRevocations::RevokeOwner(Owner owner, absl::string_view id,
+                                             int64_t not_before_ms, absl::Duration ttl) {
+  if (id.empty()) return absl::InvalidArgumentError("owner id is empty");
+  if (not_before_ms <= 0) return absl::InvalidArgumentError("not_before must be > 0");
+  ttl = ToStoreTtl(ttl);
+  if (ttl < absl::Milliseconds(1)) {
+    return absl::InvalidArgumentError("owner revocation TTL must be at least 1 ms");
+  }
+  absl::MutexLock lock(&s_->mu);
+  const absl::Time now = s_->Now();
+  s_->MaybeSweep(now);
+  OwnerEntry& entry = s_->owner_map[OwnerKey(owner, std::string(id))];
+  if (entry.expires <= now) entry = OwnerEntry();
+  entry.not_before_ms = std::max(entry.not_before_ms, not_before_ms);
+  entry.expires = now + ttl;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> MemoryRevocations::OwnerNotBefore(Owner owner,
+                                                          absl::string_view id) {
+  if (id.empty()) return absl::InvalidArgumentError("owner id is empty");
+  absl::MutexLock lock(&s_->mu);
+  auto it = s_->owner_map.find(OwnerKey(owner, std::string(id)));
+  if (it == s_->owner_map.end() || it->second.expires <= s_->Now()) return 0;
+  return it->second.not_before_ms;
+}
+
+absl::StatusOr<RevocationState> MemoryRevocations::Check(const RevocationQuery& q) {
+  absl::MutexLock lock(&s_->mu);
+  const absl::Time now = s_->Now();
+  RevocationState state;
+  if (!q.jti.empty()) {
+    auto it = s_->revoked_map.find(q.jti);
+    state.jti_revoked = it != s_->revoked_map.end() && it->second > now;
+  }
+  if (!q.grant_id.empty()) {
+    if (const FamilyEntry* grant = s_->LiveFamily(q.grant_id, now)) {
+      state.grant_found = true;
+      state.grant_revoked = grant->revoked;
+      state.granted_at_ms = grant->grant.granted_at_ms;
+    }
+  }
+  auto owner_ms = [&](Owner owner, const std::string& id) -> int64_t {
+    if (id.empty()) return 0;
+    auto it = s_->owner_map.find(OwnerKey(owner, id));
+    return it == s_->owner_map.end() || it->second.expires <= now
+               ? 0
+               : it->second.not_before_ms;
+  };
+  state.user_not_before_ms = owner_ms(Owner::kUser, q.user_subject);
+  state.client_not_before_ms = owner_ms(Owner::kClient, q.client_id);
+  return state;
 }
 
 // ---- counters --------------------------------------------------------------

@@ -194,6 +194,11 @@ absl::StatusOr<ReplyPtr> Connection::Command(
 
 absl::StatusOr<Connection::Replies> Connection::Pipeline(
     std::initializer_list<absl::Span<const absl::string_view>> commands) {
+  return Pipeline(absl::MakeConstSpan(commands.begin(), commands.size()));
+}
+
+absl::StatusOr<Connection::Replies> Connection::Pipeline(
+    absl::Span<const absl::Span<const absl::string_view>> commands) {
   if (broken_) {
     return absl::UnavailableError(
         absl::StrCat("redis ", endpoint_, ": connection is broken"));

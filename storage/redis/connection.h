@@ -77,6 +77,8 @@ class Connection {
   using Replies = absl::InlinedVector<ReplyPtr, 2>;
   absl::StatusOr<Replies> Pipeline(
       std::initializer_list<absl::Span<const absl::string_view>> commands);
+  absl::StatusOr<Replies> Pipeline(
+      absl::Span<const absl::Span<const absl::string_view>> commands);
 
   // For a subscribed connection (the Sentinel watcher): sends a command
   // without reading its reply, and reads one reply or pushed message. Call

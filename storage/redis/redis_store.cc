@@ -145,6 +145,9 @@ class RedisRefreshTokens final : public RefreshTokenStore {
   absl::StatusOr<std::optional<RefreshTokenState>> Lookup(
       absl::string_view family_id, absl::string_view token_hash) override;
   absl::Status RevokeFamily(absl::string_view family_id) override;
+  absl::Status CreateGrant(const RefreshGrant& grant) override;
+  absl::StatusOr<std::vector<GrantSummary>> ListGrants(absl::string_view subject,
+                                                       int limit) override;
 
  private:
   RedisStore* s_;
@@ -155,6 +158,10 @@ class RedisRevocations final : public RevocationStore {
   explicit RedisRevocations(RedisStore* s) : s_(s) {}
   absl::Status Revoke(absl::string_view jti, absl::Duration ttl) override;
   absl::StatusOr<bool> IsRevoked(absl::string_view jti) override;
+  absl::Status RevokeOwner(Owner owner, absl::string_view id, int64_t not_before_ms,
+                           absl::Duration ttl) override;
+  absl::StatusOr<int64_t> OwnerNotBefore(Owner owner, absl::string_view id) override;
+  absl::StatusOr<RevocationState> Check(const RevocationQuery& query) override;
 
  private:
   RedisStore* s_;
@@ -288,6 +295,49 @@ class RedisStore final : public Store {
     return reply;
   }
 
+  // One command of a Batch: a plain command, or a script run (EVALSHA,
+  // resent as EVAL after NOSCRIPT) when `script` is set.
+  struct BatchCommand {
+    std::optional<ScriptId> script;
+    std::vector<absl::string_view> argv;  // for a script: keys then args
+    size_t numkeys = 0;
+  };
+
+  // Sends `commands` in one write and reads their replies (one round trip;
+  // a script the server lost costs one more). Error replies become statuses.
+  // Only for writes that need no replica acknowledgement (Ack::kPrimary).
+  absl::StatusOr<Connection::Replies> Batch(absl::Span<const BatchCommand> commands) {
+    std::vector<std::string> numkeys(commands.size());
+    std::vector<std::vector<absl::string_view>> argvs(commands.size());
+    for (size_t i = 0; i < commands.size(); ++i) {
+      const BatchCommand& c = commands[i];
+      if (c.script) {
+        numkeys[i] = absl::StrCat(c.numkeys);
+        argvs[i] = {"EVALSHA", Scripts()[static_cast<size_t>(*c.script)].sha1,
+                    numkeys[i]};
+      }
+      argvs[i].insert(argvs[i].end(), c.argv.begin(), c.argv.end());
+    }
+    std::vector<absl::Span<const absl::string_view>> spans(argvs.begin(), argvs.end());
+    ASSIGN_OR_RETURN(ConnectionPool::Lease lease, pool_.Acquire());
+    ASSIGN_OR_RETURN(Connection::Replies replies, lease->Pipeline(spans));
+    for (size_t i = 0; i < replies.size(); ++i) {
+      redisReply* r = replies[i].get();
+      if (r->type == REDIS_REPLY_ERROR && commands[i].script &&
+          absl::StartsWith(absl::string_view(r->str, r->len), "NOSCRIPT")) {
+        argvs[i][0] = "EVAL";
+        argvs[i][1] = Scripts()[static_cast<size_t>(*commands[i].script)].body;
+        ASSIGN_OR_RETURN(replies[i], lease->Command(argvs[i]));
+        r = replies[i].get();
+      }
+      if (r->type == REDIS_REPLY_ERROR) {
+        return redis_internal::ErrorReplyToStatus(absl::string_view(r->str, r->len),
+                                                  &*lease);
+      }
+    }
+    return replies;
+  }
+
   // Sends `argv`. For Ack::kReplicas with WAIT configured:
   // 1. ROLE first (one round trip): with fewer online replicas than required
   //    the write is not made at all (UNAVAILABLE). Without this, a primary
@@ -352,7 +402,15 @@ class RedisStore final : public Store {
     return absl::StrCat(prefix_, "rt:{", family, "}:", hash);
   }
   std::string FamilyKey(absl::string_view family) const {
-    return absl::StrCat(prefix_, "rtfam:{", family, "}");
+    return absl::StrCat(GrantKeyPrefix(), family, "}");
+  }
+  // Up to the hash tag's opening brace (kListGrants appends "<id>}").
+  std::string GrantKeyPrefix() const { return absl::StrCat(prefix_, "grant:{"); }
+  std::string GrantIndexKey(absl::string_view subject) const {
+    return absl::StrCat(prefix_, "grants:", subject);
+  }
+  std::string OwnerKey(Owner owner, absl::string_view id) const {
+    return absl::StrCat(prefix_, owner == Owner::kUser ? "nbf:user:" : "nbf:client:", id);
   }
   std::string RevokedKey(absl::string_view jti) const {
     return absl::StrCat(prefix_, "revoked:", jti);
@@ -537,6 +595,7 @@ absl::Status RedisCodes::Save(absl::string_view code_hash,
   const std::string ttl_ms = Ms(ttl);
   const std::string audiences = EncodeList(code.audiences);
   const std::string auth_time = absl::StrCat(code.auth_time);
+  const std::string granted_ms = absl::StrCat(code.granted_at_ms);
   ASSIGN_OR_RETURN(
       ReplyPtr reply,
       s_->Eval(ScriptId::kSaveCode, {s_->CodeKey(code_hash)},
@@ -550,7 +609,9 @@ absl::Status RedisCodes::Save(absl::string_view code_hash,
                 "audiences", audiences,
                 "code_challenge", code.code_challenge,
                 "code_challenge_method", code.code_challenge_method,
-                "auth_time", auth_time}));
+                "auth_time", auth_time,
+                "grant_id", code.grant_id,
+                "granted_ms", granted_ms}));
   ASSIGN_OR_RETURN(int64_t saved, redis_internal::ReplyInteger(reply.get()));
   if (saved == 0) return absl::AlreadyExistsError("authorization code hash collision");
   return absl::OkStatus();
@@ -559,13 +620,11 @@ absl::Status RedisCodes::Save(absl::string_view code_hash,
 absl::StatusOr<RedeemResult> RedisCodes::Redeem(absl::string_view code_hash,
                                                 const CodeRedemption& request) {
   using Outcome = RedeemResult::Outcome;
-  const std::string expires = absl::StrCat(request.access_token_expires_at);
   ASSIGN_OR_RETURN(
       ReplyPtr reply,
       s_->Eval(ScriptId::kRedeemCode, {s_->CodeKey(code_hash)},
                {request.client_id, request.redirect_uri, request.code_verifier,
-                request.code_verifier_s256, request.refresh_family_id,
-                request.access_token_jti, expires},
+                request.code_verifier_s256},
                Ack::kReplicas));
   const redisReply* r = reply.get();
   ASSIGN_OR_RETURN(int64_t outcome, ElemInt(r, 0));
@@ -591,11 +650,8 @@ absl::StatusOr<RedeemResult> RedisCodes::Redeem(absl::string_view code_hash,
   ASSIGN_OR_RETURN(code.code_challenge, Elem(r, 8));
   ASSIGN_OR_RETURN(code.code_challenge_method, Elem(r, 9));
   ASSIGN_OR_RETURN(code.auth_time, ElemInt(r, 10));
-  if (result.outcome == Outcome::kAlreadyRedeemed) {
-    ASSIGN_OR_RETURN(result.issued_refresh_family_id, Elem(r, 12));
-    ASSIGN_OR_RETURN(result.issued_access_token_jti, Elem(r, 13));
-    ASSIGN_OR_RETURN(result.issued_access_token_expires_at, ElemInt(r, 14));
-  }
+  ASSIGN_OR_RETURN(code.grant_id, Elem(r, 12));
+  ASSIGN_OR_RETURN(code.granted_at_ms, ElemInt(r, 13));
   return result;
 }
 
@@ -611,30 +667,99 @@ absl::Status RedisRefreshTokens::Create(absl::string_view token_hash,
     return absl::InvalidArgumentError("expires_at and family_expires_at must be set");
   }
   const std::string family_exp = absl::StrCat(grant.family_expires_at);
+  const std::string grant_exp = absl::StrCat(
+      grant.grant_expires_at > 0 ? grant.grant_expires_at : grant.family_expires_at);
   const std::string ttl = absl::StrCat(ttl_seconds);
   const std::string audiences = EncodeList(grant.audiences);
   const std::string issued_at = absl::StrCat(grant.issued_at);
   const std::string expires_at = absl::StrCat(grant.expires_at);
-  ASSIGN_OR_RETURN(
-      ReplyPtr reply,
-      s_->Eval(ScriptId::kCreateRefresh,
-               {s_->TokenKey(grant.family_id, token_hash),
-                s_->FamilyKey(grant.family_id)},
-               {family_exp, ttl,
-                "client_id", grant.client_id,
-                "subject", grant.subject,
-                "username", grant.username,
-                "scope", grant.scope,
-                "audiences", audiences,
-                "issued_at", issued_at,
-                "expires_at", expires_at,
-                "family_expires_at", family_exp}));
-  ASSIGN_OR_RETURN(int64_t created, redis_internal::ReplyInteger(reply.get()));
-  if (created == 0) {
-    return absl::FailedPreconditionError("refresh token family is revoked");
-  }
+  const std::string granted_ms = absl::StrCat(grant.granted_at_ms);
+  const std::string token_key = s_->TokenKey(grant.family_id, token_hash);
+  const std::string grant_key = s_->FamilyKey(grant.family_id);
+  const std::string index_key = s_->GrantIndexKey(grant.subject);
+  RedisStore::BatchCommand commands[2];
+  commands[0].script = ScriptId::kCreateRefresh;
+  commands[0].numkeys = 2;
+  commands[0].argv = {token_key, grant_key,
+                      grant_exp, ttl, granted_ms, issued_at,
+                      grant.client_id, grant.subject, grant.scope,
+                      "client_id", grant.client_id,
+                      "subject", grant.subject,
+                      "username", grant.username,
+                      "scope", grant.scope,
+                      "audiences", audiences,
+                      "issued_at", issued_at,
+                      "expires_at", expires_at,
+                      "family_expires_at", family_exp};
+  // The subject's index goes in the same round trip (another slot on a
+  // cluster, so not in the script); an entry whose grant never started is
+  // skipped when listing.
+  commands[1].script = ScriptId::kIndexGrant;
+  commands[1].numkeys = 1;
+  commands[1].argv = {index_key, grant_exp, grant.family_id, issued_at};
+  const size_t n = grant.subject.empty() ? 1 : 2;
+  ASSIGN_OR_RETURN(Connection::Replies replies,
+                   s_->Batch(absl::MakeConstSpan(commands, n)));
+  ASSIGN_OR_RETURN(int64_t created, redis_internal::ReplyInteger(replies[0].get()));
+  if (created == 0) return absl::FailedPreconditionError("grant is revoked");
   if (created < 0) return absl::AlreadyExistsError("refresh token hash collision");
   return absl::OkStatus();
+}
+
+absl::Status RedisRefreshTokens::CreateGrant(const RefreshGrant& grant) {
+  if (grant.family_id.empty()) return absl::InvalidArgumentError("grant id is empty");
+  if (grant.grant_expires_at <= 0) {
+    return absl::InvalidArgumentError("grant_expires_at must be set");
+  }
+  const std::string grant_exp = absl::StrCat(grant.grant_expires_at);
+  const std::string granted_ms = absl::StrCat(grant.granted_at_ms);
+  const std::string now = absl::StrCat(grant.issued_at);
+  const std::string grant_key = s_->FamilyKey(grant.family_id);
+  const std::string index_key = s_->GrantIndexKey(grant.subject);
+  RedisStore::BatchCommand commands[2];
+  commands[0].script = ScriptId::kCreateGrant;
+  commands[0].numkeys = 1;
+  commands[0].argv = {grant_key, grant_exp, granted_ms, now,
+                      grant.client_id, grant.subject, grant.scope};
+  commands[1].script = ScriptId::kIndexGrant;
+  commands[1].numkeys = 1;
+  commands[1].argv = {index_key, grant_exp, grant.family_id, now};
+  const size_t n = grant.subject.empty() ? 1 : 2;
+  ASSIGN_OR_RETURN(Connection::Replies replies,
+                   s_->Batch(absl::MakeConstSpan(commands, n)));
+  ASSIGN_OR_RETURN(int64_t created, redis_internal::ReplyInteger(replies[0].get()));
+  if (created == 0) return absl::FailedPreconditionError("grant is revoked");
+  if (created < 0) return absl::AlreadyExistsError("grant exists");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<GrantSummary>> RedisRefreshTokens::ListGrants(
+    absl::string_view subject, int limit) {
+  if (subject.empty()) return absl::InvalidArgumentError("subject is empty");
+  if (limit < 1) return absl::InvalidArgumentError("list limit must be >= 1");
+  // The script's "now" only skips ended index entries; the grant records'
+  // own expiry is exact.
+  const std::string now = absl::StrCat(absl::ToUnixSeconds(absl::Now()));
+  const std::string count = absl::StrCat(limit);
+  ASSIGN_OR_RETURN(ReplyPtr reply,
+                   s_->Eval(ScriptId::kListGrants, {s_->GrantIndexKey(subject)},
+                            {now, count, s_->GrantKeyPrefix()}));
+  if (reply->type != REDIS_REPLY_ARRAY) {
+    return absl::InternalError("redis: list grants returned no array");
+  }
+  std::vector<GrantSummary> out;
+  for (size_t i = 0; i < reply->elements; ++i) {
+    const redisReply* e = reply->element[i];
+    GrantSummary g;
+    ASSIGN_OR_RETURN(g.grant_id, Elem(e, 0));
+    ASSIGN_OR_RETURN(g.client_id, Elem(e, 1));
+    ASSIGN_OR_RETURN(g.scope, Elem(e, 2));
+    ASSIGN_OR_RETURN(g.granted_at_ms, ElemInt(e, 3));
+    ASSIGN_OR_RETURN(g.last_used_at, ElemInt(e, 4));
+    ASSIGN_OR_RETURN(g.expires_at, ElemInt(e, 5));
+    out.push_back(std::move(g));
+  }
+  return out;
 }
 
 // Fills `grant` from reply elements [first, first + 8): client_id, subject,
@@ -694,6 +819,7 @@ absl::StatusOr<RotateResult> RedisRefreshTokens::Rotate(
   result.grant.family_id = std::string(family_id);
   RETURN_IF_ERROR(ParseGrant(r, 1, result.grant));
   ASSIGN_OR_RETURN(result.sealed_successor, Elem(r, 9));
+  ASSIGN_OR_RETURN(result.grant.granted_at_ms, ElemInt(r, 10));
   return result;
 }
 
@@ -707,12 +833,13 @@ absl::StatusOr<std::optional<RefreshTokenState>> RedisRefreshTokens::Lookup(
                             {}));
   const redisReply* r = reply.get();
   if (r->type == REDIS_REPLY_NIL) return std::nullopt;
-  if (r->type != REDIS_REPLY_ARRAY || r->elements < 9) {
+  if (r->type != REDIS_REPLY_ARRAY || r->elements < 10) {
     return absl::InternalError("redis: unexpected lookup reply");
   }
   RefreshTokenState state;
   state.grant.family_id = std::string(family_id);
   RETURN_IF_ERROR(ParseGrant(r, 0, state.grant));
+  ASSIGN_OR_RETURN(state.grant.granted_at_ms, ElemInt(r, 9));
   state.rotated = r->element[8]->type != REDIS_REPLY_NIL;
   return state;
 }
@@ -741,6 +868,79 @@ absl::StatusOr<bool> RedisRevocations::IsRevoked(absl::string_view jti) {
   ASSIGN_OR_RETURN(ReplyPtr reply, s_->Call({"EXISTS", s_->RevokedKey(jti)}));
   ASSIGN_OR_RETURN(int64_t n, redis_internal::ReplyInteger(reply.get()));
   return n > 0;
+}
+
+absl::Status RedisRevocations::RevokeOwner(Owner owner, absl::string_view id,
+                                           int64_t not_before_ms, absl::Duration ttl) {
+  if (id.empty()) return absl::InvalidArgumentError("owner id is empty");
+  if (not_before_ms <= 0) return absl::InvalidArgumentError("not_before must be > 0");
+  if (absl::ToInt64Milliseconds(ttl) < 1) {
+    return absl::InvalidArgumentError("owner revocation TTL must be at least 1 ms");
+  }
+  const std::string value = absl::StrCat(not_before_ms);
+  return s_->Eval(ScriptId::kRevokeOwner, {s_->OwnerKey(owner, id)}, {value, Ms(ttl)},
+                  Ack::kReplicas)
+      .status();
+}
+
+absl::StatusOr<int64_t> RedisRevocations::OwnerNotBefore(Owner owner,
+                                                        absl::string_view id) {
+  if (id.empty()) return absl::InvalidArgumentError("owner id is empty");
+  ASSIGN_OR_RETURN(ReplyPtr reply, s_->Call({"GET", s_->OwnerKey(owner, id)}));
+  return redis_internal::ReplyInteger(reply.get());
+}
+
+absl::StatusOr<RevocationState> RedisRevocations::Check(const RevocationQuery& q) {
+  // Up to four reads pipelined: one round trip whatever is asked.
+  const std::string revoked_key = s_->RevokedKey(q.jti);
+  const std::string grant_key = s_->FamilyKey(q.grant_id);
+  const std::string user_key = s_->OwnerKey(Owner::kUser, q.user_subject);
+  const std::string client_key = s_->OwnerKey(Owner::kClient, q.client_id);
+  RedisStore::BatchCommand commands[4];
+  size_t n = 0;
+  int jti_at = -1, grant_at = -1, user_at = -1, client_at = -1;
+  if (!q.jti.empty()) {
+    jti_at = static_cast<int>(n);
+    commands[n++].argv = {"EXISTS", revoked_key};
+  }
+  if (!q.grant_id.empty()) {
+    grant_at = static_cast<int>(n);
+    commands[n++].argv = {"HMGET", grant_key, "state", "granted_ms"};
+  }
+  if (!q.user_subject.empty()) {
+    user_at = static_cast<int>(n);
+    commands[n++].argv = {"GET", user_key};
+  }
+  if (!q.client_id.empty()) {
+    client_at = static_cast<int>(n);
+    commands[n++].argv = {"GET", client_key};
+  }
+  RevocationState state;
+  if (n == 0) return state;
+  ASSIGN_OR_RETURN(Connection::Replies replies,
+                   s_->Batch(absl::MakeConstSpan(commands, n)));
+  if (jti_at >= 0) {
+    ASSIGN_OR_RETURN(int64_t exists, redis_internal::ReplyInteger(replies[jti_at].get()));
+    state.jti_revoked = exists > 0;
+  }
+  if (grant_at >= 0) {
+    const redisReply* g = replies[grant_at].get();
+    const absl::string_view grant_state = ElemView(g, 0);
+    state.grant_found = !grant_state.empty();
+    state.grant_revoked = grant_state == "revoked";
+    if (grant_state == "active") {
+      ASSIGN_OR_RETURN(state.granted_at_ms, ElemInt(g, 1));
+    }
+  }
+  if (user_at >= 0) {
+    ASSIGN_OR_RETURN(state.user_not_before_ms,
+                     redis_internal::ReplyInteger(replies[user_at].get()));
+  }
+  if (client_at >= 0) {
+    ASSIGN_OR_RETURN(state.client_not_before_ms,
+                     redis_internal::ReplyInteger(replies[client_at].get()));
+  }
+  return state;
 }
 
 absl::StatusOr<int64_t> RedisCounters::Increment(absl::string_view key,

@@ -40,14 +40,13 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1
 )lua";
 
-// ARGV: client_id, redirect_uri, code_verifier, code_verifier_s256,
-//       refresh_family_id, access_token_jti, access_token_expires_at.
-// Reply: {outcome, <the 14 fields below in order>} or {outcome}.
+// ARGV: client_id, redirect_uri, code_verifier, code_verifier_s256.
+// Reply: {outcome, <the 13 fields below in order>} or {outcome}.
 constexpr const char kRedeemCodeLua[] = R"lua(
 local f = redis.call('HMGET', KEYS[1], 'client_id', 'redirect_uri',
   'redirect_in_request', 'scope', 'subject', 'username', 'audiences',
   'code_challenge', 'code_challenge_method', 'auth_time', 'spent',
-  'issued_family', 'issued_jti', 'issued_exp')
+  'grant_id', 'granted_ms')
 if not f[1] then return {1} end
 if f[11] == '1' then return {2, unpack(f)} end
 if f[1] ~= ARGV[1] then return {3} end
@@ -65,28 +64,87 @@ else
     return {5}
   end
 end
-redis.call('HSET', KEYS[1], 'spent', '1', 'issued_family', ARGV[5],
-  'issued_jti', ARGV[6], 'issued_exp', ARGV[7])
+redis.call('HSET', KEYS[1], 'spent', '1')
 return {0, unpack(f)}
 )lua";
 
-// ARGV: family_expires_at, ttl_seconds, field, value, ...
-// Reply: 1 created, 0 family revoked, -1 token exists.
+// The grant record is a hash: state (active|revoked), client_id, subject,
+// scope, granted_ms, last_used. A revoked grant keeps its expiry.
+
+// KEYS: token, grant. ARGV: grant_exp, ttl_seconds, granted_ms, now,
+// client_id, subject, scope, then the token's field, value, ...
+// Reply: 1 created, 0 grant revoked, -1 token exists.
 constexpr const char kCreateRefreshLua[] = R"lua(
-local fam = redis.call('GET', KEYS[2])
-if fam == 'revoked' then return 0 end
+local st = redis.call('HGET', KEYS[2], 'state')
+if st == 'revoked' then return 0 end
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
-if not fam then redis.call('SET', KEYS[2], 'active', 'EXAT', ARGV[1]) end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+if not st then
+  redis.call('HSET', KEYS[2], 'state', 'active', 'client_id', ARGV[5],
+    'subject', ARGV[6], 'scope', ARGV[7], 'granted_ms', ARGV[3],
+    'last_used', ARGV[4])
+  redis.call('EXPIREAT', KEYS[2], ARGV[1])
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 8))
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
 )lua";
 
+// KEYS: grant. ARGV: grant_exp, granted_ms, now, client_id, subject, scope.
+// Reply: 1 created, 0 grant revoked, -1 grant exists.
+constexpr const char kCreateGrantLua[] = R"lua(
+local st = redis.call('HGET', KEYS[1], 'state')
+if st == 'revoked' then return 0 end
+if st then return -1 end
+redis.call('HSET', KEYS[1], 'state', 'active', 'client_id', ARGV[4],
+  'subject', ARGV[5], 'scope', ARGV[6], 'granted_ms', ARGV[2],
+  'last_used', ARGV[3])
+redis.call('EXPIREAT', KEYS[1], ARGV[1])
+return 1
+)lua";
+
+// KEYS: a subject's grant index (zset: grant id scored by its end).
+// ARGV: grant_exp, grant_id, now. Drops ended entries, adds this one and
+// keeps the index as long as its longest grant.
+constexpr const char kIndexGrantLua[] = R"lua(
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('EXPIRETIME', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('EXPIREAT', KEYS[1], ARGV[1])
+end
+return 1
+)lua";
+
+// KEYS: a subject's grant index. ARGV: now, limit, grant key prefix (up to
+// the hash tag's opening brace). Reads the grant records the index names.
+// Reply: {{id, client_id, scope, granted_ms, last_used, expires_at}, ...}
+// for active grants, by end then id.
+constexpr const char kListGrantsLua[] = R"lua(
+local out, offset, want = {}, 0, tonumber(ARGV[2])
+while #out < want do
+  local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf',
+    'LIMIT', offset, 100)
+  if #ids == 0 then break end
+  offset = offset + #ids
+  for _, id in ipairs(ids) do
+    local key = ARGV[3] .. id .. '}'
+    local f = redis.call('HMGET', key, 'state', 'client_id', 'scope',
+      'granted_ms', 'last_used')
+    if f[1] == 'active' and #out < want then
+      out[#out + 1] = {id, f[2], f[3], f[4], f[5],
+        string.format('%d', redis.call('EXPIRETIME', key))}
+    end
+  end
+end
+return out
+)lua";
+
 // ARGV: client_id, requested_scope, now, successor_ttl, grace, sealed.
 // Reply: {outcome[, client_id, subject, username, scope, audiences,
-//         issued_at, expires_at, family_expires_at, sealed_successor]}.
+//         issued_at, expires_at, family_expires_at, sealed_successor,
+//         granted_ms]}.
 constexpr const char kRotateRefreshLua[] = R"lua(
-if redis.call('GET', KEYS[2]) ~= 'active' then return {3} end
+local g = redis.call('HMGET', KEYS[2], 'state', 'granted_ms')
+if g[1] ~= 'active' then return {3} end
 local t = redis.call('HMGET', KEYS[1], 'client_id', 'subject', 'username',
   'scope', 'audiences', 'issued_at', 'expires_at', 'family_expires_at',
   'rotated_at', 'sealed_successor', 'successor_scope', 'successor_expires_at')
@@ -94,16 +152,11 @@ if not t[1] then return {3} end
 if t[1] ~= ARGV[1] then return {4} end
 local granted = {}
 for s in string.gmatch(t[4], '[^ ]+') do granted[s] = true end
-local wanted, seen = {}, {}
 for s in string.gmatch(ARGV[2], '[^ ]+') do
   if not granted[s] then return {5} end
-  if not seen[s] then
-    seen[s] = true
-    wanted[#wanted + 1] = s
-  end
 end
+-- RFC 6749 §6: the successor keeps the grant's scope.
 local scope = t[4]
-if #wanted > 0 then scope = table.concat(wanted, ' ') end
 local now = tonumber(ARGV[3])
 local family_exp = tonumber(t[8])
 if tonumber(t[7]) <= now or family_exp <= now then return {3} end
@@ -117,33 +170,44 @@ if not t[9] then
     'username', t[3], 'scope', scope, 'audiences', t[5], 'issued_at', ARGV[3],
     'expires_at', exp, 'family_expires_at', t[8])
   redis.call('EXPIRE', KEYS[3], string.format('%d', ttl))
-  return {0, t[1], t[2], t[3], scope, t[5], ARGV[3], exp, t[8], ''}
+  redis.call('HSET', KEYS[2], 'last_used', ARGV[3])
+  return {0, t[1], t[2], t[3], scope, t[5], ARGV[3], exp, t[8], '', g[2]}
 end
 local grace = tonumber(ARGV[5])
 if grace > 0 and now - tonumber(t[9]) <= grace then
-  return {1, t[1], t[2], t[3], t[11], t[5], t[9], t[12], t[8], t[10]}
+  return {1, t[1], t[2], t[3], t[11], t[5], t[9], t[12], t[8], t[10], g[2]}
 end
-redis.call('SET', KEYS[2], 'revoked', 'KEEPTTL')
-return {2, t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], ''}
+redis.call('HSET', KEYS[2], 'state', 'revoked')
+return {2, t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], '', g[2]}
 )lua";
 
 // Reply: {client_id, subject, username, scope, audiences, issued_at,
-//         expires_at, family_expires_at, rotated_at|nil} or nil.
+//         expires_at, family_expires_at, rotated_at|nil, granted_ms} or nil.
 constexpr const char kLookupRefreshLua[] = R"lua(
-if redis.call('GET', KEYS[2]) ~= 'active' then return false end
+local g = redis.call('HMGET', KEYS[2], 'state', 'granted_ms')
+if g[1] ~= 'active' then return false end
 local t = redis.call('HMGET', KEYS[1], 'client_id', 'subject', 'username',
   'scope', 'audiences', 'issued_at', 'expires_at', 'family_expires_at',
   'rotated_at')
 if not t[1] then return false end
+t[10] = g[2]
 return t
 )lua";
 
+// KEYS: grant. ARGV: TTL (seconds) when the grant is unknown.
 constexpr const char kRevokeFamilyLua[] = R"lua(
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('SET', KEYS[1], 'revoked', 'KEEPTTL')
-else
-  redis.call('SET', KEYS[1], 'revoked', 'EX', ARGV[1])
-end
+local known = redis.call('EXISTS', KEYS[1]) == 1
+redis.call('HSET', KEYS[1], 'state', 'revoked')
+if not known then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return 1
+)lua";
+
+// KEYS: owner marker. ARGV: not_before_ms, ttl_ms. Never moves back.
+constexpr const char kRevokeOwnerLua[] = R"lua(
+local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+local value = ARGV[1]
+if current > tonumber(value) then value = string.format('%d', current) end
+redis.call('SET', KEYS[1], value, 'PX', ARGV[2])
 return 1
 )lua";
 
@@ -173,7 +237,8 @@ std::vector<Script> BuildScripts() {
   const char* bodies[] = {
       kCreateRecordLua, kDeleteRecordLua,  kListRecordsLua,  kSaveCodeLua,
       kRedeemCodeLua,   kCreateRefreshLua, kRotateRefreshLua, kLookupRefreshLua,
-      kRevokeFamilyLua, kIncrementLua,
+      kRevokeFamilyLua, kIncrementLua,     kCreateGrantLua,  kIndexGrantLua,
+      kListGrantsLua,   kRevokeOwnerLua,
   };
   static_assert(sizeof(bodies) / sizeof(bodies[0]) ==
                 static_cast<size_t>(ScriptId::kCount));

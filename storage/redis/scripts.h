@@ -17,11 +17,15 @@ enum class ScriptId {
   kListRecords,    // KEYS: index. ARGV: min, limit, record key prefix -> [value]
   kSaveCode,       // KEYS: code. ARGV: ttl_ms, field, value, ... -> 1 | 0
   kRedeemCode,     // see kCodeFields and RedeemCode outcomes
-  kCreateRefresh,  // KEYS: token, family. ARGV: family_exp, ttl, field, value...
-  kRotateRefresh,  // KEYS: token, family, successor. See Rotate outcomes.
-  kLookupRefresh,  // KEYS: token, family -> [fields] | nil
-  kRevokeFamily,   // KEYS: family. ARGV: ttl for an unknown family
+  kCreateRefresh,  // KEYS: token, grant. See scripts.cc for ARGV.
+  kRotateRefresh,  // KEYS: token, grant, successor. See Rotate outcomes.
+  kLookupRefresh,  // KEYS: token, grant -> [fields] | nil
+  kRevokeFamily,   // KEYS: grant. ARGV: ttl for an unknown grant
   kIncrement,      // KEYS: counter. ARGV: window_ms -> count
+  kCreateGrant,    // KEYS: grant -> 1 | 0 (revoked) | -1 (exists)
+  kIndexGrant,     // KEYS: subject's grant index. ARGV: grant_exp, id, now
+  kListGrants,     // KEYS: subject's grant index -> [[fields]]
+  kRevokeOwner,    // KEYS: owner marker. ARGV: not_before_ms, ttl_ms
   kCount,          // number of scripts
 };
 

@@ -215,7 +215,11 @@ TEST_F(OAuthServiceTest, IntrospectRejectsForeignIssuerAndUnknownKid) {
   TokenIssuer foreign("https://other.test",
                       {std::make_shared<const jose::SigningKey>(*std::move(key))},
                       [this] { return absl::FromUnixSeconds(now_.load()); });
-  Authorization authz{client.client_id(), client.client_id(), "", {"read"}, {"x"}};
+  Authorization authz;
+  authz.client_id = client.client_id();
+  authz.subject = client.client_id();
+  authz.scopes = {"read"};
+  authz.audiences = {client.client_id()};
   auto minted = foreign.Mint(authz, absl::Minutes(5));
   ASSERT_TRUE(minted.ok());
   EXPECT_FALSE(Introspect(client, minted->token).active());

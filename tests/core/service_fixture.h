@@ -36,8 +36,8 @@ class ServiceTest : public ::testing::Test {
             std::make_shared<const jose::SigningKey>(*std::move(key))},
         clock);
     service_ = std::make_unique<OAuthService>(config_, *store_, *issuer_, clock);
-    clients_ = std::make_unique<ClientAdmin>(store_->clients(), service_->clients(), clock);
-    users_ = std::make_unique<UserAdmin>(config_, store_->users(), clock);
+    clients_ = std::make_unique<ClientAdmin>(config_, *store_, service_->clients(), clock);
+    users_ = std::make_unique<UserAdmin>(config_, *store_, clock);
   }
 
   void Advance(absl::Duration d) { now_ += absl::ToInt64Seconds(d); }

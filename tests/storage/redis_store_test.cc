@@ -65,14 +65,13 @@ class RedisStoreTest : public ::testing::Test {
     c.redirect_uri = "https://app.example/cb";
     c.scope = "openid";
     c.subject = "sub";
+    c.grant_id = "grant-of-the-code";
     return c;
   }
   static CodeRedemption Redemption(int i) {
     CodeRedemption r;
+    (void)i;
     r.client_id = "client-1";
-    r.refresh_family_id = absl::StrCat("fam-", i);
-    r.access_token_jti = absl::StrCat("jti-", i);
-    r.access_token_expires_at = 1000 + i;
     return r;
   }
   static RefreshGrant Grant(const std::string& family) {
@@ -139,10 +138,8 @@ TEST_F(RedisStoreTest, ConcurrentRedeemHasExactlyOneWinner) {
     for (int i = 0; i < kThreads; ++i) {
       if (i == winner) continue;
       EXPECT_EQ(results[i].outcome, RedeemResult::Outcome::kAlreadyRedeemed);
-      // Every loser learns the winner's tokens, to revoke them.
-      EXPECT_EQ(results[i].issued_refresh_family_id, absl::StrCat("fam-", winner));
-      EXPECT_EQ(results[i].issued_access_token_jti, absl::StrCat("jti-", winner));
-      EXPECT_EQ(results[i].issued_access_token_expires_at, 1000 + winner);
+      // Every loser learns the grant, to revoke everything issued from it.
+      EXPECT_EQ(results[i].code.grant_id, "grant-of-the-code");
     }
   }
 }
@@ -434,8 +431,12 @@ TEST_F(RedisStoreTest, KeySchemaAndTtls) {
   const int64_t token_ttl = IntCmd({"TTL", "oauth:rt:{fam}:tok"});
   EXPECT_GT(token_ttl, 590);
   EXPECT_LE(token_ttl, 600);
-  EXPECT_EQ(Cmd({"GET", "oauth:rtfam:{fam}"}), "active");
-  EXPECT_EQ(IntCmd({"EXPIRETIME", "oauth:rtfam:{fam}"}), grant.family_expires_at);
+  EXPECT_EQ(Cmd({"HGET", "oauth:grant:{fam}", "state"}), "active");
+  EXPECT_EQ(IntCmd({"EXPIRETIME", "oauth:grant:{fam}"}), grant.family_expires_at);
+  // The subject's index names the grant and lives as long as it.
+  EXPECT_EQ(Cmd({"ZRANGE", "oauth:grants:" + grant.subject, "0", "-1"}), "fam");
+  EXPECT_EQ(IntCmd({"EXPIRETIME", "oauth:grants:" + grant.subject}),
+            grant.family_expires_at);
 
   RefreshRotation r;
   r.client_id = "client-1";
@@ -449,10 +450,25 @@ TEST_F(RedisStoreTest, KeySchemaAndTtls) {
   EXPECT_GT(successor_ttl, 290);
   EXPECT_LE(successor_ttl, 300);
   ASSERT_TRUE(store->refresh_tokens().RevokeFamily("fam").ok());
-  EXPECT_EQ(Cmd({"GET", "oauth:rtfam:{fam}"}), "revoked");
-  EXPECT_EQ(IntCmd({"EXPIRETIME", "oauth:rtfam:{fam}"}), grant.family_expires_at);
+  EXPECT_EQ(Cmd({"HGET", "oauth:grant:{fam}", "state"}), "revoked");
+  EXPECT_EQ(IntCmd({"EXPIRETIME", "oauth:grant:{fam}"}), grant.family_expires_at);
   ASSERT_TRUE(store->refresh_tokens().RevokeFamily("ghost").ok());
-  EXPECT_GT(IntCmd({"TTL", "oauth:rtfam:{ghost}"}), 86000);
+  EXPECT_GT(IntCmd({"TTL", "oauth:grant:{ghost}"}), 86000);
+
+  RefreshGrant login = Grant("pw");
+  login.grant_expires_at = NowUnix() + 700;
+  ASSERT_TRUE(store->refresh_tokens().CreateGrant(login).ok());
+  EXPECT_EQ(IntCmd({"EXPIRETIME", "oauth:grant:{pw}"}), login.grant_expires_at);
+
+  ASSERT_TRUE(store->revocations()
+                  .RevokeOwner(Owner::kUser, "u_1", 1700000000123, absl::Seconds(40))
+                  .ok());
+  EXPECT_EQ(Cmd({"GET", "oauth:nbf:user:u_1"}), "1700000000123");
+  EXPECT_GT(IntCmd({"PTTL", "oauth:nbf:user:u_1"}), 35000);
+  ASSERT_TRUE(store->revocations()
+                  .RevokeOwner(Owner::kClient, "app", 1700000000124, absl::Seconds(40))
+                  .ok());
+  EXPECT_EQ(Cmd({"GET", "oauth:nbf:client:app"}), "1700000000124");
 
   ASSERT_TRUE(store->revocations().Revoke("jti", absl::Seconds(30)).ok());
   const int64_t rev_ttl = IntCmd({"PTTL", "oauth:revoked:jti"});

@@ -78,6 +78,8 @@ class StoreConformanceTest : public ::testing::TestWithParam<Backend> {
     c.code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     c.code_challenge_method = "S256";
     c.auth_time = 1700000000;
+    c.grant_id = "grant-1";
+    c.granted_at_ms = 1700000000123;
     return c;
   }
 
@@ -87,9 +89,6 @@ class StoreConformanceTest : public ::testing::TestWithParam<Backend> {
     r.redirect_uri = "https://app.example/cb?x=1";
     r.code_verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     r.code_verifier_s256 = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-    r.refresh_family_id = "fam-1";
-    r.access_token_jti = "jti-1";
-    r.access_token_expires_at = 1700000600;
     return r;
   }
 
@@ -105,6 +104,7 @@ class StoreConformanceTest : public ::testing::TestWithParam<Backend> {
     g.issued_at = Now();
     g.expires_at = Now() + ttl;
     g.family_expires_at = Now() + family_ttl;
+    g.granted_at_ms = Now() * 1000 + 7;
     return g;
   }
 
@@ -284,6 +284,8 @@ TEST_P(StoreConformanceTest, CodeSaveAndRedeemRoundTripsEveryField) {
   EXPECT_EQ(got.code_challenge, want.code_challenge);
   EXPECT_EQ(got.code_challenge_method, want.code_challenge_method);
   EXPECT_EQ(got.auth_time, want.auth_time);
+  EXPECT_EQ(got.grant_id, want.grant_id);
+  EXPECT_EQ(got.granted_at_ms, want.granted_at_ms);
 }
 
 TEST_P(StoreConformanceTest, CodeSaveRejectsCollisionAndBadInput) {
@@ -373,20 +375,15 @@ TEST_P(StoreConformanceTest, CodeRedirectCheckedOnlyWhenRequested) {
   EXPECT_EQ(RedeemOutcome("h1", r), Redeem::kRedeemed);
 }
 
-TEST_P(StoreConformanceTest, CodeSecondRedeemReportsIssuedTokens) {
+TEST_P(StoreConformanceTest, CodeSecondRedeemReportsTheGrant) {
   ASSERT_TRUE(store().codes().Save("h1", FullCode(), absl::Seconds(60)).ok());
   ASSERT_EQ(RedeemOutcome("h1", GoodRedemption()), Redeem::kRedeemed);
-
-  CodeRedemption again = GoodRedemption();
-  again.refresh_family_id = "fam-2";
-  again.access_token_jti = "jti-2";
   for (int i = 0; i < 2; ++i) {
-    auto result = store().codes().Redeem("h1", again);
+    auto result = store().codes().Redeem("h1", GoodRedemption());
     ASSERT_TRUE(result.ok()) << result.status();
     EXPECT_EQ(result->outcome, Redeem::kAlreadyRedeemed);
-    EXPECT_EQ(result->issued_refresh_family_id, "fam-1");
-    EXPECT_EQ(result->issued_access_token_jti, "jti-1");
-    EXPECT_EQ(result->issued_access_token_expires_at, 1700000600);
+    // The grant to revoke (RFC 6749 §4.1.2).
+    EXPECT_EQ(result->code.grant_id, "grant-1");
     EXPECT_EQ(result->code.client_id, "client-1");
     EXPECT_EQ(result->code.subject, "sub-42");
   }
@@ -394,18 +391,6 @@ TEST_P(StoreConformanceTest, CodeSecondRedeemReportsIssuedTokens) {
   CodeRedemption stranger = GoodRedemption();
   stranger.client_id = "client-9";
   EXPECT_EQ(RedeemOutcome("h1", stranger), Redeem::kAlreadyRedeemed);
-}
-
-TEST_P(StoreConformanceTest, CodeWithoutRefreshTokenRemembersEmptyFamily) {
-  ASSERT_TRUE(store().codes().Save("h1", FullCode(), absl::Seconds(60)).ok());
-  CodeRedemption r = GoodRedemption();
-  r.refresh_family_id = "";
-  ASSERT_EQ(RedeemOutcome("h1", r), Redeem::kRedeemed);
-  auto result = store().codes().Redeem("h1", r);
-  ASSERT_TRUE(result.ok());
-  EXPECT_EQ(result->outcome, Redeem::kAlreadyRedeemed);
-  EXPECT_EQ(result->issued_refresh_family_id, "");
-  EXPECT_EQ(result->issued_access_token_jti, "jti-1");
 }
 
 TEST_P(StoreConformanceTest, CodeExpires) {
@@ -441,6 +426,7 @@ TEST_P(StoreConformanceTest, RefreshCreateAndLookup) {
   EXPECT_EQ(got.issued_at, grant.issued_at);
   EXPECT_EQ(got.expires_at, grant.expires_at);
   EXPECT_EQ(got.family_expires_at, grant.family_expires_at);
+  EXPECT_EQ(got.granted_at_ms, grant.granted_at_ms);
 
   for (auto [family, hash] : {std::pair{"F1", "t2"}, std::pair{"F2", "t1"}}) {
     auto none = rt.Lookup(family, hash);
@@ -495,6 +481,7 @@ TEST_P(StoreConformanceTest, RefreshRotateChains) {
   EXPECT_EQ(result->grant.issued_at, r.now);
   EXPECT_EQ(result->grant.expires_at, r.now + 7200);
   EXPECT_EQ(result->grant.family_expires_at, Grant("F1").family_expires_at);
+  EXPECT_EQ(result->grant.granted_at_ms, Grant("F1").granted_at_ms);
 
   auto old_state = rt.Lookup("F1", "t1");
   ASSERT_TRUE(old_state.ok() && old_state->has_value());
@@ -509,7 +496,11 @@ TEST_P(StoreConformanceTest, RefreshRotateChains) {
   EXPECT_EQ(next->outcome, Rotate::kRotated);
 }
 
-TEST_P(StoreConformanceTest, RefreshRotateNarrowsScope) {
+// RFC 6749 §6: "the new refresh token ... scope MUST be identical to that of
+// the refresh token included by the client in the request". A narrower
+// request is checked against the grant but narrows only the access token,
+// which the caller mints.
+TEST_P(StoreConformanceTest, RefreshRotateKeepsTheGrantScope) {
   RefreshTokenStore& rt = store().refresh_tokens();
   ASSERT_TRUE(rt.Create("t1", Grant("F1"), 3600).ok());
   RefreshRotation r = Rotation("t2");
@@ -517,18 +508,18 @@ TEST_P(StoreConformanceTest, RefreshRotateNarrowsScope) {
   auto result = rt.Rotate("F1", "t1", r);
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->outcome, Rotate::kRotated);
-  EXPECT_EQ(result->grant.scope, "c a");
+  EXPECT_EQ(result->grant.scope, "a b c");
 
-  // The narrowed grant is what the successor holds: "b" is gone for good.
-  RefreshRotation wider = Rotation("t3");
-  wider.requested_scope = "b";
-  auto widened = rt.Rotate("F1", "t2", wider);
-  ASSERT_TRUE(widened.ok());
-  EXPECT_EQ(widened->outcome, Rotate::kScopeWidened);
-  auto kept = rt.Rotate("F1", "t2", Rotation("t3"));
-  ASSERT_TRUE(kept.ok());
-  ASSERT_EQ(kept->outcome, Rotate::kRotated);
-  EXPECT_EQ(kept->grant.scope, "c a");
+  // The successor still holds all of it: "b" can be asked for again.
+  RefreshRotation b_only = Rotation("t3");
+  b_only.requested_scope = "b";
+  auto again = rt.Rotate("F1", "t2", b_only);
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->outcome, Rotate::kRotated);
+  EXPECT_EQ(again->grant.scope, "a b c");
+  auto kept = rt.Lookup("F1", "t3");
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  EXPECT_EQ((*kept)->grant.scope, "a b c");
 }
 
 TEST_P(StoreConformanceTest, RefreshWidenedScopeChangesNothing) {
@@ -611,7 +602,8 @@ TEST_P(StoreConformanceTest, RefreshGraceReplayReturnsFirstSuccessor) {
   ASSERT_EQ(result->outcome, Rotate::kGraceReplay);
   EXPECT_EQ(result->sealed_successor, "sealed-t2");
   EXPECT_EQ(result->grant.family_id, "F1");
-  EXPECT_EQ(result->grant.scope, "a");
+  EXPECT_EQ(result->grant.scope, "a b c");  // the grant's, not the request's
+  EXPECT_EQ(result->grant.granted_at_ms, Grant("F1").granted_at_ms);
   EXPECT_EQ(result->grant.issued_at, first.now);
   EXPECT_EQ(result->grant.expires_at, rotated->grant.expires_at);
   EXPECT_EQ(result->grant.subject, "sub-42");
@@ -697,7 +689,173 @@ TEST_P(StoreConformanceTest, RefreshRevokeFamily) {
   EXPECT_FALSE(state->has_value());
 }
 
+// ---- grants --------------------------------------------------------------------
+
+TEST_P(StoreConformanceTest, GrantWithoutRefreshToken) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  RefreshGrant g = Grant("G1");
+  g.grant_expires_at = Now() + 600;
+  ASSERT_TRUE(rt.CreateGrant(g).ok());
+  EXPECT_EQ(rt.CreateGrant(g).code(), absl::StatusCode::kAlreadyExists);
+  RevocationQuery q;
+  q.grant_id = "G1";
+  auto state = store().revocations().Check(q);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_TRUE(state->grant_found);
+  EXPECT_FALSE(state->grant_revoked);
+  EXPECT_EQ(state->granted_at_ms, g.granted_at_ms);
+
+  // Revoked before it started (a replayed code): it cannot start afterwards.
+  ASSERT_TRUE(rt.RevokeFamily("G2").ok());
+  RefreshGrant g2 = Grant("G2");
+  g2.grant_expires_at = Now() + 600;
+  EXPECT_EQ(rt.CreateGrant(g2).code(), absl::StatusCode::kFailedPrecondition);
+
+  RefreshGrant bad = Grant("");
+  bad.grant_expires_at = Now() + 600;
+  EXPECT_EQ(rt.CreateGrant(bad).code(), absl::StatusCode::kInvalidArgument);
+  bad = Grant("G3");  // no grant_expires_at
+  EXPECT_EQ(rt.CreateGrant(bad).code(), absl::StatusCode::kInvalidArgument);
+  q.grant_id = "G3";
+  EXPECT_FALSE(store().revocations().Check(q)->grant_found);
+}
+
+TEST_P(StoreConformanceTest, GrantRecordOutlivesItsFamilyWhenAsked) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  RefreshGrant g = Grant("F1", /*ttl=*/1, /*family_ttl=*/1);
+  g.grant_expires_at = Now() + 3600;  // access tokens minted late live on
+  ASSERT_TRUE(rt.Create("t1", g, 1).ok());
+  Advance(absl::Milliseconds(2100));
+  RevocationQuery q;
+  q.grant_id = "F1";
+  auto state = store().revocations().Check(q);
+  ASSERT_TRUE(state.ok());
+  EXPECT_TRUE(state->grant_found);
+  EXPECT_FALSE(state->grant_revoked);
+  auto gone = rt.Lookup("F1", "t1");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+}
+
+TEST_P(StoreConformanceTest, ListGrantsOfASubject) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  ASSERT_TRUE(rt.Create("t1", Grant("F1", 3600, 1000), 3600).ok());
+  RefreshGrant password_login = Grant("F2");
+  password_login.client_id = "client-2";
+  password_login.scope = "x";
+  password_login.grant_expires_at = Now() + 600;
+  ASSERT_TRUE(rt.CreateGrant(password_login).ok());
+  RefreshGrant someone_else = Grant("F3");
+  someone_else.subject = "sub-7";
+  ASSERT_TRUE(rt.Create("t3", someone_else, 3600).ok());
+  ASSERT_TRUE(rt.Create("t4", Grant("F4", 3600, 2000), 3600).ok());
+  ASSERT_TRUE(rt.RevokeFamily("F4").ok());
+
+  Advance(absl::Seconds(1));
+  ASSERT_EQ(rt.Rotate("F1", "t1", Rotation("t1b"))->outcome, Rotate::kRotated);
+
+  auto listed = rt.ListGrants("sub-42", 10);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  // By end: F2 (600 s), then F1 (1000 s); F4 is revoked, F3 not sub-42's.
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].grant_id, "F2");
+  EXPECT_EQ((*listed)[0].client_id, "client-2");
+  EXPECT_EQ((*listed)[0].scope, "x");
+  EXPECT_EQ((*listed)[0].granted_at_ms, password_login.granted_at_ms);
+  EXPECT_EQ((*listed)[0].last_used_at, password_login.issued_at);
+  EXPECT_EQ((*listed)[0].expires_at, password_login.grant_expires_at);
+  EXPECT_EQ((*listed)[1].grant_id, "F1");
+  EXPECT_EQ((*listed)[1].last_used_at, Now());  // the rotation
+  EXPECT_EQ((*listed)[1].scope, "a b c");
+
+  auto first = rt.ListGrants("sub-42", 1);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ((*first)[0].grant_id, "F2");
+  EXPECT_TRUE(rt.ListGrants("nobody", 10)->empty());
+  EXPECT_EQ(rt.ListGrants("", 10).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(rt.ListGrants("sub-42", 0).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 // ---- revocations -------------------------------------------------------------------
+
+TEST_P(StoreConformanceTest, CheckReadsEveryRevocationLevel) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  RevocationStore& rev = store().revocations();
+  ASSERT_TRUE(rt.Create("t1", Grant("F1"), 3600).ok());
+  ASSERT_TRUE(rt.Create("t2", Grant("F2"), 3600).ok());
+  RevocationQuery q;
+  q.jti = "jti-1";
+  q.grant_id = "F1";
+  q.user_subject = "sub-42";
+  q.client_id = "client-1";
+  auto fresh = rev.Check(q);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_FALSE(fresh->jti_revoked);
+  EXPECT_TRUE(fresh->grant_found);
+  EXPECT_FALSE(fresh->grant_revoked);
+  EXPECT_EQ(fresh->granted_at_ms, Grant("F1").granted_at_ms);
+  EXPECT_EQ(fresh->user_not_before_ms, 0);
+  EXPECT_EQ(fresh->client_not_before_ms, 0);
+
+  ASSERT_TRUE(rev.Revoke("jti-1", absl::Seconds(60)).ok());
+  EXPECT_TRUE(rev.Check(q)->jti_revoked);
+  ASSERT_TRUE(rev.RevokeOwner(Owner::kUser, "sub-42", 1700000000500, absl::Seconds(60)).ok());
+  ASSERT_TRUE(rev.RevokeOwner(Owner::kClient, "client-1", 1700000000900, absl::Seconds(60)).ok());
+  ASSERT_TRUE(rt.RevokeFamily("F1").ok());
+  auto all = rev.Check(q);
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(all->jti_revoked);
+  EXPECT_TRUE(all->grant_found);
+  EXPECT_TRUE(all->grant_revoked);
+  EXPECT_EQ(all->user_not_before_ms, 1700000000500);
+  EXPECT_EQ(all->client_not_before_ms, 1700000000900);
+
+  // Nothing else moved: another grant, user, client and jti.
+  RevocationQuery other;
+  other.jti = "jti-2";
+  other.grant_id = "F2";
+  other.user_subject = "sub-7";
+  other.client_id = "client-2";
+  auto untouched = rev.Check(other);
+  ASSERT_TRUE(untouched.ok());
+  EXPECT_FALSE(untouched->jti_revoked);
+  EXPECT_TRUE(untouched->grant_found);
+  EXPECT_FALSE(untouched->grant_revoked);
+  EXPECT_EQ(untouched->user_not_before_ms, 0);
+  EXPECT_EQ(untouched->client_not_before_ms, 0);
+  // Asking nothing reads nothing.
+  auto none = rev.Check(RevocationQuery());
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->grant_found);
+  other.grant_id = "never";
+  EXPECT_FALSE(rev.Check(other)->grant_found);
+}
+
+TEST_P(StoreConformanceTest, OwnerNotBeforeOnlyMovesForwardAndExpires) {
+  RevocationStore& rev = store().revocations();
+  EXPECT_EQ(*rev.OwnerNotBefore(Owner::kUser, "sub-42"), 0);
+  ASSERT_TRUE(rev.RevokeOwner(Owner::kUser, "sub-42", 2000, absl::Seconds(1)).ok());
+  ASSERT_TRUE(rev.RevokeOwner(Owner::kUser, "sub-42", 1000, absl::Seconds(1)).ok());
+  EXPECT_EQ(*rev.OwnerNotBefore(Owner::kUser, "sub-42"), 2000);
+  // Users and clients are separate even under one id.
+  EXPECT_EQ(*rev.OwnerNotBefore(Owner::kClient, "sub-42"), 0);
+  ASSERT_TRUE(rev.RevokeOwner(Owner::kClient, "sub-42", 3000, absl::Seconds(60)).ok());
+  EXPECT_EQ(*rev.OwnerNotBefore(Owner::kUser, "sub-42"), 2000);
+  Advance(absl::Milliseconds(1200));
+  EXPECT_EQ(*rev.OwnerNotBefore(Owner::kUser, "sub-42"), 0);
+  EXPECT_EQ(*rev.OwnerNotBefore(Owner::kClient, "sub-42"), 3000);
+
+  EXPECT_EQ(rev.RevokeOwner(Owner::kUser, "", 1, absl::Seconds(1)).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(rev.RevokeOwner(Owner::kUser, "u", 0, absl::Seconds(1)).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(rev.RevokeOwner(Owner::kUser, "u", 1, absl::ZeroDuration()).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*rev.OwnerNotBefore(Owner::kUser, "u"), 0);
+}
+
 
 TEST_P(StoreConformanceTest, RevocationsExpire) {
   RevocationStore& rev = store().revocations();

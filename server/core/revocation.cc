@@ -1,0 +1,51 @@
+#include "server/core/revocation.h"
+
+#include <algorithm>
+
+namespace oauthd {
+namespace {
+
+// The longest lifetime a client may configure (client_admin.cc).
+constexpr absl::Duration kMaxClientTtl = absl::Hours(24 * 366);
+
+// An instant at or before the owner's revocation is revoked: a grant made in
+// the very millisecond of the revocation cannot be told apart from one made
+// just before it, so it goes too.
+bool AtOrBefore(int64_t instant_ms, int64_t not_before_ms) {
+  return not_before_ms > 0 && instant_ms <= not_before_ms;
+}
+
+}  // namespace
+
+bool GrantPredatesOwnerRevocation(const storage::RevocationState& state,
+                                  int64_t granted_at_ms) {
+  return AtOrBefore(granted_at_ms, state.user_not_before_ms) ||
+         AtOrBefore(granted_at_ms, state.client_not_before_ms);
+}
+
+bool IsRevoked(const storage::RevocationState& state, bool grant_id_present,
+               int64_t issued_at_ms) {
+  if (state.jti_revoked) return true;
+  if (grant_id_present) {
+    // A token names its grant only after the grant record was written, and
+    // the record outlives every token of it: no record means gone (expired
+    // or lost), which fails closed.
+    if (!state.grant_found || state.grant_revoked) return true;
+    return GrantPredatesOwnerRevocation(state, state.granted_at_ms);
+  }
+  return AtOrBefore(issued_at_ms, state.client_not_before_ms);
+}
+
+absl::Duration OwnerRevocationTtl(const ServerConfig& config) {
+  return std::max(config.refresh_family_ttl, kMaxClientTtl) +
+         std::max(config.access_token_ttl, kMaxClientTtl) + absl::Hours(24);
+}
+
+absl::Status RevokeOwnerNow(storage::RevocationStore& store, const ServerConfig& config,
+                            const Clock& clock, storage::Owner owner,
+                            absl::string_view id) {
+  return store.RevokeOwner(owner, id, absl::ToUnixMillis(clock()),
+                           OwnerRevocationTtl(config));
+}
+
+}  // namespace oauthd

@@ -1,0 +1,53 @@
+#ifndef OAUTHD_SERVER_CORE_REVOCATION_H_
+#define OAUTHD_SERVER_CORE_REVOCATION_H_
+
+// The revocation rule (docs/revocation.md): a token is dead when
+//   - its jti is denylisted (RFC 7009 revocation of that access token), or
+//   - it names a grant that is revoked or gone (refresh token revoked, refresh
+//     reuse, code replay, admin "revoke grant"), or
+//   - the grant was authorized before its user's or its client's "not
+//     before" instant (user disabled, deleted or given a new password; client
+//     deleted; admin "revoke all grants"), or
+//   - it names no grant (client_credentials) and was issued before its
+//     client's "not before" instant.
+// Instants are compared in milliseconds (a grant or token from the very
+// millisecond of the revocation is revoked too), so an owner revoked and
+// re-enabled within one second still gets working tokens from a new login.
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "server/core/clock.h"
+#include "server/core/config.h"
+#include "storage/revocation_store.h"
+
+namespace oauthd {
+
+// True when a token with these properties must be treated as revoked.
+// `grant_id_present`: the token names a grant (then `state` must come from a
+// query that asked for it). `issued_at_ms`: when the token itself was issued
+// (unix ms), used only for tokens without a grant.
+bool IsRevoked(const storage::RevocationState& state, bool grant_id_present,
+               int64_t issued_at_ms);
+
+// True when a grant authorized at `granted_at_ms` is older than an owner's
+// not-before instant in `state`.
+bool GrantPredatesOwnerRevocation(const storage::RevocationState& state,
+                                  int64_t granted_at_ms);
+
+// How long an owner's not-before instant is kept: longer than any grant or
+// token issued before it can live (the longest refresh family plus the
+// longest access token, per-client settings included).
+absl::Duration OwnerRevocationTtl(const ServerConfig& config);
+
+// Revokes everything `owner` (a user's subject or a client id) authorized or
+// obtained up to now. Errors: the store's (UNAVAILABLE). Thread-safe.
+absl::Status RevokeOwnerNow(storage::RevocationStore& store, const ServerConfig& config,
+                            const Clock& clock, storage::Owner owner,
+                            absl::string_view id);
+
+}  // namespace oauthd
+
+#endif  // OAUTHD_SERVER_CORE_REVOCATION_H_
