@@ -25,6 +25,9 @@ ABSL_FLAG(int64_t, refresh_token_ttl_seconds, 0, "client create/update: 0 = serv
 ABSL_FLAG(int64_t, refresh_family_ttl_seconds, 0, "client create/update: 0 = server default");
 ABSL_FLAG(int64_t, refresh_grace_seconds, 0, "client create/update: refresh grace window");
 ABSL_FLAG(bool, allow_plain_pkce, false, "client create/update: accept PKCE plain");
+ABSL_FLAG(bool, introspect_any_token, false,
+          "client create/update: may introspect any token (a resource server that is "
+          "not named in the tokens' aud)");
 ABSL_FLAG(bool, require_pkce, true,
           "client create/update: require PKCE (may be false only for confidential clients)");
 ABSL_FLAG(std::string, username, "", "user …, token --grant=password: username");
@@ -112,6 +115,10 @@ const std::vector<ClientField>& ClientFields() {
        [](admin::Client* c) { c->set_allow_plain_pkce(absl::GetFlag(FLAGS_allow_plain_pkce)); }},
       {"require_pkce", "require_pkce",
        [](admin::Client* c) { c->set_require_pkce(absl::GetFlag(FLAGS_require_pkce)); }},
+      {"introspect_any_token", "introspect_any_token",
+       [](admin::Client* c) {
+         c->set_introspect_any_token(absl::GetFlag(FLAGS_introspect_any_token));
+       }},
   };
   return *fields;
 }
@@ -203,7 +210,34 @@ int RunClientCommand(const Args& args) {
         },
         [](const admin::CreateClientResponse& r) { PrintClient(r.client(), r.client_secret()); });
   }
-  return UsageError("client needs create|get|list|update|delete|rotate-secret");
+  if (verb == "revoke-grants") {
+    admin::RevokeClientGrantsRequest request;
+    request.set_client_id(target);
+    return Invoke<admin::RevokeGrantsResponse>(
+        [&](grpc::ClientContext* ctx, admin::RevokeGrantsResponse* r) {
+          return Stub().RevokeClientGrants(ctx, request, r);
+        },
+        [&](const admin::RevokeGrantsResponse&) {
+          std::printf("revoked every grant and token of client %s\n", target.c_str());
+        });
+  }
+  return UsageError("client needs create|get|list|update|delete|rotate-secret|revoke-grants");
+}
+
+int RunGrantCommand(const Args& args) {
+  const std::string verb = args.size() > 1 ? args[1] : "";
+  const std::string grant_id = args.size() > 2 ? args[2] : "";
+  if (verb != "revoke") return UsageError("grant needs revoke GRANT_ID");
+  if (grant_id.empty()) return UsageError("grant revoke needs a GRANT_ID");
+  admin::RevokeGrantRequest request;
+  request.set_grant_id(grant_id);
+  return Invoke<admin::RevokeGrantsResponse>(
+      [&](grpc::ClientContext* ctx, admin::RevokeGrantsResponse* r) {
+        return Stub().RevokeGrant(ctx, request, r);
+      },
+      [&](const admin::RevokeGrantsResponse&) {
+        std::printf("revoked grant %s\n", grant_id.c_str());
+      });
 }
 
 int RunUserCommand(const Args& args) {
@@ -271,7 +305,29 @@ int RunUserCommand(const Args& args) {
           std::printf("deleted user %s\n", username.c_str());
         });
   }
-  return UsageError("user needs create|get|list|disable|enable|set-password|delete");
+  if (verb == "grants") {
+    admin::ListUserGrantsRequest request;
+    request.set_username(username);
+    request.set_page_size(absl::GetFlag(FLAGS_page_size));
+    return Invoke<admin::ListUserGrantsResponse>(
+        [&](grpc::ClientContext* ctx, admin::ListUserGrantsResponse* r) {
+          return Stub().ListUserGrants(ctx, request, r);
+        },
+        [](const admin::ListUserGrantsResponse& r) { PrintGrants(r); });
+  }
+  if (verb == "revoke-grants") {
+    admin::RevokeUserGrantsRequest request;
+    request.set_username(username);
+    return Invoke<admin::RevokeGrantsResponse>(
+        [&](grpc::ClientContext* ctx, admin::RevokeGrantsResponse* r) {
+          return Stub().RevokeUserGrants(ctx, request, r);
+        },
+        [&](const admin::RevokeGrantsResponse&) {
+          std::printf("revoked every grant of user %s\n", username.c_str());
+        });
+  }
+  return UsageError(
+      "user needs create|get|list|disable|enable|set-password|delete|grants|revoke-grants");
 }
 
 }  // namespace oauthctl

@@ -56,6 +56,7 @@ std::vector<std::string> SplitList(const std::string& value);
 int RunKeysCommand(const Args& args);
 int RunClientCommand(const Args& args);
 int RunUserCommand(const Args& args);
+int RunGrantCommand(const Args& args);
 int RunTokenCommand(const Args& args);
 int RunIntrospectCommand(const Args& args);
 int RunRevokeCommand(const Args& args);

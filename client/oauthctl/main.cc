@@ -19,14 +19,20 @@ Clients (admin API, needs --admin_token_file):
                          [--grant_types=a,b] [--redirect_uris=u,..] [--scopes=s,..] [--default_scopes=s,..]
                          [--audiences=a,..] [--access_token_ttl_seconds=N] [--refresh_token_ttl_seconds=N]
                          [--refresh_family_ttl_seconds=N] [--refresh_grace_seconds=N]
-                         [--require_pkce=false] [--allow_plain_pkce]
+                         [--require_pkce=false] [--allow_plain_pkce] [--introspect_any_token]
   oauthctl client update CLIENT_ID  (same field flags; only the fields given change)
   oauthctl client get|delete|rotate-secret CLIENT_ID
+  oauthctl client revoke-grants CLIENT_ID   every grant and token of the client dies
   oauthctl client list [--page_size=N] [--page_token=T]
 Users (admin API):
   oauthctl user create|set-password USERNAME [--password=P]   (prompted on a terminal if absent)
   oauthctl user get|disable|enable|delete USERNAME
   oauthctl user list [--page_size=N] [--page_token=T]
+  oauthctl user grants USERNAME          the user's live grants (where they are signed in)
+  oauthctl user revoke-grants USERNAME   sign the user out everywhere
+  oauthctl grant revoke GRANT_ID         one grant and every token of it
+  (disable, delete and set-password also revoke every grant of the user; delete of
+  a client revokes everything of it: docs/revocation.md)
 Tokens:
   oauthctl token --client_id=ID [--client_secret=S] [--scope="a b"] [--resource=aud,..]
                  [--grant=client_credentials|password|refresh_token]
@@ -64,6 +70,7 @@ int main(int argc, char** argv) {
   if (command == "keys") return oauthctl::RunKeysCommand(args);
   if (command == "client") return oauthctl::RunClientCommand(args);
   if (command == "user") return oauthctl::RunUserCommand(args);
+  if (command == "grant") return oauthctl::RunGrantCommand(args);
   if (command == "token") return oauthctl::RunTokenCommand(args);
   if (command == "introspect") return oauthctl::RunIntrospectCommand(args);
   if (command == "revoke") return oauthctl::RunRevokeCommand(args);

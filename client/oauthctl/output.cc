@@ -97,6 +97,7 @@ void PrintClient(const oauth::admin::v1::Client& client, const std::string& secr
   std::string pkce = !client.has_require_pkce() || client.require_pkce() ? "required" : "optional";
   absl::StrAppend(&pkce, client.allow_plain_pkce() ? ", plain allowed" : ", S256 only");
   block.Add("PKCE", pkce)
+      .Add("introspect any token", client.introspect_any_token() ? "yes" : "no")
       .Add("created", Time(client.create_time(), false))
       .Add("updated", Time(client.update_time(), false));
   if (!secret.empty()) block.Add("client_secret", secret);
@@ -145,6 +146,18 @@ void PrintUsers(const oauth::admin::v1::ListUsersResponse& response) {
   std::printf("\n");
 }
 
+void PrintGrants(const oauth::admin::v1::ListUserGrantsResponse& response) {
+  std::vector<std::vector<std::string>> rows = {
+      {"GRANT", "CLIENT", "SCOPE", "CREATED", "LAST USED", "EXPIRES"}};
+  for (const auto& g : response.grants()) {
+    rows.push_back({g.grant_id(), g.client_id(), List(g.scopes(), " "),
+                    Time(g.create_time(), false), Time(g.last_used_time(), false),
+                    Time(g.expire_time(), false)});
+  }
+  PrintTable(rows);
+  std::printf("\n%d grant(s)\n", response.grants_size());
+}
+
 void PrintToken(const oauth::v1::TokenResponse& response) {
   Block block;
   block.Add("access_token", response.access_token())
@@ -178,6 +191,7 @@ void PrintIntrospection(const oauth::v1::IntrospectResponse& response) {
       .Add("iat", Time(response.iat()))
       .Add("nbf", Time(response.nbf()))
       .Add("jti", OrDash(response.jti()))
+      .Add("grant_id", OrDash(response.grant_id()))
       .Print();
 }
 

@@ -18,6 +18,7 @@ void PrintClient(const oauth::admin::v1::Client& client, const std::string& secr
 void PrintClients(const oauth::admin::v1::ListClientsResponse& response);
 void PrintUser(const oauth::admin::v1::User& user);
 void PrintUsers(const oauth::admin::v1::ListUsersResponse& response);
+void PrintGrants(const oauth::admin::v1::ListUserGrantsResponse& response);
 void PrintToken(const oauth::v1::TokenResponse& response);
 void PrintIntrospection(const oauth::v1::IntrospectResponse& response);
 void PrintJwks(const oauth::v1::GetJwksResponse& response);

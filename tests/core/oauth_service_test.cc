@@ -552,5 +552,285 @@ TEST_F(OAuthServiceTest, RevokeRefreshTokenRevokesFamily) {
   EXPECT_EQ(ErrorOf(Refresh(client, "not-a-refresh-token").status()), "invalid_grant");
 }
 
+// ---- taking access away (docs/revocation.md) ----------------------------------
+// The fake clock moves in whole seconds and an owner's revocation also covers
+// its own millisecond, so tests advance the clock before a new login.
+
+TEST_F(OAuthServiceTest, DisablingAUserRevokesAllOfItsGrantsAndNothingElse) {
+  AddUser("alice", "wonderland");
+  AddUser("bob", "builder!");
+  auto client = AddConfidential({"password", "refresh_token", "client_credentials"});
+  auto alice = Password(client, "alice", "wonderland");
+  auto alice2 = Refresh(client, alice->refresh_token());
+  auto bob = Password(client, "bob", "builder!");
+  auto service_token = ClientCredentials(client);
+  ASSERT_TRUE(alice.ok() && alice2.ok() && bob.ok() && service_token.ok());
+  Advance(absl::Seconds(1));
+  ASSERT_TRUE(users_->SetDisabled("alice", true).ok());
+
+  EXPECT_EQ(ErrorOf(Refresh(client, alice2->refresh_token()).status()), "invalid_grant");
+  EXPECT_FALSE(Introspect(client, alice->access_token()).active());
+  EXPECT_FALSE(Introspect(client, alice2->access_token()).active());
+  EXPECT_FALSE(Introspect(client, alice2->refresh_token()).active());
+  // Bob and the client's own token are untouched.
+  EXPECT_TRUE(Introspect(client, bob->access_token()).active());
+  EXPECT_TRUE(Introspect(client, service_token->access_token()).active());
+  EXPECT_TRUE(Refresh(client, bob->refresh_token()).ok());
+
+  // Enabling again does not bring old tokens back; a new login works.
+  ASSERT_TRUE(users_->SetDisabled("alice", false).ok());
+  EXPECT_FALSE(Introspect(client, alice2->access_token()).active());
+  Advance(absl::Seconds(1));
+  auto again = Password(client, "alice", "wonderland");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(Introspect(client, again->access_token()).active());
+  EXPECT_TRUE(Refresh(client, again->refresh_token()).ok());
+}
+
+TEST_F(OAuthServiceTest, NewPasswordOrDeletionRevokesTheUsersGrants) {
+  AddUser("alice", "wonderland");
+  AddUser("bob", "builder!");
+  auto client = AddConfidential({"password", "refresh_token"});
+  auto before = Password(client, "alice", "wonderland");
+  auto bob = Password(client, "bob", "builder!");
+  Advance(absl::Seconds(1));
+  ASSERT_TRUE(users_->SetPassword("alice", "looking-glass").ok());
+  EXPECT_FALSE(Introspect(client, before->access_token()).active());
+  EXPECT_EQ(ErrorOf(Refresh(client, before->refresh_token()).status()), "invalid_grant");
+  Advance(absl::Seconds(1));
+  auto after = Password(client, "alice", "looking-glass");
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_TRUE(Introspect(client, after->access_token()).active());
+
+  Advance(absl::Seconds(1));
+  ASSERT_TRUE(users_->Delete("alice").ok());
+  EXPECT_FALSE(Introspect(client, after->access_token()).active());
+  EXPECT_EQ(ErrorOf(Refresh(client, after->refresh_token()).status()), "invalid_grant");
+  EXPECT_TRUE(Introspect(client, bob->access_token()).active());
+}
+
+TEST_F(OAuthServiceTest, ACodeApprovedBeforeTheUserWasDisabledDoesNotRedeem) {
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"authorization_code", "refresh_token"});
+  const std::string code = GetCode(client.client_id());
+  const std::string other_code = GetCode(client.client_id());
+  Advance(absl::Seconds(1));
+  ASSERT_TRUE(users_->SetDisabled("alice", true).ok());
+  EXPECT_EQ(ErrorOf(Redeem(client, code).status()), "invalid_grant");
+  ASSERT_TRUE(users_->SetDisabled("alice", false).ok());
+  EXPECT_EQ(ErrorOf(Redeem(client, other_code).status()), "invalid_grant");
+}
+
+// RFC 7009 §2.1: revoking a refresh token revokes the access tokens of the
+// same grant, including those minted before the last rotation.
+TEST_F(OAuthServiceTest, RevokingARefreshTokenRevokesEveryTokenOfItsGrant) {
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"authorization_code", "refresh_token"});
+  auto first = Redeem(client, GetCode(client.client_id()));
+  auto second = Refresh(client, first->refresh_token());
+  auto other_grant = Redeem(client, GetCode(client.client_id()));
+  ASSERT_TRUE(first.ok() && second.ok() && other_grant.ok());
+  const auto first_claims = Introspect(client, first->access_token());
+  EXPECT_FALSE(first_claims.grant_id().empty());
+  EXPECT_EQ(Introspect(client, second->access_token()).grant_id(), first_claims.grant_id());
+  EXPECT_NE(Introspect(client, other_grant->access_token()).grant_id(),
+            first_claims.grant_id());
+
+  ASSERT_TRUE(Revoke(client, second->refresh_token()).ok());
+  EXPECT_FALSE(Introspect(client, first->access_token()).active());
+  EXPECT_FALSE(Introspect(client, second->access_token()).active());
+  EXPECT_FALSE(Introspect(client, second->refresh_token()).active());
+  // The same user's other grant stays.
+  EXPECT_TRUE(Introspect(client, other_grant->access_token()).active());
+  EXPECT_TRUE(Refresh(client, other_grant->refresh_token()).ok());
+}
+
+TEST_F(OAuthServiceTest, RefreshReuseRevokesTheNewestAccessTokenToo) {
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"password", "refresh_token"});
+  auto first = Password(client, "alice", "wonderland");
+  auto second = Refresh(client, first->refresh_token());
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(ErrorOf(Refresh(client, first->refresh_token()).status()), "invalid_grant");
+  EXPECT_FALSE(Introspect(client, second->access_token()).active());
+  EXPECT_FALSE(Introspect(client, first->access_token()).active());
+}
+
+TEST_F(OAuthServiceTest, DeletingAClientRevokesEverythingAndItsNewNamesakeStartsEmpty) {
+  AddUser("alice", "wonderland");
+  oauth::admin::v1::Client def;
+  def.set_client_id("app");
+  for (const char* g : {"password", "refresh_token", "client_credentials"}) {
+    def.add_grant_types(g);
+  }
+  def.add_allowed_scopes("read");
+  auto app = AddClient(def);
+  auto other = AddConfidential({"password", "refresh_token", "client_credentials"});
+  auto user_tokens = Password(app, "alice", "wonderland");
+  auto service_token = ClientCredentials(app);
+  auto others_token = ClientCredentials(other);
+  auto others_user = Password(other, "alice", "wonderland");
+  ASSERT_TRUE(user_tokens.ok() && service_token.ok() && others_token.ok() && others_user.ok());
+
+  Advance(absl::Seconds(1));
+  ASSERT_TRUE(clients_->Delete("app").ok());
+  auto again = AddClient(def);  // same id, new secret
+  EXPECT_FALSE(Introspect(again, user_tokens->access_token()).active());
+  EXPECT_FALSE(Introspect(again, service_token->access_token()).active());
+  EXPECT_FALSE(Introspect(again, user_tokens->refresh_token()).active());
+  EXPECT_EQ(ErrorOf(Refresh(again, user_tokens->refresh_token()).status()), "invalid_grant");
+  // The other client keeps its tokens.
+  EXPECT_TRUE(Introspect(other, others_token->access_token()).active());
+  EXPECT_TRUE(Introspect(other, others_user->access_token()).active());
+  // The new client's own tokens work.
+  Advance(absl::Seconds(1));
+  auto fresh = ClientCredentials(again);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_TRUE(Introspect(again, fresh->access_token()).active());
+  auto fresh_user = Password(again, "alice", "wonderland");
+  ASSERT_TRUE(fresh_user.ok());
+  EXPECT_TRUE(Refresh(again, fresh_user->refresh_token()).ok());
+}
+
+TEST_F(OAuthServiceTest, RefreshGrantsOnlyWhatTheClientMayHaveNow) {
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"password", "refresh_token"});
+  auto first = Password(client, "alice", "wonderland", "read write");
+  ASSERT_TRUE(first.ok());
+  oauth::admin::v1::UpdateClientRequest update;
+  update.mutable_client()->set_client_id(client.client_id());
+  update.mutable_client()->add_allowed_scopes("read");
+  update.mutable_client()->add_default_scopes("read");
+  update.mutable_update_mask()->add_paths("allowed_scopes");
+  update.mutable_update_mask()->add_paths("default_scopes");
+  ASSERT_TRUE(clients_->Update(update).ok());
+
+  auto narrowed = Refresh(client, first->refresh_token());
+  ASSERT_TRUE(narrowed.ok()) << narrowed.status();
+  EXPECT_EQ(narrowed->scope(), "read");
+  EXPECT_EQ(Introspect(client, narrowed->access_token()).scope(), "read");
+  EXPECT_EQ(ErrorOf(Refresh(client, narrowed->refresh_token(), "write").status()),
+            "invalid_scope");
+
+  update = oauth::admin::v1::UpdateClientRequest();
+  update.mutable_client()->set_client_id(client.client_id());
+  update.mutable_client()->add_grant_types("password");
+  update.mutable_update_mask()->add_paths("grant_types");
+  ASSERT_TRUE(clients_->Update(update).ok());
+  EXPECT_EQ(ErrorOf(Refresh(client, narrowed->refresh_token()).status()),
+            "unauthorized_client");
+}
+
+// RFC 6749 §6: the new refresh token keeps the scope of the old one.
+TEST_F(OAuthServiceTest, NarrowRefreshNarrowsOnlyTheAccessToken) {
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"password", "refresh_token"});
+  auto first = Password(client, "alice", "wonderland", "read write");
+  auto narrow = Refresh(client, first->refresh_token(), "read");
+  ASSERT_TRUE(narrow.ok()) << narrow.status();
+  EXPECT_EQ(narrow->scope(), "read");
+  EXPECT_EQ(Introspect(client, narrow->refresh_token()).scope(), "read write");
+  auto full = Refresh(client, narrow->refresh_token());
+  ASSERT_TRUE(full.ok()) << full.status();
+  EXPECT_EQ(full->scope(), "read write");
+}
+
+TEST_F(OAuthServiceTest, ClientSubjectsNeverLookLikeUserSubjects) {
+  const std::string sub = AddUser("alice", "wonderland");
+  oauth::admin::v1::CreateClientRequest request;
+  request.mutable_client()->set_client_id(sub);
+  request.mutable_client()->add_grant_types("client_credentials");
+  EXPECT_EQ(ErrorOf(clients_->Create(request).status()), "invalid_request");
+  request.mutable_client()->set_client_id("u_anything");
+  EXPECT_EQ(ErrorOf(clients_->Create(request).status()), "invalid_request");
+  auto client = AddConfidential({"client_credentials"});
+  EXPECT_EQ(client.client_id().rfind("c_", 0), 0u);
+  auto token = ClientCredentials(client);
+  ASSERT_TRUE(token.ok());
+  const auto claims = Introspect(client, token->access_token());
+  EXPECT_EQ(claims.sub(), client.client_id());
+  EXPECT_TRUE(claims.grant_id().empty());
+}
+
+// RFC 7662 §4: only the token's client, a client in its aud, or a client
+// allowed to introspect anything learns about a token.
+TEST_F(OAuthServiceTest, IntrospectionTellsOnlyThoseEntitled) {
+  AddUser("alice", "wonderland");
+  oauth::admin::v1::Client api_def;
+  api_def.set_client_id("orders-api");
+  api_def.add_grant_types("client_credentials");
+  auto api = AddClient(api_def);
+  oauth::admin::v1::Client app_def;
+  app_def.add_grant_types("password");
+  app_def.add_grant_types("refresh_token");
+  app_def.add_audiences("orders-api");
+  auto app = AddClient(app_def);
+  auto stranger = AddConfidential({"client_credentials"});
+  oauth::admin::v1::Client auditor_def;
+  auditor_def.add_grant_types("client_credentials");
+  auditor_def.set_introspect_any_token(true);
+  auto auditor = AddClient(auditor_def);
+
+  auto tokens = Password(app, "alice", "wonderland");
+  ASSERT_TRUE(tokens.ok());
+  for (const std::string& t : {tokens->access_token(), tokens->refresh_token()}) {
+    EXPECT_TRUE(Introspect(app, t).active());
+    EXPECT_TRUE(Introspect(api, t).active());
+    EXPECT_TRUE(Introspect(auditor, t).active());
+    const auto hidden = Introspect(stranger, t);
+    EXPECT_FALSE(hidden.active());
+    EXPECT_TRUE(hidden.username().empty());
+    EXPECT_TRUE(hidden.sub().empty());
+  }
+}
+
+TEST_F(OAuthServiceTest, AdminListsAndRevokesGrants) {
+  const std::string sub = AddUser("alice", "wonderland");
+  AddUser("bob", "builder!");
+  auto client = AddConfidential({"password", "refresh_token", "client_credentials"});
+  auto laptop = Password(client, "alice", "wonderland", "read");
+  auto phone = Password(client, "alice", "wonderland", "read write");
+  auto bob = Password(client, "bob", "builder!");
+  oauth::admin::v1::ListUserGrantsRequest list;
+  list.set_username("alice");
+  auto grants = users_->ListGrants(list);
+  ASSERT_TRUE(grants.ok()) << grants.status();
+  ASSERT_EQ(grants->grants_size(), 2);
+  EXPECT_EQ(grants->grants(0).client_id(), client.client_id());
+  EXPECT_EQ(grants->grants(0).create_time(), now_.load());
+  EXPECT_GT(grants->grants(0).expire_time(), now_.load());
+
+  // One grant: the phone signs out.
+  const std::string phone_grant = Introspect(client, phone->access_token()).grant_id();
+  ASSERT_TRUE(users_->RevokeGrant(phone_grant).ok());
+  EXPECT_FALSE(Introspect(client, phone->access_token()).active());
+  EXPECT_TRUE(Introspect(client, laptop->access_token()).active());
+  ASSERT_EQ(users_->ListGrants(list)->grants_size(), 1);
+
+  // Everywhere.
+  Advance(absl::Seconds(1));
+  ASSERT_TRUE(users_->RevokeGrants("alice").ok());
+  EXPECT_FALSE(Introspect(client, laptop->access_token()).active());
+  EXPECT_EQ(users_->ListGrants(list)->grants_size(), 0);
+  EXPECT_TRUE(Introspect(client, bob->access_token()).active());
+  EXPECT_EQ(users_->RevokeGrants("nobody").code(), absl::StatusCode::kNotFound);
+  list.set_username("nobody");
+  EXPECT_EQ(users_->ListGrants(list).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ErrorOf(users_->RevokeGrant("")), "invalid_request");
+
+  // A client's grants and client_credentials tokens; the client goes on.
+  auto service_token = ClientCredentials(client);
+  Advance(absl::Seconds(1));
+  ASSERT_TRUE(clients_->RevokeGrants(client.client_id()).ok());
+  EXPECT_FALSE(Introspect(client, bob->access_token()).active());
+  EXPECT_FALSE(Introspect(client, service_token->access_token()).active());
+  Advance(absl::Seconds(1));
+  auto later = ClientCredentials(client);
+  ASSERT_TRUE(later.ok());
+  EXPECT_TRUE(Introspect(client, later->access_token()).active());
+  EXPECT_EQ(clients_->RevokeGrants("nobody").code(), absl::StatusCode::kNotFound);
+  (void)sub;
+}
+
 }  // namespace
 }  // namespace oauthd::testing
