@@ -31,6 +31,9 @@ ABSL_FLAG(std::string, address, "127.0.0.1:50051", "oauthd address");
 ABSL_FLAG(std::string, client_id, "", "client (confidential, client_credentials allowed)");
 ABSL_FLAG(std::string, client_secret, "", "its secret");
 ABSL_FLAG(std::string, rpc, "issue", "issue (IssueToken client_credentials) or introspect");
+ABSL_FLAG(std::string, token, "",
+          "introspect: this token (e.g. a user's, whose grant and owners are checked) "
+          "instead of a client_credentials token minted at start");
 ABSL_FLAG(int, concurrency, 64, "calls kept in flight");
 ABSL_FLAG(int, channels, 2, "gRPC channels (connections) to spread calls over");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "measuring time");
@@ -136,7 +139,10 @@ int main(int argc, char** argv) {
   issue.mutable_client()->set_client_secret(absl::GetFlag(FLAGS_client_secret));
   issue.mutable_client_credentials();
   oauth::v1::IntrospectRequest introspect;
-  if (rpc == "introspect") {
+  if (rpc == "introspect" && !absl::GetFlag(FLAGS_token).empty()) {
+    *introspect.mutable_client() = issue.client();
+    introspect.set_token(absl::GetFlag(FLAGS_token));
+  } else if (rpc == "introspect") {
     oauth::v1::TokenResponse token;
     grpc::ClientContext ctx;
     grpc::Status s = stubs[0]->IssueToken(&ctx, issue, &token);

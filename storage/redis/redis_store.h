@@ -15,23 +15,31 @@
 // | P code:<code_hash>           | hash   | client_id redirect_uri                  | code TTL (PX), kept |
 // |                              |        | redirect_in_request(0/1) scope subject  | when the code is |
 // |                              |        | username audiences code_challenge       | spent |
-// |                              |        | code_challenge_method auth_time; once   |     |
-// |                              |        | spent: spent=1 issued_family issued_jti |     |
-// |                              |        | issued_exp                              |     |
+// |                              |        | code_challenge_method auth_time         |     |
+// |                              |        | grant_id granted_ms; once spent: spent=1|     |
 // | P rt:{<family_id>}:<hash>    | hash   | client_id subject username scope        | token TTL (EXPIRE) |
 // |                              |        | audiences issued_at expires_at          |     |
 // |                              |        | family_expires_at; once rotated:        |     |
 // |                              |        | rotated_at sealed_successor             |     |
 // |                              |        | successor_scope successor_expires_at    |     |
-// | P rtfam:{<family_id>}        | string | "active" or "revoked"                   | EXAT family_expires_at; kept on revoke; 24 h for a never-seen family |
+// | P grant:{<family_id>}        | hash   | the grant (family id = grant id):       | EXAT grant_expires_at; kept on revoke; 24 h for a never-seen grant |
+// |                              |        | state (active|revoked) client_id        |     |
+// |                              |        | subject scope granted_ms last_used      |     |
+// | P grants:<subject>           | zset   | grant ids scored by grant end (listing) | EXAT its last grant's end |
 // | P revoked:<jti>              | string | "1"                                     | remaining token lifetime (PX) |
+// | P nbf:user:<subject>         | string | not-before instant, unix ms (never back)| owner revocation TTL (PX) |
+// | P nbf:client:<client_id>     | string | not-before instant, unix ms             | owner revocation TTL (PX) |
 // | P counter:<key>              | string | INCR count                              | window (PX), set on first increment |
 //
 // - Only hashes of secrets appear in keys: codes and refresh tokens are named
 //   by the SHA-256 hex their callers pass. Audiences are stored as
 //   length-prefixed strings ("<len>:<bytes>" repeated).
-// - The braces are Redis Cluster hash tags: a token and its family marker share
-//   a slot, so Rotate/Create/Lookup (one Lua script each) are cluster-safe.
+// - The braces are Redis Cluster hash tags: a token and its grant share a
+//   slot, so Rotate/Create/Lookup (one Lua script each) are cluster-safe. The
+//   subject's grant index is another slot: it is written in the same round
+//   trip as the grant (pipelined), not in its script; ListGrants reads the
+//   grants it names (like List reads records), which needs a one-slot prefix
+//   on a cluster. RevocationStore::Check pipelines four single-key reads.
 //   Client and user records and their index zsets are in different slots; to
 //   run those on a cluster, use a prefix with a hash tag (e.g. "{oauth}:"),
 //   which puts all oauthd keys in one slot.
