@@ -97,7 +97,7 @@ void PrintClient(const oauth::admin::v1::Client& client, const std::string& secr
   std::string pkce = !client.has_require_pkce() || client.require_pkce() ? "required" : "optional";
   absl::StrAppend(&pkce, client.allow_plain_pkce() ? ", plain allowed" : ", S256 only");
   block.Add("PKCE", pkce)
-      .Add("introspect any token", client.introspect_any_token() ? "yes" : "no")
+      .Add("introspects all", client.introspect_any_token() ? "yes" : "no")
       .Add("created", Time(client.create_time(), false))
       .Add("updated", Time(client.update_time(), false));
   if (!secret.empty()) block.Add("client_secret", secret);

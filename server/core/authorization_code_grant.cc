@@ -71,11 +71,10 @@ absl::StatusOr<oauth::v1::TokenResponse> AuthorizationCodeGrant::Handle(
 
   // The owner may have been disabled (or the client's grants revoked) since
   // approving: such a code is dead like the grants it would have started.
-  storage::RevocationQuery query;
-  query.user_subject = result.code.subject;
-  query.client_id = c.client_id();
-  ASSIGN_OR_RETURN(storage::RevocationState owners, revocations_.Check(query));
-  if (GrantPredatesOwnerRevocation(owners, result.code.granted_at_ms)) {
+  ASSIGN_OR_RETURN(const bool revoked,
+                   OwnersRevokedGrant(revocations_, result.code.subject, c.client_id(),
+                                      result.code.granted_at_ms));
+  if (revoked) {
     return InvalidGrant("the authorization was revoked");
   }
 

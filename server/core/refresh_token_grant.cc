@@ -64,11 +64,10 @@ absl::StatusOr<oauth::v1::TokenResponse> RefreshTokenGrant::Handle(
 
   // The owners: a user disabled, deleted or given a new password, or a
   // client deleted (and perhaps created again) or revoked, since the grant.
-  storage::RevocationQuery query;
-  query.user_subject = result.grant.subject;
-  query.client_id = c.client_id();
-  ASSIGN_OR_RETURN(storage::RevocationState owners, revocations_.Check(query));
-  if (GrantPredatesOwnerRevocation(owners, result.grant.granted_at_ms)) {
+  ASSIGN_OR_RETURN(const bool revoked,
+                   OwnersRevokedGrant(revocations_, result.grant.subject, c.client_id(),
+                                      result.grant.granted_at_ms));
+  if (revoked) {
     return InvalidGrant("refresh token is unknown, expired or revoked");
   }
 

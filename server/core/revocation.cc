@@ -36,6 +36,17 @@ bool IsRevoked(const storage::RevocationState& state, bool grant_id_present,
   return AtOrBefore(issued_at_ms, state.client_not_before_ms);
 }
 
+absl::StatusOr<bool> OwnersRevokedGrant(storage::RevocationStore& store,
+                                        absl::string_view user_subject,
+                                        absl::string_view client_id, int64_t granted_at_ms) {
+  storage::RevocationQuery query;
+  query.user_subject = std::string(user_subject);
+  query.client_id = std::string(client_id);
+  absl::StatusOr<storage::RevocationState> owners = store.Check(query);
+  if (!owners.ok()) return owners.status();
+  return GrantPredatesOwnerRevocation(*owners, granted_at_ms);
+}
+
 absl::Duration OwnerRevocationTtl(const ServerConfig& config) {
   return std::max(config.refresh_family_ttl, kMaxClientTtl) +
          std::max(config.access_token_ttl, kMaxClientTtl) + absl::Hours(24);

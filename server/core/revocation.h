@@ -17,6 +17,7 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/core/clock.h"
@@ -36,6 +37,13 @@ bool IsRevoked(const storage::RevocationState& state, bool grant_id_present,
 // not-before instant in `state`.
 bool GrantPredatesOwnerRevocation(const storage::RevocationState& state,
                                   int64_t granted_at_ms);
+
+// Reads the user's and the client's not-before instants (one store round
+// trip) and tells whether a grant authorized at `granted_at_ms` predates
+// either. Errors: the store's (UNAVAILABLE).
+absl::StatusOr<bool> OwnersRevokedGrant(storage::RevocationStore& store,
+                                        absl::string_view user_subject,
+                                        absl::string_view client_id, int64_t granted_at_ms);
 
 // How long an owner's not-before instant is kept: longer than any grant or
 // token issued before it can live (the longest refresh family plus the

@@ -70,15 +70,13 @@ std::optional<oauth::v1::IntrospectResponse> TokenInspector::InspectRefresh(
   const storage::RefreshGrant& g = (*state)->grant;
   if (g.expires_at <= absl::ToUnixSeconds(clock_())) return std::nullopt;
   if (!MayIntrospect(caller, g.client_id, g.audiences)) return std::nullopt;
-  storage::RevocationQuery query;
-  query.user_subject = g.subject;
-  query.client_id = g.client_id;
-  absl::StatusOr<storage::RevocationState> owners = revocations_.Check(query);
-  if (!owners.ok()) {
-    *error = owners.status();
+  absl::StatusOr<bool> revoked =
+      OwnersRevokedGrant(revocations_, g.subject, g.client_id, g.granted_at_ms);
+  if (!revoked.ok()) {
+    *error = revoked.status();
     return std::nullopt;
   }
-  if (GrantPredatesOwnerRevocation(*owners, g.granted_at_ms)) return std::nullopt;
+  if (*revoked) return std::nullopt;
   oauth::v1::IntrospectResponse r;
   r.set_active(true);
   r.set_scope(g.scope);

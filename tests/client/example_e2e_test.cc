@@ -50,7 +50,12 @@ class ExampleEndToEndTest : public ::testing::Test {
     auto process = oauthd::testing::OauthdProcess::Start();
     ASSERT_TRUE(process.ok()) << process.status();
     oauthd_ = process->release();
-    auto introspector = CreateClient({"inventory"}, {"introspect"});
+    // The resource server's own client: registered under the audience name
+    // "inventory", so introspection tells it about tokens for it.
+    oauth::admin::v1::Client resource_server;
+    resource_server.set_client_id("inventory");
+    resource_server.add_grant_types("client_credentials");
+    auto introspector = oauthd_->CreateClient(resource_server);
     ASSERT_TRUE(introspector.ok());
 
     // The resource server: online verification, then the example service.

@@ -103,7 +103,10 @@ TEST(InstallTest, ExampleBuildsAgainstInstalledPackageAndRuns) {
   client.add_audiences("inventory");
   auto app = (*oauthd)->CreateClient(client);
   ASSERT_TRUE(app.ok()) << app.status();
+  // The resource server introspects as a client registered under its
+  // audience name, so it may learn about tokens for it (RFC 7662 §4).
   client.set_client_name("inventory introspection");
+  client.set_client_id("inventory");
   auto introspector = (*oauthd)->CreateClient(client);
   ASSERT_TRUE(introspector.ok()) << introspector.status();
 

@@ -174,7 +174,12 @@ TEST_F(ClientIntegrationTest, ExpiredTokenIsRejected) {
 
 TEST_F(ClientIntegrationTest, RevokedTokenIsRejectedInOnlineMode) {
   const auto client = NewClient({"inventory"});
-  const auto resource_server = NewClient({"inventory"}, {"introspect"});
+  // Introspection tells only entitled callers (RFC 7662 §4): this resource
+  // server is not named "inventory", so it is allowed to introspect anything.
+  oauth::admin::v1::Client rs;
+  rs.add_grant_types("client_credentials");
+  rs.set_introspect_any_token(true);
+  const auto resource_server = *oauthd_->CreateClient(rs);
   const std::string token = TokenFor(client);
 
   FakeClock clock(absl::Now());
