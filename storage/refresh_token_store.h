@@ -103,7 +103,8 @@ class RefreshTokenStore {
                               const RefreshGrant& grant,
                               int64_t ttl_seconds) = 0;
   // Starts a grant that has no refresh token (its access tokens still name
-  // it). Token fields of `grant` are ignored; grant_expires_at is required.
+  // it). grant_expires_at is required; issued_at is taken as the grant's
+  // last use; expires_at and family_expires_at are ignored.
   // FAILED_PRECONDITION when the grant id is revoked, ALREADY_EXISTS when it
   // exists.
   virtual absl::Status CreateGrant(const RefreshGrant& grant) = 0;

@@ -20,7 +20,6 @@ struct ParsedRefreshToken {
 // A new grant id (128 bits, base64url). A grant's refresh tokens form one
 // family named by the grant id.
 std::string NewGrantId();
-inline std::string NewRefreshFamilyId() { return NewGrantId(); }
 
 // A new token of `family_id`.
 std::string NewRefreshToken(absl::string_view family_id);
