@@ -17,8 +17,9 @@ struct ParsedRefreshToken {
   std::string family_id;  // 22 characters
 };
 
-// A new grant id (128 bits, base64url). A grant's refresh tokens form one
-// family named by the grant id.
+// A new grant id (22 base64url characters of a random 128-bit value, never
+// starting with '-'). A grant's refresh tokens form one family named by the
+// grant id.
 std::string NewGrantId();
 
 // A new token of `family_id`.
