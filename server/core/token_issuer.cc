@@ -87,13 +87,14 @@ absl::StatusOr<MintedAccessToken> TokenIssuer::Mint(const Authorization& authz,
   return out;
 }
 
-std::optional<AccessTokenInfo> TokenIssuer::Verify(absl::string_view token) const {
+std::optional<AccessTokenInfo> TokenIssuer::Verify(absl::string_view token,
+                                                   absl::Duration leeway) const {
   // Only the typed claims are needed: skip building the generic payload.
   jose::VerifyJwtOptions options;
   options.keep_payload = false;
   absl::StatusOr<jose::VerifiedJwt> jwt = key_set_->VerifyJwt(token, options);
   if (!jwt.ok()) return std::nullopt;
-  if (!jose::ValidateAccessTokenClaims(*jwt, issuer_, clock_(), absl::ZeroDuration()).ok()) {
+  if (!jose::ValidateAccessTokenClaims(*jwt, issuer_, clock_(), leeway).ok()) {
     return std::nullopt;
   }
   const jose::JwtClaims& c = jwt->claims;

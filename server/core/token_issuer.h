@@ -78,7 +78,10 @@ class TokenIssuer {
   // The token's claims when it is an unexpired access token of this issuer
   // signed by one of our keys; nullopt for anything else (garbage, tampered,
   // alg none, unknown kid, foreign issuer, expired, not at+jwt).
-  std::optional<AccessTokenInfo> Verify(absl::string_view token) const;
+  // `leeway` (>= 0) tolerates clock skew on exp, nbf and iat; Introspect uses
+  // none, the API-gateway decision a little (its tokens come from elsewhere).
+  std::optional<AccessTokenInfo> Verify(absl::string_view token,
+                                        absl::Duration leeway = absl::ZeroDuration()) const;
 
   // Public keys for the JWKS document.
   const std::vector<jose::Jwk>& PublicKeys() const { return public_keys_; }

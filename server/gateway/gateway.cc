@@ -229,12 +229,19 @@ Gateway::Gateway(GatewayConfig config, std::shared_ptr<grpc::Channel> channel, M
     : config_(std::move(config)),
       stub_(oauth::v1::TokenService::NewStub(channel)),
       health_stub_(grpc::health::v1::Health::NewStub(channel)),
+      authz_stub_(envoy::service::auth::v3::Authorization::NewStub(channel)),
       metrics_(metrics),
       csrf_(csrf),
       issuer_path_(IssuerPath(config_.issuer)) {}
 
 template <class Response, class Request, class Start, class Done>
 void Gateway::CallOAuthd(Request request, Start start, Done done) {
+  CallOAuthdOn<Response>(stub_->async(), std::move(request), std::move(start),
+                         std::move(done));
+}
+
+template <class Response, class Async, class Request, class Start, class Done>
+void Gateway::CallOAuthdOn(Async* async, Request request, Start start, Done done) {
   struct Call {
     grpc::ClientContext context;
     Request request;
@@ -244,7 +251,7 @@ void Gateway::CallOAuthd(Request request, Start start, Done done) {
   call->request = std::move(request);
   call->context.set_deadline(std::chrono::system_clock::now() +
                              absl::ToChronoMilliseconds(config_.rpc_timeout));
-  start(stub_->async(), &call->context, &call->request, &call->response,
+  start(async, &call->context, &call->request, &call->response,
         [call, done = std::move(done)](grpc::Status status) mutable {
           std::unique_ptr<Call> owned(call);
           done(status, owned->response);
@@ -267,6 +274,11 @@ void Gateway::Handle(HttpRequest request, Respond respond) {
     bool post;
     void (Gateway::*handler)(std::shared_ptr<Exchange>);
   };
+  if (path == "/authz") {  // any method: it is the original request's
+    exchange->endpoint = "authz";
+    HandleAuthz(std::move(exchange));
+    return;
+  }
   std::optional<Route> route;
   if (path == "/token") {
     route = Route{"token", false, true, &Gateway::HandleToken};
@@ -301,6 +313,84 @@ void Gateway::Handle(HttpRequest request, Respond respond) {
                                    : route->get              ? "GET"
                                                              : "POST");
   exchange->Finish(std::move(response), "method_not_allowed");
+}
+
+namespace {
+
+// The first present header of `names`, "" if none.
+std::string FirstHeader(const HttpRequest& request,
+                        std::initializer_list<absl::string_view> names) {
+  for (absl::string_view name : names) {
+    auto it = request.find(boost::beast::string_view(name.data(), name.size()));
+    if (it != request.end()) return std::string(it->value());
+  }
+  return "";
+}
+
+}  // namespace
+
+// nginx auth_request and Traefik ForwardAuth: the proxy asks about the request
+// it holds, naming it in X-Original-* (nginx) or X-Forwarded-* (Traefik)
+// headers. The decision is oauthd's Check; this only translates. Proxies pass
+// on only 2xx, 401 and 403 (nginx turns anything else into 500), so a 400
+// decision (malformed token or path) is answered 403.
+void Gateway::HandleAuthz(std::shared_ptr<Exchange> exchange) {
+  const HttpRequest& r = exchange->request;
+  envoy::service::auth::v3::CheckRequest check;
+  auto* http = check.mutable_attributes()->mutable_request()->mutable_http();
+  std::string method = FirstHeader(r, {"X-Original-Method", "X-Forwarded-Method"});
+  if (method.empty()) method = std::string(r.method_string());
+  http->set_method(method);
+  http->set_path(FirstHeader(r, {"X-Original-URI", "X-Forwarded-Uri"}));
+  std::string host = FirstHeader(r, {"X-Original-Host", "X-Forwarded-Host"});
+  if (host.empty()) host = FirstHeader(r, {"Host"});
+  http->set_host(host);
+  if (r.count(http::field::authorization) > 1) {
+    // Two credentials: refuse rather than pick one (RFC 6750 §3.1).
+    HttpResponse response =
+        TextResponse(http::status::forbidden, "more than one Authorization header\n");
+    response.set(http::field::www_authenticate,
+                 "Bearer error=\"invalid_request\", error_description=\"more than one "
+                 "Authorization header\"");
+    exchange->Finish(std::move(response), "denied");
+    return;
+  }
+  const std::string authorization = FirstHeader(r, {"Authorization"});
+  if (!authorization.empty()) (*http->mutable_headers())["authorization"] = authorization;
+
+  CallOAuthdOn<envoy::service::auth::v3::CheckResponse>(
+      authz_stub_->async(), std::move(check),
+      [](auto* async, auto* context, auto* request, auto* response, auto callback) {
+        async->Check(context, request, response, std::move(callback));
+      },
+      [exchange](const grpc::Status& status,
+                 const envoy::service::auth::v3::CheckResponse& result) {
+        if (!status.ok()) {
+          exchange->Finish(TextResponse(http::status::service_unavailable,
+                                        "authorization service unavailable\n"),
+                           "unavailable");
+          return;
+        }
+        if (result.has_ok_response()) {
+          HttpResponse response = TextResponse(http::status::ok, "");
+          for (const auto& h : result.ok_response().headers()) {
+            response.set(h.header().key(), h.header().value());
+          }
+          exchange->Finish(std::move(response), "allowed");
+          return;
+        }
+        const auto& denied = result.denied_response();
+        int code = denied.status().code();
+        if (code == 400 || code < 400 || code > 599) code = 403;
+        HttpResponse response =
+            TextResponse(static_cast<http::status>(code), denied.body());
+        for (const auto& h : denied.headers()) {
+          if (absl::EqualsIgnoreCase(h.header().key(), "www-authenticate")) {
+            response.set(http::field::www_authenticate, h.header().value());
+          }
+        }
+        exchange->Finish(std::move(response), "denied");
+      });
 }
 
 void Gateway::HandleMetrics(std::shared_ptr<Exchange> exchange) {

@@ -9,6 +9,7 @@
 
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "oauth/v1/token.grpc.pb.h"
 #include "server/gateway/csrf.h"
 #include "server/gateway/form.h"
@@ -40,7 +41,9 @@ struct GatewayConfig {
 // Routes: POST /token, POST /introspect, POST /revoke, GET|POST /authorize,
 // GET /.well-known/oauth-authorization-server, GET
 // /.well-known/openid-configuration, GET /jwks.json, GET /healthz,
-// GET /metrics.
+// GET /metrics, and ANY /authz (nginx auth_request, Traefik ForwardAuth:
+// envoy.service.auth.v3.Authorization/Check on oauthd, answered 200 with the
+// identity headers or 401/403/503 with WWW-Authenticate).
 //
 // Thread-safe. Handle never blocks: the RPC completes on a gRPC thread that
 // calls the responder.
@@ -72,16 +75,21 @@ class Gateway {
   void HandleJwks(std::shared_ptr<Exchange> exchange);
   void HandleHealth(std::shared_ptr<Exchange> exchange);
   void HandleMetrics(std::shared_ptr<Exchange> exchange);
+  void HandleAuthz(std::shared_ptr<Exchange> exchange);
 
   // Invokes `start(async_stub, context, request, response, callback)` with a
   // deadline of --rpc_timeout and calls `done(status, response)` from the
   // completion.
   template <class Response, class Request, class Start, class Done>
   void CallOAuthd(Request request, Start start, Done done);
+  // The same on another service's async stub.
+  template <class Response, class Async, class Request, class Start, class Done>
+  void CallOAuthdOn(Async* async, Request request, Start start, Done done);
 
   const GatewayConfig config_;
   std::unique_ptr<oauth::v1::TokenService::Stub> stub_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_stub_;
+  std::unique_ptr<envoy::service::auth::v3::Authorization::Stub> authz_stub_;
   Metrics& metrics_;
   const CsrfProtector& csrf_;
   // Path part of the issuer URL ("" for a bare origin).

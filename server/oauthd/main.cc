@@ -30,7 +30,9 @@
 #include "server/grpc/admin_service.h"
 #include "server/grpc/executor.h"
 #include "server/grpc/health_monitor.h"
+#include "server/grpc/authorization_service.h"
 #include "server/grpc/token_service.h"
+#include "server/authz/policy.h"
 #include "server/jose/signing_key.h"
 #include "storage/memory/memory_store.h"
 #include "storage/redis/redis_store.h"
@@ -81,6 +83,12 @@ ABSL_FLAG(absl::Duration, login_failure_window, absl::Minutes(15),
           "Window of the failed-login counters");
 ABSL_FLAG(int, scrypt_log2_n, 15, "scrypt cost for new password hashes (log2 N)");
 ABSL_FLAG(int, worker_threads, 16, "Threads running request work that may wait on Redis");
+ABSL_FLAG(std::string, authz_policy, "",
+          "YAML policy for the API-gateway check (envoy.service.auth.v3.Authorization/"
+          "Check and the gateway's /authz): audience and scopes by host, path prefix "
+          "and method (docs/api-gateways.md). Without it every check is denied");
+ABSL_FLAG(absl::Duration, authz_clock_leeway, absl::Seconds(5),
+          "Clock skew tolerated on exp, nbf and iat by the API-gateway check");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls may take before they are cancelled");
 
@@ -93,7 +101,7 @@ const std::vector<std::string> kFlagNames = {
     "signing_keys", "admin_token_file", "access_token_ttl", "refresh_token_ttl",
     "refresh_family_ttl", "code_ttl", "client_cache_ttl", "login_failure_limit",
     "client_failure_limit", "login_failure_window", "scrypt_log2_n", "worker_threads",
-    "shutdown_grace"};
+    "authz_policy", "authz_clock_leeway", "shutdown_grace"};
 
 int g_stop_pipe[2] = {-1, -1};
 
@@ -220,6 +228,19 @@ int main(int argc, char** argv) {
   oauthd::grpc_api::TokenService token_service(service, *executor);
   oauthd::grpc_api::AdminService admin_service(client_admin, user_admin, *executor,
                                                admin_token);
+  std::optional<oauthd::authz::Policy> policy;
+  if (const std::string file = absl::GetFlag(FLAGS_authz_policy); !file.empty()) {
+    absl::StatusOr<oauthd::authz::Policy> loaded = oauthd::authz::LoadPolicy(file);
+    if (!loaded.ok()) Fail("--authz_policy " + std::string(loaded.status().message()));
+    policy = *std::move(loaded);
+  }
+  const absl::Duration leeway = absl::GetFlag(FLAGS_authz_clock_leeway);
+  if (leeway < absl::ZeroDuration() || leeway > absl::Minutes(5)) {
+    Fail("--authz_clock_leeway must be between 0s and 5m");
+  }
+  oauthd::authz::Decider decider(issuer, policy ? &*policy : nullptr, store->revocations(),
+                                 leeway);
+  oauthd::grpc_api::AuthorizationService authorization_service(decider, *executor);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -230,6 +251,7 @@ int main(int argc, char** argv) {
                            listen.rfind("unix:", 0) == 0 ? nullptr : &bound_port);
   builder.RegisterService(&token_service);
   builder.RegisterService(&admin_service);
+  builder.RegisterService(&authorization_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) Fail("cannot listen on " + listen);
 
