@@ -67,7 +67,7 @@ export async function freePort() {
 
 // Waits until a TCP port on 127.0.0.1 (a number) or a Unix socket (a path)
 // accepts connections.
-async function waitForPort(port, child, timeoutMs = 15000) {
+export async function waitForPort(port, child, timeoutMs = 15000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null) {
@@ -92,7 +92,7 @@ export function sleep(ms) {
 }
 
 // Spawns a long-running child with output to <workDir>/<name>.log.
-function startChild(name, file, args, workDir, env = {}) {
+export function startChild(name, file, args, workDir, env = {}) {
   const logPath = path.join(workDir, `${name}.log`);
   const log = fs.openSync(logPath, 'a');
   const child = spawn(file, args, {
@@ -115,7 +115,7 @@ function startChild(name, file, args, workDir, env = {}) {
   return child;
 }
 
-async function stopChild(child, signal = 'SIGTERM', timeoutMs = 10000) {
+export async function stopChild(child, signal = 'SIGTERM', timeoutMs = 10000) {
   if (!child || child.exitCode !== null || child.signalCode !== null) {
     return { code: child?.exitCode, signal: child?.signalCode };
   }
