@@ -44,15 +44,38 @@ absl::StatusOr<std::unique_ptr<OauthdProcess>> OauthdProcess::Start(OauthdOption
   p->admin_token_ = RandomToken(24);
   p->admin_token_path_ = p->dir_ + "/admin.token";
   if (auto s = WriteFile(p->admin_token_path_, p->admin_token_ + "\n"); !s.ok()) return s;
+  if (auto s = p->Connect(); !s.ok()) return s;
+  return p;
+}
+
+absl::StatusOr<std::unique_ptr<OauthdProcess>> OauthdProcess::StartReplica(
+    OauthdProcess& first, OauthdOptions options) {
+  std::unique_ptr<OauthdProcess> p(new OauthdProcess());
+  p->options_ = std::move(options);
+  p->options_.alg = first.options_.alg;
+  p->options_.issuer = first.options_.issuer;
+  p->shared_redis_ = &first.redis();
+  p->dir_ = absl::StrCat(first.dir_, "-replica-", RandomToken(6));
+  if (mkdir(p->dir_.c_str(), 0700) != 0) {
+    return absl::InternalError(absl::StrCat("cannot create ", p->dir_));
+  }
+  p->key_path_ = first.key_path_;
+  p->admin_token_ = first.admin_token_;
+  p->admin_token_path_ = first.admin_token_path_;
+  if (auto s = p->Connect(); !s.ok()) return s;
+  return p;
+}
+
+absl::Status OauthdProcess::Connect() {
   auto port = test_support::PickUnusedTcpPort();
   if (!port.ok()) return port.status();
-  p->port_ = *port;
-  p->address_ = absl::StrCat("127.0.0.1:", p->port_);
-  if (auto s = p->Launch(); !s.ok()) return s;
-  p->channel_ = grpc::CreateChannel(p->address_, grpc::InsecureChannelCredentials());
-  p->tokens_ = oauth::v1::TokenService::NewStub(p->channel_);
-  p->admin_ = oauth::admin::v1::AdminService::NewStub(p->channel_);
-  return p;
+  port_ = *port;
+  address_ = absl::StrCat("127.0.0.1:", port_);
+  if (auto s = Launch(); !s.ok()) return s;
+  channel_ = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  tokens_ = oauth::v1::TokenService::NewStub(channel_);
+  admin_ = oauth::admin::v1::AdminService::NewStub(channel_);
+  return absl::OkStatus();
 }
 
 OauthdProcess::~OauthdProcess() {
@@ -64,7 +87,7 @@ absl::Status OauthdProcess::Launch() {
   o.argv = {OAUTHD_BINARY,
             absl::StrCat("--listen=", address_),
             "--store=redis",
-            absl::StrCat("--redis_url=", redis_->url()),
+            absl::StrCat("--redis_url=", redis().url()),
             absl::StrCat("--issuer=", options_.issuer),
             absl::StrCat("--signing_keys=", key_path_),
             absl::StrCat("--admin_token_file=", admin_token_path_),

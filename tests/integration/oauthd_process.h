@@ -32,6 +32,10 @@ class OauthdProcess {
  public:
   // Starts redis-server and oauthd; waits until oauthd answers.
   static absl::StatusOr<std::unique_ptr<OauthdProcess>> Start(OauthdOptions options = {});
+  // A second replica beside `first`: its Redis, signing key and admin token,
+  // its own port and flags. `first` must outlive it.
+  static absl::StatusOr<std::unique_ptr<OauthdProcess>> StartReplica(
+      OauthdProcess& first, OauthdOptions options = {});
   ~OauthdProcess();
 
   // Stops oauthd with SIGTERM (checking it exits 0) and starts it again with
@@ -40,7 +44,7 @@ class OauthdProcess {
   // SIGTERM and wait; returns how it exited.
   absl::StatusOr<test_support::ExitInfo> Terminate();
 
-  test_support::RedisServer& redis() { return *redis_; }
+  test_support::RedisServer& redis() { return shared_redis_ ? *shared_redis_ : *redis_; }
   const std::string& address() const { return address_; }
   const std::string& key_path() const { return key_path_; }
   std::string output() const { return process_ ? process_->ReadOutput() : ""; }
@@ -63,9 +67,11 @@ class OauthdProcess {
  private:
   OauthdProcess() = default;
   absl::Status Launch();
+  absl::Status Connect();
 
   OauthdOptions options_;
   std::unique_ptr<test_support::RedisServer> redis_;
+  test_support::RedisServer* shared_redis_ = nullptr;  // a replica's
   std::unique_ptr<test_support::ChildProcess> process_;
   std::string dir_;
   std::string key_path_;
