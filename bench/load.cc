@@ -6,7 +6,13 @@
 // close to the signature and RPC costs we are.
 //
 //   oauthd-load --address=127.0.0.1:50051 --client_id=ID --client_secret=S
-//               --rpc=issue|introspect --concurrency=64 --duration=10s
+//               --rpc=issue|introspect|check --concurrency=64 --duration=10s
+//
+// --rpc=check drives envoy.service.auth.v3.Authorization/Check with Envoy-
+// shaped requests cycling over a mix of paths, each with its expected answer
+// (an allowed GET /orders/<n>, a POST /orders denied for a missing scope, an
+// anonymous /public/<n>), against oauthd started with bench/authz-policy.yaml;
+// the client must have audience orders-api and scope orders.read.
 
 #include <grpcpp/grpcpp.h>
 
@@ -25,12 +31,15 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "absl/strings/str_cat.h"
+#include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "oauth/v1/token.grpc.pb.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:50051", "oauthd address");
 ABSL_FLAG(std::string, client_id, "", "client (confidential, client_credentials allowed)");
 ABSL_FLAG(std::string, client_secret, "", "its secret");
-ABSL_FLAG(std::string, rpc, "issue", "issue (IssueToken client_credentials) or introspect");
+ABSL_FLAG(std::string, rpc, "issue",
+          "issue (IssueToken client_credentials), introspect, or check (ext_authz)");
 ABSL_FLAG(std::string, token, "",
           "introspect: this token (e.g. a user's, whose grant and owners are checked) "
           "instead of a client_credentials token minted at start");
@@ -60,6 +69,15 @@ class Caller {
     introspect_ = r;
     is_introspect_ = true;
   }
+  // Check requests with the answer each must get (true: allowed).
+  void SetChecks(envoy::service::auth::v3::Authorization::Stub* stub,
+                 const std::vector<std::pair<envoy::service::auth::v3::CheckRequest, bool>>*
+                     checks,
+                 size_t first) {
+    authz_stub_ = stub;
+    checks_ = checks;
+    next_check_ = first;
+  }
 
   void Next() {
     if (absl::Now() >= end_) {
@@ -74,7 +92,11 @@ class Caller {
     ctx_->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
     start_ = absl::Now();
     auto on_done = [this](grpc::Status s) { Done(s); };
-    if (is_introspect_) {
+    if (checks_ != nullptr) {
+      current_check_ = next_check_++ % checks_->size();
+      authz_stub_->async()->Check(ctx_.get(), &(*checks_)[current_check_].first, &check_out_,
+                                  on_done);
+    } else if (is_introspect_) {
       stub_->async()->Introspect(ctx_.get(), &introspect_, &introspect_out_, on_done);
     } else {
       stub_->async()->IssueToken(ctx_.get(), &issue_, &issue_out_, on_done);
@@ -85,10 +107,17 @@ class Caller {
   void Done(const grpc::Status& s) {
     const absl::Time now = absl::Now();
     if (start_ >= warm_ && now <= end_) {
-      if (s.ok() && (!is_introspect_ || introspect_out_.active())) {
+      bool as_expected = s.ok() && (!is_introspect_ || introspect_out_.active());
+      if (s.ok() && checks_ != nullptr) {
+        as_expected = check_out_.has_ok_response() == (*checks_)[current_check_].second;
+      }
+      if (as_expected) {
         latencies_.push_back(absl::ToDoubleMicroseconds(now - start_));
       } else {
-        ++errors_[s.ok() ? "inactive" : s.error_message()];
+        ++errors_[!s.ok()            ? s.error_message()
+                  : checks_ != nullptr ? absl::StrCat("unexpected decision: ",
+                                                      check_out_.status().message())
+                                       : "inactive"];
       }
     }
     Next();
@@ -100,6 +129,12 @@ class Caller {
   std::atomic<int>* running_;
   absl::Notification* done_;
   bool is_introspect_ = false;
+  envoy::service::auth::v3::Authorization::Stub* authz_stub_ = nullptr;
+  const std::vector<std::pair<envoy::service::auth::v3::CheckRequest, bool>>* checks_ =
+      nullptr;
+  size_t next_check_ = 0;
+  size_t current_check_ = 0;
+  envoy::service::auth::v3::CheckResponse check_out_;
   oauth::v1::IssueTokenRequest issue_;
   oauth::v1::TokenResponse issue_out_;
   oauth::v1::IntrospectRequest introspect_;
@@ -122,8 +157,8 @@ double Percentile(std::vector<double>& v, double p) {
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const std::string rpc = absl::GetFlag(FLAGS_rpc);
-  if (rpc != "issue" && rpc != "introspect") {
-    std::fprintf(stderr, "--rpc must be issue or introspect\n");
+  if (rpc != "issue" && rpc != "introspect" && rpc != "check") {
+    std::fprintf(stderr, "--rpc must be issue, introspect or check\n");
     return 2;
   }
   std::vector<std::unique_ptr<oauth::v1::TokenService::Stub>> stubs;
@@ -154,6 +189,52 @@ int main(int argc, char** argv) {
     introspect.set_token(token.access_token());
   }
 
+  std::vector<std::unique_ptr<envoy::service::auth::v3::Authorization::Stub>> authz_stubs;
+  std::vector<std::pair<envoy::service::auth::v3::CheckRequest, bool>> checks;
+  if (rpc == "check") {
+    oauth::v1::TokenResponse token;
+    grpc::ClientContext ctx;
+    grpc::Status s = stubs[0]->IssueToken(&ctx, issue, &token);
+    if (!s.ok()) {
+      std::fprintf(stderr, "cannot get a token: %s\n", s.error_message().c_str());
+      return 1;
+    }
+    for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_channels)); ++i) {
+      grpc::ChannelArguments args;
+      args.SetInt("grpc.channel_id", 100 + i);
+      authz_stubs.push_back(envoy::service::auth::v3::Authorization::NewStub(
+          grpc::CreateCustomChannel(absl::GetFlag(FLAGS_address),
+                                    grpc::InsecureChannelCredentials(), args)));
+    }
+    for (int i = 0; i < 64; ++i) {
+      envoy::service::auth::v3::CheckRequest r;
+      auto* http = r.mutable_attributes()->mutable_request()->mutable_http();
+      http->set_host("api.bench");
+      (*http->mutable_headers())["user-agent"] = "oauthd-load";
+      bool allowed = true;
+      switch (i % 4) {
+        case 0:
+        case 1:
+          http->set_method("GET");
+          http->set_path(absl::StrCat("/orders/", i, "?expand=items"));
+          break;
+        case 2:  // needs orders.write, which the token lacks
+          http->set_method("POST");
+          http->set_path("/orders");
+          allowed = false;
+          break;
+        default:
+          http->set_method("GET");
+          http->set_path(absl::StrCat("/public/", i));
+          break;
+      }
+      if (i % 4 != 3) {
+        (*http->mutable_headers())["authorization"] = "Bearer " + token.access_token();
+      }
+      checks.emplace_back(std::move(r), allowed);
+    }
+  }
+
   Stats stats;
   const int n = absl::GetFlag(FLAGS_concurrency);
   const absl::Time warm = absl::Now() + absl::GetFlag(FLAGS_warmup);
@@ -166,6 +247,9 @@ int main(int argc, char** argv) {
                                                end, &running, &done));
     if (rpc == "introspect") callers.back()->SetIntrospect(introspect);
     else callers.back()->SetIssue(issue);
+    if (rpc == "check") {
+      callers.back()->SetChecks(authz_stubs[i % authz_stubs.size()].get(), &checks, i);
+    }
   }
   for (auto& c : callers) c->Next();
   done.WaitForNotification();
