@@ -85,9 +85,10 @@ absl::StatusOr<oauth::v1::TokenResponse> AuthorizationCodeGrant::Handle(
   ASSIGN_OR_RETURN(authz.scopes, ParseScope(result.code.scope));
   authz.audiences = result.code.audiences;
   // A code saved before grants existed gets its grant now.
-  authz.grant_id = result.code.grant_id.empty() ? NewGrantId() : result.code.grant_id;
   authz.granted_at_ms = result.code.granted_at_ms > 0 ? result.code.granted_at_ms
                                                       : result.code.auth_time * 1000;
+  authz.grant_id = result.code.grant_id.empty() ? NewGrantId(authz.granted_at_ms)
+                                                : result.code.grant_id;
   return tokens_.Issue(client, authz,
                        TokenResponseFactory::ClientGetsRefreshTokens(c)
                            ? GrantMode::kNewGrantWithRefresh

@@ -105,7 +105,7 @@ absl::StatusOr<oauth::v1::AuthorizeResponse> AuthorizationEndpoint::Authorize(
     code.code_challenge_method = NormalizeChallengeMethod(request.code_challenge_method());
   }
   code.auth_time = absl::ToUnixSeconds(clock_());
-  code.grant_id = NewGrantId();
+  code.grant_id = NewGrantId(granted_at_ms);
   code.granted_at_ms = granted_at_ms;
   const std::string value = RandomToken(32);
   absl::Status saved = codes_.Save(Sha256Hex(value), code, config_.code_ttl);

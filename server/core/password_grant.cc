@@ -25,7 +25,7 @@ absl::StatusOr<oauth::v1::TokenResponse> PasswordGrant::Handle(
   // disable that lands while the password is checked is later than the
   // grant and revokes it (docs/revocation.md).
   authz.granted_at_ms = absl::ToUnixMillis(clock_());
-  authz.grant_id = NewGrantId();
+  authz.grant_id = NewGrantId(authz.granted_at_ms);
   ASSIGN_OR_RETURN(storage::UserRecord user,
                    owners_.Authenticate(c.client_id(), grant.username(), grant.password()));
   authz.subject = user.user().subject();

@@ -17,10 +17,10 @@ struct ParsedRefreshToken {
   std::string family_id;  // 22 characters
 };
 
-// A new grant id (22 base64url characters of a random 128-bit value, never
-// starting with '-'). A grant's refresh tokens form one family named by the
-// grant id.
-std::string NewGrantId();
+// A new grant id: a timed id (timed_id.h) of the instant the owner
+// authorized the grant, so it never starts with '-' and the grant's instant
+// can be read from it. A grant's refresh tokens form one family named by it.
+std::string NewGrantId(int64_t granted_at_ms);
 
 // A new token of `family_id`.
 std::string NewRefreshToken(absl::string_view family_id);

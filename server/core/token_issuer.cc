@@ -1,8 +1,7 @@
 #include "server/core/token_issuer.h"
 
-#include "server/core/random.h"
 #include "server/core/scope.h"
-#include "server/jose/base64url.h"
+#include "server/core/timed_id.h"
 #include "server/jose/jwt.h"
 #include "server/jose/jwt_validation.h"
 #include "server/jose/verification_key.h"
@@ -10,29 +9,11 @@
 namespace oauthd {
 namespace {
 
-constexpr size_t kJtiBytes = 16;
-constexpr size_t kJtiTimeBytes = 6;
-
-std::string NewJti(int64_t now_ms) {
-  std::string raw = RandomBytes(kJtiBytes);
-  for (size_t i = 0; i < kJtiTimeBytes; ++i) {
-    raw[i] = static_cast<char>((now_ms >> (8 * (kJtiTimeBytes - 1 - i))) & 0xff);
-  }
-  return jose::Base64UrlEncode(raw);
-}
-
-// The issue instant of a jti written by NewJti when it agrees with `iat`;
+// The issue instant a jti carries (timed_id.h) when it agrees with `iat`;
 // iat * 1000 otherwise (a token minted before jtis carried the time).
 int64_t IssuedAtMs(absl::string_view jti, int64_t iat) {
-  std::string raw;
-  if (jti.size() == 22 && jose::Base64UrlDecodeTo(jti, &raw) && raw.size() == kJtiBytes) {
-    int64_t ms = 0;
-    for (size_t i = 0; i < kJtiTimeBytes; ++i) {
-      ms = (ms << 8) | static_cast<unsigned char>(raw[i]);
-    }
-    if (ms / 1000 == iat) return ms;
-  }
-  return iat * 1000;
+  std::optional<int64_t> ms = TimedIdInstantMs(jti);
+  return ms && *ms / 1000 == iat ? *ms : iat * 1000;
 }
 
 }  // namespace
@@ -72,7 +53,7 @@ absl::StatusOr<MintedAccessToken> TokenIssuer::Mint(const Authorization& authz,
   claims.aud = authz.audiences;
   claims.iat = now;
   claims.exp = now + absl::ToInt64Seconds(ttl);
-  claims.jti = NewJti(now_ms);
+  claims.jti = NewTimedId(now_ms);
   claims.client_id = authz.client_id;
   claims.scope = JoinScope(authz.scopes);
   claims.username = authz.username;

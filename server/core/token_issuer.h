@@ -69,9 +69,8 @@ class TokenIssuer {
               std::vector<std::shared_ptr<const jose::SigningKey>> keys,
               Clock clock);
 
-  // Mints a token living `ttl`. Its jti is 128 bits in base64url: the issue
-  // instant in milliseconds (48 bits, big-endian, as in UUIDv7) and 80
-  // random bits, so revocation can compare issue times finer than `iat`.
+  // Mints a token living `ttl`. Its jti is a timed id (timed_id.h) of the
+  // issue instant, so revocation can compare issue times finer than `iat`.
   absl::StatusOr<MintedAccessToken> Mint(const Authorization& authz,
                                          absl::Duration ttl) const;
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "server/core/refresh_token_format.h"
+#include "server/core/timed_id.h"
 #include "tests/core/service_fixture.h"
 
 namespace oauthd::testing {
@@ -80,14 +81,17 @@ TEST_F(AdminTest, GeneratedClientIdsNeverStartWithADash) {
 }
 
 // Grant ids go on command lines too (`oauthctl grant revoke ID`); a clean-CI
-// run failed on one that began with '-'. The old generator fails this with
-// probability 1 - (63/64)^2000.
-TEST_F(AdminTest, GrantIdsNeverStartWithADash) {
+// run failed on one that began with '-'. A purely random id fails this with
+// probability 1 - (63/64)^2000. They also carry the grant's instant.
+TEST_F(AdminTest, GrantIdsNeverStartWithADashAndCarryTheirInstant) {
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
   for (int i = 0; i < 2000; ++i) {
-    const std::string id = NewGrantId();
+    const std::string id = NewGrantId(now_ms + i);
     ASSERT_EQ(id.size(), 22u) << id;
     ASSERT_NE(id.front(), '-') << id;
+    ASSERT_EQ(TimedIdInstantMs(id), now_ms + i) << id;
   }
+  EXPECT_EQ(TimedIdInstantMs("not-an-id"), std::nullopt);
 }
 
 TEST_F(AdminTest, RotateSecretAndDeleteTakeEffectAtOnceHere) {

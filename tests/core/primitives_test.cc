@@ -137,7 +137,7 @@ TEST(PasswordHash, ScryptRoundTripAndMalformed) {
 }
 
 TEST(RefreshTokenFormat, ParseAndSeal) {
-  const std::string family = NewGrantId();
+  const std::string family = NewGrantId(1800000000000);
   const std::string token = NewRefreshToken(family);
   auto parsed = ParseRefreshToken(token);
   ASSERT_TRUE(parsed);
