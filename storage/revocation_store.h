@@ -29,18 +29,40 @@ struct RevocationState {
   bool jti_revoked = false;
   bool grant_found = false;    // a grant record (active or revoked) exists
   bool grant_revoked = false;  // revoked, or remembered as revoked
-  int64_t granted_at_ms = 0;   // of an active grant record
+  // Of an active grant record; 0 from a checker that does not read grant
+  // records (the revocation view): the grant id then tells it.
+  int64_t granted_at_ms = 0;
   // Unix milliseconds; 0 when the owner was never revoked.
   int64_t user_not_before_ms = 0;
   int64_t client_not_before_ms = 0;
 };
 
+// One revocation, as the in-memory revocation view learns it.
+struct RevocationEvent {
+  enum class Kind { kJti, kGrant, kUser, kClient };
+  Kind kind = Kind::kJti;
+  std::string id;              // jti, grant id, subject or client id
+  int64_t not_before_ms = 0;   // owners only
+  int64_t expires_ms = 0;      // unix ms: after this it concerns no live token
+};
+
+// Answers the revocation questions of one token. Implemented by the stores
+// (exact, one round trip) and by the in-memory revocation view of a Redis
+// deployment (no round trip; see storage/redis/revocation_view.h).
+class RevocationChecker {
+ public:
+  virtual ~RevocationChecker() = default;
+  // Everything introspection checks: the jti denylist, the grant record
+  // (refresh_token_store.h), the user's and the client's not-before instants.
+  // Changes nothing. UNAVAILABLE when the state cannot be known now.
+  virtual absl::StatusOr<RevocationState> Check(const RevocationQuery& query) = 0;
+};
+
 // Revocation state that is not a grant record: a denylist of revoked JWT
 // access tokens by `jti`, and per-owner "not before" instants. Entries live
 // only as long as a token they could concern. Thread-safe.
-class RevocationStore {
+class RevocationStore : public RevocationChecker {
  public:
-  virtual ~RevocationStore() = default;
 
   // Denylists `jti` for `ttl` (> 0). Revoking twice is fine.
   virtual absl::Status Revoke(absl::string_view jti, absl::Duration ttl) = 0;
@@ -54,10 +76,7 @@ class RevocationStore {
   // The owner's not-before instant (unix ms), 0 when there is none.
   virtual absl::StatusOr<int64_t> OwnerNotBefore(Owner owner, absl::string_view id) = 0;
 
-  // Everything introspection checks, read in one round trip: the jti
-  // denylist, the grant record (refresh_token_store.h), the user's and the
-  // client's not-before instants. Changes nothing.
-  virtual absl::StatusOr<RevocationState> Check(const RevocationQuery& query) = 0;
+  // RevocationChecker::Check, read in one round trip.
 };
 
 }  // namespace oauthd::storage

@@ -85,7 +85,7 @@ AccessDecision Decider::Decide(const AccessRequest& request) const {
   if (!state.ok()) {
     return Deny(503, "", "revocation state unavailable");
   }
-  if (IsRevoked(*state, !info->grant_id.empty(), info->issued_at_ms)) {
+  if (IsRevoked(*state, info->grant_id, info->issued_at_ms)) {
     return InvalidToken("the token has been revoked");
   }
 

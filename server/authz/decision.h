@@ -57,7 +57,7 @@ struct AccessDecision {
 class Decider {
  public:
   Decider(const TokenIssuer& issuer, const Policy* policy,
-          storage::RevocationStore& revocations, absl::Duration leeway)
+          storage::RevocationChecker& revocations, absl::Duration leeway)
       : issuer_(issuer), policy_(policy), revocations_(revocations), leeway_(leeway) {}
 
   AccessDecision Decide(const AccessRequest& request) const;
@@ -67,7 +67,7 @@ class Decider {
  private:
   const TokenIssuer& issuer_;
   const Policy* const policy_;
-  storage::RevocationStore& revocations_;
+  storage::RevocationChecker& revocations_;
   const absl::Duration leeway_;
 };
 

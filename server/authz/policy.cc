@@ -169,7 +169,11 @@ bool IsCanonicalPath(absl::string_view path) {
   std::vector<absl::string_view> segments = absl::StrSplit(path.substr(1), '/');
   for (size_t i = 0; i < segments.size(); ++i) {
     const absl::string_view s = segments[i];
-    if (s == "." || s == "..") return false;
+    // Servlet containers drop ";params" before resolving dot segments, so
+    // "/public/..;/admin" is "/admin" to them; a segment is judged by what
+    // comes before its first ';'.
+    const absl::string_view head = s.substr(0, s.find(';'));
+    if (head == "." || head == ".." || (head.empty() && !s.empty())) return false;
     if (s.empty() && i + 1 != segments.size()) return false;  // "//"; a trailing "/" is fine
   }
   return true;

@@ -69,8 +69,9 @@ absl::StatusOr<Policy> ParsePolicy(absl::string_view yaml);
 absl::StatusOr<Policy> LoadPolicy(const std::string& path);
 
 // False for a path that different servers could read differently: no leading
-// '/', dot segments, empty segments, backslashes, encoded '/', '\', '.' or
-// '%', control characters. Prefix rules are only safe on canonical paths, so
+// '/', dot segments (also "..;x", which servlet containers read as ".."),
+// empty segments, backslashes, encoded '/', '\', '.' or '%', control
+// characters. Prefix rules are only safe on canonical paths, so
 // such requests are refused before matching.
 bool IsCanonicalPath(absl::string_view path);
 

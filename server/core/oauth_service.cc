@@ -10,14 +10,16 @@
 namespace oauthd {
 
 OAuthService::OAuthService(const ServerConfig& config, storage::Store& store,
-                           const TokenIssuer& issuer, Clock clock)
+                           const TokenIssuer& issuer, Clock clock,
+                           storage::RevocationChecker* revocations)
     : config_(config),
       issuer_(issuer),
       clients_(store.clients(), config.client_cache_ttl, clock),
       owners_(config, store.users(), store.counters()),
       tokens_(config, issuer, store.refresh_tokens(), clock),
       refresh_(tokens_, store.refresh_tokens(), store.revocations(), clock),
-      inspector_(issuer, store.refresh_tokens(), store.revocations(), clock),
+      inspector_(issuer, store.refresh_tokens(), store.revocations(),
+                 revocations ? *revocations : store.revocations(), clock),
       authorization_(config, clients_, owners_, store.codes(), clock) {
   grants_.push_back(std::make_unique<ClientCredentialsGrant>(tokens_));
   grants_.push_back(std::make_unique<PasswordGrant>(tokens_, owners_, clock));

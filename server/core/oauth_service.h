@@ -26,9 +26,13 @@ namespace oauthd {
 // off gRPC's callback threads. Thread-safe.
 class OAuthService {
  public:
-  // `store`, `issuer` and `config` must outlive the service.
+  // `store`, `issuer` and `config` must outlive the service. `revocations`
+  // answers introspection's revocation questions: the store's when null, or
+  // an in-memory view (storage/redis/revocation_view.h); it must outlive the
+  // service too.
   OAuthService(const ServerConfig& config, storage::Store& store,
-               const TokenIssuer& issuer, Clock clock);
+               const TokenIssuer& issuer, Clock clock,
+               storage::RevocationChecker* revocations = nullptr);
 
   absl::StatusOr<oauth::v1::TokenResponse> IssueToken(
       const oauth::v1::IssueTokenRequest& request);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "server/core/timed_id.h"
+
 namespace oauthd {
 namespace {
 
@@ -23,15 +25,18 @@ bool GrantPredatesOwnerRevocation(const storage::RevocationState& state,
          AtOrBefore(granted_at_ms, state.client_not_before_ms);
 }
 
-bool IsRevoked(const storage::RevocationState& state, bool grant_id_present,
+bool IsRevoked(const storage::RevocationState& state, absl::string_view grant_id,
                int64_t issued_at_ms) {
   if (state.jti_revoked) return true;
-  if (grant_id_present) {
+  if (!grant_id.empty()) {
     // A token names its grant only after the grant record was written, and
     // the record outlives every token of it: no record means gone (expired
     // or lost), which fails closed.
     if (!state.grant_found || state.grant_revoked) return true;
-    return GrantPredatesOwnerRevocation(state, state.granted_at_ms);
+    const int64_t granted_at_ms = state.granted_at_ms > 0
+                                      ? state.granted_at_ms
+                                      : TimedIdInstantMs(grant_id).value_or(0);
+    return GrantPredatesOwnerRevocation(state, granted_at_ms);
   }
   return AtOrBefore(issued_at_ms, state.client_not_before_ms);
 }

@@ -27,10 +27,10 @@
 namespace oauthd {
 
 // True when a token with these properties must be treated as revoked.
-// `grant_id_present`: the token names a grant (then `state` must come from a
-// query that asked for it). `issued_at_ms`: when the token itself was issued
-// (unix ms), used only for tokens without a grant.
-bool IsRevoked(const storage::RevocationState& state, bool grant_id_present,
+// `grant_id`: the grant the token names, "" for none (then `state` must come
+// from a query that asked for it). `issued_at_ms`: when the token itself was
+// issued (unix ms), used only for tokens without a grant.
+bool IsRevoked(const storage::RevocationState& state, absl::string_view grant_id,
                int64_t issued_at_ms);
 
 // True when a grant authorized at `granted_at_ms` is older than an owner's

@@ -33,12 +33,12 @@ std::optional<oauth::v1::IntrospectResponse> TokenInspector::InspectAccess(
   query.grant_id = info->grant_id;
   if (!info->grant_id.empty()) query.user_subject = info->sub;
   query.client_id = info->client_id;
-  absl::StatusOr<storage::RevocationState> state = revocations_.Check(query);
+  absl::StatusOr<storage::RevocationState> state = checker_.Check(query);
   if (!state.ok()) {
     *error = state.status();
     return std::nullopt;
   }
-  if (IsRevoked(*state, !info->grant_id.empty(), info->issued_at_ms)) return std::nullopt;
+  if (IsRevoked(*state, info->grant_id, info->issued_at_ms)) return std::nullopt;
   oauth::v1::IntrospectResponse r;
   r.set_active(true);
   r.set_scope(info->scope);

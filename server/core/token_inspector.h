@@ -15,10 +15,14 @@ namespace oauthd {
 // tokens. The caller is already authenticated. Thread-safe.
 class TokenInspector {
  public:
+  // `checker` answers the revocation questions of access tokens (the store
+  // itself, or an in-memory view of it); refresh tokens and owners are read
+  // from the stores.
   TokenInspector(const TokenIssuer& issuer, storage::RefreshTokenStore& refresh_tokens,
-                 storage::RevocationStore& revocations, Clock clock)
+                 storage::RevocationStore& revocations,
+                 storage::RevocationChecker& checker, Clock clock)
       : issuer_(issuer), refresh_tokens_(refresh_tokens), revocations_(revocations),
-        clock_(std::move(clock)) {}
+        checker_(checker), clock_(std::move(clock)) {}
 
   // active=false (never an error) for anything that is not a live token of
   // ours, and for a token `caller` is not entitled to learn about (RFC 7662
@@ -47,6 +51,7 @@ class TokenInspector {
   const TokenIssuer& issuer_;
   storage::RefreshTokenStore& refresh_tokens_;
   storage::RevocationStore& revocations_;
+  storage::RevocationChecker& checker_;
   const Clock clock_;
 };
 

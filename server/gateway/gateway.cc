@@ -338,11 +338,21 @@ void Gateway::HandleAuthz(std::shared_ptr<Exchange> exchange) {
   const HttpRequest& r = exchange->request;
   envoy::service::auth::v3::CheckRequest check;
   auto* http = check.mutable_attributes()->mutable_request()->mutable_http();
-  std::string method = FirstHeader(r, {"X-Original-Method", "X-Forwarded-Method"});
-  if (method.empty()) method = std::string(r.method_string());
+  const bool nginx = config_.authz_proxy == AuthzProxy::kNginx;
+  const std::string method = FirstHeader(r, {nginx ? "X-Original-Method" : "X-Forwarded-Method"});
+  const std::string uri = FirstHeader(r, {nginx ? "X-Original-URI" : "X-Forwarded-Uri"});
+  if (method.empty() || uri.empty()) {
+    // The subrequest's own method and path say nothing about the request the
+    // proxy holds: deciding on them could allow a POST as a GET.
+    exchange->Finish(TextResponse(http::status::forbidden,
+                                  nginx ? "X-Original-Method and X-Original-URI are required\n"
+                                        : "X-Forwarded-Method and X-Forwarded-Uri are required\n"),
+                     "denied");
+    return;
+  }
   http->set_method(method);
-  http->set_path(FirstHeader(r, {"X-Original-URI", "X-Forwarded-Uri"}));
-  std::string host = FirstHeader(r, {"X-Original-Host", "X-Forwarded-Host"});
+  http->set_path(uri);
+  std::string host = FirstHeader(r, {nginx ? "X-Original-Host" : "X-Forwarded-Host"});
   if (host.empty()) host = FirstHeader(r, {"Host"});
   http->set_host(host);
   if (r.count(http::field::authorization) > 1) {

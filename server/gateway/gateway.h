@@ -18,6 +18,12 @@
 
 namespace oauthd::gateway {
 
+// Which proxy calls /authz; it decides which headers name the original request.
+enum class AuthzProxy {
+  kNginx,    // X-Original-Method, X-Original-URI, X-Original-Host (auth_request)
+  kTraefik,  // X-Forwarded-Method, X-Forwarded-Uri, X-Forwarded-Host (ForwardAuth)
+};
+
 // Settings of the translation layer (built once from flags, then immutable).
 struct GatewayConfig {
   // Public base URL of the gateway (the issuer identifier), without a
@@ -30,6 +36,10 @@ struct GatewayConfig {
   absl::Duration health_timeout = absl::Seconds(1);
   // Mark cookies Secure (the public URL is https or the gateway serves TLS).
   bool secure_cookies = false;
+  // Only this proxy's header family is read by /authz: a proxy forwards the
+  // client's own headers, so the other family could be chosen by the client
+  // (e.g. X-Original-URI: /public through Traefik).
+  AuthzProxy authz_proxy = AuthzProxy::kNginx;
 };
 
 // The HTTP side of OAuth: turns each request into exactly one oauthd RPC

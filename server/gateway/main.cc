@@ -63,6 +63,10 @@ ABSL_FLAG(std::string, csrf_key_file, "",
           "one load balancer must share it. Empty: a random key per process");
 ABSL_FLAG(absl::Duration, csrf_ttl, absl::Minutes(30),
           "How long a login page may be left open before its form expires");
+ABSL_FLAG(std::string, authz_proxy, "nginx",
+          "Which proxy calls /authz, so which headers name the original request: "
+          "nginx (X-Original-Method/-URI/-Host) or traefik (X-Forwarded-Method/-Uri/-Host). "
+          "Only that family is read: the other could come from the client");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM, how long requests in flight may take before the process exits anyway");
 
@@ -75,7 +79,7 @@ const std::vector<std::string> kFlagNames = {
     "listen",       "upstream",        "issuer",         "tls_cert",        "tls_key",
     "threads",      "rpc_timeout",     "health_timeout", "max_body_bytes",  "max_header_bytes",
     "idle_timeout", "request_timeout", "write_timeout",  "max_connections", "csrf_key_file",
-    "csrf_ttl",     "shutdown_grace"};
+    "csrf_ttl",     "authz_proxy",     "shutdown_grace"};
 
 [[noreturn]] void Fail(const std::string& message) {
   std::fprintf(stderr, "oauth-gateway: %s\n", message.c_str());
@@ -196,6 +200,14 @@ int main(int argc, char** argv) {
   config.rpc_timeout = absl::GetFlag(FLAGS_rpc_timeout);
   config.health_timeout = absl::GetFlag(FLAGS_health_timeout);
   config.secure_cookies = options.tls != nullptr || absl::StartsWith(config.issuer, "https://");
+  const std::string authz_proxy = absl::GetFlag(FLAGS_authz_proxy);
+  if (authz_proxy == "nginx") {
+    config.authz_proxy = oauthd::gateway::AuthzProxy::kNginx;
+  } else if (authz_proxy == "traefik") {
+    config.authz_proxy = oauthd::gateway::AuthzProxy::kTraefik;
+  } else {
+    Fail("--authz_proxy must be nginx or traefik");
+  }
 
   const std::string upstream = absl::GetFlag(FLAGS_upstream);
   if (upstream.empty()) Fail("--upstream must not be empty");

@@ -36,6 +36,7 @@
 #include "server/jose/signing_key.h"
 #include "storage/memory/memory_store.h"
 #include "storage/redis/redis_store.h"
+#include "storage/redis/revocation_view.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "gRPC listen address: host:port, or unix:/path/to/socket");
@@ -89,6 +90,13 @@ ABSL_FLAG(std::string, authz_policy, "",
           "and method (docs/api-gateways.md). Without it every check is denied");
 ABSL_FLAG(absl::Duration, authz_clock_leeway, absl::Seconds(5),
           "Clock skew tolerated on exp, nbf and iat by the API-gateway check");
+ABSL_FLAG(bool, revocation_view, true,
+          "With Redis: keep the revocation state in memory, fed by Redis Pub/Sub and "
+          "resynchronised on reconnect, so Check and Introspect of access tokens make no "
+          "Redis round trip (docs/api-gateways.md)");
+ABSL_FLAG(absl::Duration, authz_max_staleness, absl::Seconds(2),
+          "With the revocation view: when nothing was heard from Redis for this long, "
+          "Check and Introspect fail closed (503 / temporarily_unavailable)");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls may take before they are cancelled");
 
@@ -101,7 +109,8 @@ const std::vector<std::string> kFlagNames = {
     "signing_keys", "admin_token_file", "access_token_ttl", "refresh_token_ttl",
     "refresh_family_ttl", "code_ttl", "client_cache_ttl", "login_failure_limit",
     "client_failure_limit", "login_failure_window", "scrypt_log2_n", "worker_threads",
-    "authz_policy", "authz_clock_leeway", "shutdown_grace"};
+    "authz_policy", "authz_clock_leeway", "revocation_view", "authz_max_staleness",
+    "shutdown_grace"};
 
 int g_stop_pipe[2] = {-1, -1};
 
@@ -174,13 +183,21 @@ std::vector<std::shared_ptr<const oauthd::jose::SigningKey>> LoadKeys() {
   return keys;
 }
 
-std::unique_ptr<oauthd::storage::Store> OpenStore() {
+// The store, and with Redis the in-memory revocation view that Check and
+// Introspect read (null with --revocation_view=false or the memory store,
+// which are then read directly).
+struct OpenedStore {
+  std::unique_ptr<oauthd::storage::RevocationView> view;
+  std::unique_ptr<oauthd::storage::Store> store;
+};
+
+OpenedStore OpenStore() {
   const std::string kind = absl::GetFlag(FLAGS_store);
   if (kind == "memory") {
     std::fprintf(stderr,
                  "oauthd: WARNING: --store=memory keeps state in this process only; "
                  "for development, never for more than one replica\n");
-    return oauthd::storage::NewMemoryStore();
+    return {nullptr, oauthd::storage::NewMemoryStore()};
   }
   if (kind != "redis") Fail("--store must be redis or memory, not " + kind);
   auto options = oauthd::storage::ParseRedisUrl(absl::GetFlag(FLAGS_redis_url));
@@ -197,9 +214,26 @@ std::unique_ptr<oauthd::storage::Store> OpenStore() {
   if (options->wait_replicas > 0 && options->wait_timeout >= options->command_timeout) {
     Fail("--redis_wait_timeout must be shorter than --redis_timeout");
   }
+  OpenedStore opened;
+  if (absl::GetFlag(FLAGS_revocation_view)) {
+    auto view = oauthd::storage::NewRedisRevocationView(*options,
+                                                        absl::GetFlag(FLAGS_authz_max_staleness));
+    if (!view.ok()) Fail("--authz_max_staleness: " + std::string(view.status().message()));
+    opened.view = *std::move(view);
+    oauthd::storage::RevocationView* local = opened.view.get();
+    options->on_revocation = [local](const oauthd::storage::RevocationEvent& e) {
+      local->Apply(e);
+    };
+  }
   auto store = oauthd::storage::NewRedisStore(*options);
   if (!store.ok()) Fail("redis: " + std::string(store.status().message()));
-  return *std::move(store);
+  opened.store = *std::move(store);
+  if (opened.view && !opened.view->WaitUntilFresh(absl::Seconds(5))) {
+    std::fprintf(stderr,
+                 "oauthd: revocation view not synchronised with Redis yet; Check and "
+                 "Introspect answer unavailable until it is\n");
+  }
+  return opened;
 }
 
 }  // namespace
@@ -215,9 +249,14 @@ int main(int argc, char** argv) {
   const oauthd::ServerConfig config = BuildConfig();
   const std::string admin_token = ReadAdminToken(absl::GetFlag(FLAGS_admin_token_file));
   oauthd::TokenIssuer issuer(config.issuer, LoadKeys(), oauthd::SystemClock());
-  std::unique_ptr<oauthd::storage::Store> store = OpenStore();
+  OpenedStore opened = OpenStore();
+  std::unique_ptr<oauthd::storage::Store>& store = opened.store;
+  oauthd::storage::RevocationChecker& revocation_checker =
+      opened.view ? static_cast<oauthd::storage::RevocationChecker&>(*opened.view)
+                  : store->revocations();
 
-  oauthd::OAuthService service(config, *store, issuer, oauthd::SystemClock());
+  oauthd::OAuthService service(config, *store, issuer, oauthd::SystemClock(),
+                               &revocation_checker);
   oauthd::ClientAdmin client_admin(config, *store, service.clients(),
                                    oauthd::SystemClock());
   oauthd::UserAdmin user_admin(config, *store, oauthd::SystemClock());
@@ -238,7 +277,7 @@ int main(int argc, char** argv) {
   if (leeway < absl::ZeroDuration() || leeway > absl::Minutes(5)) {
     Fail("--authz_clock_leeway must be between 0s and 5m");
   }
-  oauthd::authz::Decider decider(issuer, policy ? &*policy : nullptr, store->revocations(),
+  oauthd::authz::Decider decider(issuer, policy ? &*policy : nullptr, revocation_checker,
                                  leeway);
   oauthd::grpc_api::AuthorizationService authorization_service(decider, *executor);
 

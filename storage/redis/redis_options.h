@@ -1,6 +1,7 @@
 #ifndef OAUTHD_STORAGE_REDIS_REDIS_OPTIONS_H_
 #define OAUTHD_STORAGE_REDIS_REDIS_OPTIONS_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "storage/revocation_store.h"
 
 namespace oauthd::storage {
 
@@ -82,6 +84,14 @@ struct RedisOptions {
   int wait_replicas = 0;
   // Must be shorter than command_timeout.
   absl::Duration wait_timeout = absl::Milliseconds(100);
+
+  // ---- Revocation feed (storage/redis/revocation_view.h) ----
+  //
+  // Every revocation this store writes is also announced to the in-memory
+  // views of all replicas (an index in Redis and a Pub/Sub message), and
+  // handed to this function in this process before the write returns, so
+  // the replica that revoked sees it at once. Optional.
+  std::function<void(const RevocationEvent&)> on_revocation;
 };
 
 // INVALID_ARGUMENT naming the offending field, else OK.

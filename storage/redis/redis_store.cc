@@ -20,13 +20,17 @@
 #include "server/core/status_macros.h"
 #include "storage/redis/connection.h"
 #include "storage/redis/connection_pool.h"
+#include "storage/redis/feed.h"
 #include "storage/redis/primary_locator.h"
 #include "storage/redis/scripts.h"
+#include "storage/redis/store_setup.h"
 
 namespace oauthd::storage {
 namespace {
 
 using redis_internal::ConnectionConfig;
+using redis_internal::MakeConnectionConfig;
+using redis_internal::MakeLocator;
 using redis_internal::Connection;
 using redis_internal::ConnectionPool;
 using redis_internal::ReplyPtr;
@@ -87,6 +91,14 @@ absl::StatusOr<int64_t> ElemInt(const redisReply* r, size_t i) {
 }
 
 std::string Ms(absl::Duration d) { return absl::StrCat(absl::ToInt64Milliseconds(d)); }
+
+RevocationEvent GrantRevoked(absl::string_view grant_id, int64_t expires_ms) {
+  RevocationEvent event;
+  event.kind = RevocationEvent::Kind::kGrant;
+  event.id = std::string(grant_id);
+  event.expires_ms = expires_ms;
+  return event;
+}
 
 // ---- the store --------------------------------------------------------------
 
@@ -179,38 +191,6 @@ class RedisCounters final : public CounterStore {
   RedisStore* s_;
 };
 
-ConnectionConfig MakeConnectionConfig(const RedisOptions& o) {
-  ConnectionConfig c;
-  c.host = o.host;
-  c.port = o.port;
-  // With Sentinel, a connection must reach the primary. With a fixed URL a
-  // replica is refused too, but a server that does not allow ROLE (a proxy,
-  // a restrictive ACL) is accepted: writes to a replica still fail READONLY.
-  c.role_check = o.sentinels.empty() ? redis_internal::RoleCheck::kIfSupported
-                                     : redis_internal::RoleCheck::kRequired;
-  c.user = o.user;
-  c.password = o.password;
-  c.db = o.db;
-  c.connect_timeout = o.connect_timeout;
-  c.command_timeout = o.command_timeout;
-  for (const auto& script : Scripts()) {
-    c.scripts.push_back(script.body);
-    c.script_shas.push_back(script.sha1);
-  }
-  return c;
-}
-
-std::unique_ptr<redis_internal::PrimaryLocator> MakeLocator(const RedisOptions& o) {
-  if (o.sentinels.empty()) return redis_internal::NewFixedLocator(o.host, o.port);
-  redis_internal::SentinelLocatorOptions s;
-  s.sentinels = o.sentinels;
-  s.master_name = o.master_name;
-  s.timeout = o.connect_timeout;
-  s.retry_interval = o.sentinel_retry_interval;
-  s.watch = o.sentinel_watch;
-  return redis_internal::NewSentinelLocator(std::move(s));
-}
-
 class RedisStore final : public Store {
  public:
   explicit RedisStore(const RedisOptions& options)
@@ -219,6 +199,7 @@ class RedisStore final : public Store {
         wait_replicas_arg_(absl::StrCat(options.wait_replicas)),
         wait_timeout_(options.wait_timeout),
         wait_timeout_arg_(absl::StrCat(absl::ToInt64Milliseconds(options.wait_timeout))),
+        on_revocation_(options.on_revocation),
         pool_(MakeConnectionConfig(options), MakeLocator(options), options.pool_size,
               options.pool_wait_timeout),
         clients_api_(this),
@@ -384,7 +365,32 @@ class RedisStore final : public Store {
     return reply;
   }
 
+  // Tells every replica's revocation view (revocation_view.h) about a
+  // revocation just written: the local one at once, the others through the
+  // feed index and a Pub/Sub message, in one round trip. An error means the
+  // other replicas may learn of it only at their next resynchronisation, so
+  // the caller reports the revocation as failed (retrying is harmless).
+  absl::Status Announce(const RevocationEvent& event) {
+    if (on_revocation_) on_revocation_(event);
+    const std::string score = absl::StrCat(event.expires_ms);
+    const std::string now = absl::StrCat(absl::ToUnixMillis(absl::Now()));
+    const std::string member = redis_internal::FeedIndexMember(event);
+    const std::string message = redis_internal::FeedMessage(event);
+    const std::string index = FeedIndexKey(event.kind);
+    const std::string channel = FeedChannel();
+    BatchCommand commands[2];
+    commands[0].script = ScriptId::kFeedIndex;
+    commands[0].numkeys = 1;
+    commands[0].argv = {index, score, member, now};
+    commands[1].argv = {"PUBLISH", channel, message};
+    return Batch(commands).status();
+  }
+
   // Keys (see the schema in redis_store.h).
+  std::string FeedChannel() const { return absl::StrCat(prefix_, "revocations"); }
+  std::string FeedIndexKey(RevocationEvent::Kind kind) const {
+    return absl::StrCat(prefix_, redis_internal::FeedIndexSuffix(kind));
+  }
   std::string ClientKey(absl::string_view id) const {
     return absl::StrCat(prefix_, "client:", id);
   }
@@ -425,6 +431,7 @@ class RedisStore final : public Store {
   const std::string wait_replicas_arg_;
   const absl::Duration wait_timeout_;
   const std::string wait_timeout_arg_;
+  const std::function<void(const RevocationEvent&)> on_revocation_;
   ConnectionPool pool_;
   RedisClients clients_api_;
   RedisUsers users_api_;
@@ -820,6 +827,10 @@ absl::StatusOr<RotateResult> RedisRefreshTokens::Rotate(
   RETURN_IF_ERROR(ParseGrant(r, 1, result.grant));
   ASSIGN_OR_RETURN(result.sealed_successor, Elem(r, 9));
   ASSIGN_OR_RETURN(result.grant.granted_at_ms, ElemInt(r, 10));
+  if (result.outcome == Outcome::kReuseDetected) {
+    ASSIGN_OR_RETURN(const int64_t expires_ms, ElemInt(r, 11));
+    RETURN_IF_ERROR(s_->Announce(GrantRevoked(family_id, expires_ms)));
+  }
   return result;
 }
 
@@ -847,9 +858,10 @@ absl::StatusOr<std::optional<RefreshTokenState>> RedisRefreshTokens::Lookup(
 absl::Status RedisRefreshTokens::RevokeFamily(absl::string_view family_id) {
   if (family_id.empty()) return absl::InvalidArgumentError("family id is empty");
   const std::string ttl = absl::StrCat(kUnknownFamilyRevocationSeconds);
-  return s_->Eval(ScriptId::kRevokeFamily, {s_->FamilyKey(family_id)}, {ttl},
-                  Ack::kReplicas)
-      .status();
+  ASSIGN_OR_RETURN(ReplyPtr reply, s_->Eval(ScriptId::kRevokeFamily, {s_->FamilyKey(family_id)},
+                                            {ttl}, Ack::kReplicas));
+  ASSIGN_OR_RETURN(const int64_t expires_ms, redis_internal::ReplyInteger(reply.get()));
+  return s_->Announce(GrantRevoked(family_id, expires_ms));
 }
 
 // ---- revocations and counters -------------------------------------------------
@@ -859,8 +871,13 @@ absl::Status RedisRevocations::Revoke(absl::string_view jti, absl::Duration ttl)
   if (absl::ToInt64Milliseconds(ttl) < 1) {
     return absl::InvalidArgumentError("revocation TTL must be at least 1 ms");
   }
-  return s_->Call({"SET", s_->RevokedKey(jti), "1", "PX", Ms(ttl)}, Ack::kReplicas)
-      .status();
+  RETURN_IF_ERROR(
+      s_->Call({"SET", s_->RevokedKey(jti), "1", "PX", Ms(ttl)}, Ack::kReplicas).status());
+  RevocationEvent event;
+  event.kind = RevocationEvent::Kind::kJti;
+  event.id = std::string(jti);
+  event.expires_ms = absl::ToUnixMillis(absl::Now() + ttl);
+  return s_->Announce(event);
 }
 
 absl::StatusOr<bool> RedisRevocations::IsRevoked(absl::string_view jti) {
@@ -878,9 +895,15 @@ absl::Status RedisRevocations::RevokeOwner(Owner owner, absl::string_view id,
     return absl::InvalidArgumentError("owner revocation TTL must be at least 1 ms");
   }
   const std::string value = absl::StrCat(not_before_ms);
-  return s_->Eval(ScriptId::kRevokeOwner, {s_->OwnerKey(owner, id)}, {value, Ms(ttl)},
-                  Ack::kReplicas)
-      .status();
+  ASSIGN_OR_RETURN(ReplyPtr reply, s_->Eval(ScriptId::kRevokeOwner, {s_->OwnerKey(owner, id)},
+                                            {value, Ms(ttl)}, Ack::kReplicas));
+  RevocationEvent event;
+  event.kind = owner == Owner::kUser ? RevocationEvent::Kind::kUser
+                                     : RevocationEvent::Kind::kClient;
+  event.id = std::string(id);
+  ASSIGN_OR_RETURN(event.not_before_ms, redis_internal::ReplyInteger(reply.get()));
+  event.expires_ms = absl::ToUnixMillis(absl::Now() + ttl);
+  return s_->Announce(event);
 }
 
 absl::StatusOr<int64_t> RedisRevocations::OwnerNotBefore(Owner owner,

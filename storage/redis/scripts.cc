@@ -138,6 +138,17 @@ end
 return out
 )lua";
 
+// KEYS: a revocation feed index (feed.h). ARGV: expires_ms, member, now_ms.
+// Drops ended entries, adds this one, keeps the index as long as its last.
+constexpr const char kFeedIndexLua[] = R"lua(
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('PEXPIRETIME', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+end
+return 1
+)lua";
+
 // ARGV: client_id, requested_scope, now, successor_ttl, grace, sealed.
 // Reply: {outcome[, client_id, subject, username, scope, audiences,
 //         issued_at, expires_at, family_expires_at, sealed_successor,
@@ -178,7 +189,8 @@ if grace > 0 and now - tonumber(t[9]) <= grace then
   return {1, t[1], t[2], t[3], t[11], t[5], t[9], t[12], t[8], t[10], g[2]}
 end
 redis.call('HSET', KEYS[2], 'state', 'revoked')
-return {2, t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], '', g[2]}
+return {2, t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], '', g[2],
+  redis.call('PEXPIRETIME', KEYS[2])}
 )lua";
 
 // Reply: {client_id, subject, username, scope, audiences, issued_at,
@@ -195,20 +207,22 @@ return t
 )lua";
 
 // KEYS: grant. ARGV: TTL (seconds) when the grant is unknown.
+// Reply: the grant record's expiry, unix ms.
 constexpr const char kRevokeFamilyLua[] = R"lua(
 local known = redis.call('EXISTS', KEYS[1]) == 1
 redis.call('HSET', KEYS[1], 'state', 'revoked')
 if not known then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return 1
+return redis.call('PEXPIRETIME', KEYS[1])
 )lua";
 
 // KEYS: owner marker. ARGV: not_before_ms, ttl_ms. Never moves back.
+// Reply: the instant now stored.
 constexpr const char kRevokeOwnerLua[] = R"lua(
 local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 local value = ARGV[1]
 if current > tonumber(value) then value = string.format('%d', current) end
 redis.call('SET', KEYS[1], value, 'PX', ARGV[2])
-return 1
+return value
 )lua";
 
 constexpr const char kIncrementLua[] = R"lua(
@@ -238,7 +252,7 @@ std::vector<Script> BuildScripts() {
       kCreateRecordLua, kDeleteRecordLua,  kListRecordsLua,  kSaveCodeLua,
       kRedeemCodeLua,   kCreateRefreshLua, kRotateRefreshLua, kLookupRefreshLua,
       kRevokeFamilyLua, kIncrementLua,     kCreateGrantLua,  kIndexGrantLua,
-      kListGrantsLua,   kRevokeOwnerLua,
+      kListGrantsLua,   kRevokeOwnerLua,   kFeedIndexLua,
   };
   static_assert(sizeof(bodies) / sizeof(bodies[0]) ==
                 static_cast<size_t>(ScriptId::kCount));

@@ -26,6 +26,7 @@ enum class ScriptId {
   kIndexGrant,     // KEYS: subject's grant index. ARGV: grant_exp, id, now
   kListGrants,     // KEYS: subject's grant index -> [[fields]]
   kRevokeOwner,    // KEYS: owner marker. ARGV: not_before_ms, ttl_ms
+  kFeedIndex,      // KEYS: feed index. ARGV: expires_ms, member, now_ms
   kCount,          // number of scripts
 };
 

@@ -111,12 +111,14 @@ TEST(PolicyTest, LoadNamesTheFile) {
 }
 
 TEST(PolicyTest, CanonicalPaths) {
-  for (const char* good : {"/", "/a", "/a/b", "/a/b/", "/a?x=../y", "/a%20b", "/a.b/c..d"}) {
+  for (const char* good : {"/", "/a", "/a/b", "/a/b/", "/a?x=../y", "/a%20b", "/a.b/c..d",
+                           "/a;v=1/b"}) {
     EXPECT_TRUE(IsCanonicalPath(good)) << good;
   }
   for (const char* bad : {"", "a", "/a/../b", "/..", "/a/.", "/./a", "//a", "/a//b",
                           "/a%2fb", "/a%2F..", "/a%2e%2e/b", "/a%5cb", "/a\\b", "/a%252e",
-                          "/a\x01", "/a#b", "/%00"}) {
+                          "/a\x01", "/a#b", "/%00", "/public/..;/admin", "/a/.;x/b",
+                          "/;/admin", "/a/..;"}) {
     EXPECT_FALSE(IsCanonicalPath(bad)) << bad;
   }
 }

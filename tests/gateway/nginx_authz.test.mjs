@@ -9,6 +9,7 @@
 // directly the way Traefik's ForwardAuth calls it (X-Forwarded-*).
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -375,6 +376,16 @@ describe('nginx auth_request in front of /authz', () => {
     await denied('/orders', { method: 'POST', headers: { ...headers, ...bearer(reader) }, body }, {
       status: 403, wwwAuthenticate: 'Bearer error="insufficient_scope", scope="orders.write"',
     });
+    // Nor can the client name another method or path in X-Forwarded-*: nginx
+    // sets X-Original-*, which are the ones read.
+    await denied('/orders', {
+      method: 'POST',
+      headers: { ...headers, ...bearer(reader), 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/orders/7' },
+      body,
+    }, { status: 403, wwwAuthenticate: 'Bearer error="insufficient_scope", scope="orders.write"' });
+    await denied('/orders/7', { headers: { 'x-forwarded-uri': '/public/x', 'x-original-uri': '/public/x' } }, {
+      status: 401, wwwAuthenticate: 'Bearer',
+    });
     // Any method but GET needs orders.write (the second /orders rule).
     await denied('/orders/7', { method: 'DELETE', headers: bearer(reader) }, {
       status: 403, wwwAuthenticate: 'Bearer error="insufficient_scope", scope="orders.write"',
@@ -450,11 +461,36 @@ describe('nginx auth_request in front of /authz', () => {
   });
 });
 
+// Whether this oauth-gateway has --authz_proxy (nginx|traefik: the one header
+// family /authz reads). Without it, /authz reads X-Original-* first and
+// X-Forwarded-* otherwise.
+function gatewayHasAuthzProxyFlag() {
+  const bin = process.env.OAUTH_GATEWAY_BIN;
+  if (!bin || !fs.existsSync(bin)) return false;
+  const help = spawnSync(bin, ['--helpfull'], { encoding: 'utf8', timeout: 10000 });
+  return `${help.stdout}${help.stderr}`.includes('--authz_proxy');
+}
+const HAS_AUTHZ_PROXY_FLAG = gatewayHasAuthzProxyFlag();
+
 // Traefik's ForwardAuth calls the address with GET, the client's headers, and
 // X-Forwarded-Method/-Proto/-Host/-Uri/-For describing the original request.
+// A gateway of its own, configured for Traefik where the flag exists.
 describe('Traefik ForwardAuth style: /authz with X-Forwarded-*', () => {
+  let traefikGateway;
+
+  before(async () => {
+    traefikGateway = await stack.startExtraGateway({
+      upstream: stack.grpcAddress,
+      args: ['--rpc_timeout=1s', ...(HAS_AUTHZ_PROXY_FLAG ? ['--authz_proxy=traefik'] : [])],
+    });
+  });
+
+  after(async () => {
+    await traefikGateway?.stop();
+  });
+
   function forwardAuth({ method = 'GET', uri, headers = {} }) {
-    return stack.request('/authz', {
+    return stack.request(`${traefikGateway.url}/authz`, {
       headers: {
         'x-forwarded-method': method,
         'x-forwarded-proto': 'http',
@@ -508,11 +544,10 @@ describe('Traefik ForwardAuth style: /authz with X-Forwarded-*', () => {
   // reads X-Original-* first, so a client behind Traefik chooses the path,
   // method and host that get checked: `GET /orders/7` with no token plus its
   // own `X-Original-URI: /public/x` must still be decided on /orders/7.
-  // Marked todo: the gateway currently answers 200 here (an authorization
-  // bypass for Traefik deployments without authRequestHeaders); drop the
-  // todo once /authz no longer lets client headers override the proxy's.
+  // A gateway without --authz_proxy answers 200 here (an authorization bypass
+  // for Traefik deployments without authRequestHeaders): todo until it has it.
   test('a client\'s own X-Original-* do not override Traefik\'s X-Forwarded-*', {
-    todo: 'gateway prefers client-supplied X-Original-* over Traefik\'s X-Forwarded-*',
+    todo: HAS_AUTHZ_PROXY_FLAG ? false : 'this gateway prefers client-supplied X-Original-* (no --authz_proxy)',
   }, async () => {
     const smuggled = await forwardAuth({
       uri: '/orders/7',
