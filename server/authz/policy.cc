@@ -8,6 +8,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -147,6 +148,20 @@ absl::Status ParseHeaders(const YAML::Node& node, IdentityHeaders& headers) {
   return absl::OkStatus();
 }
 
+// The path as a servlet container routes it: ";params" dropped from every
+// segment ("/admin;x/y" is "/admin/y").
+std::string WithoutSegmentParameters(absl::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  bool in_parameters = false;
+  for (char c : path) {
+    if (c == '/') in_parameters = false;
+    if (c == ';') in_parameters = true;
+    if (!in_parameters) out.push_back(c);
+  }
+  return out;
+}
+
 // Whole-segment prefix: "/a" matches "/a" and "/a/b", not "/ab"; "/" matches all.
 bool PathHasPrefix(absl::string_view path, absl::string_view prefix) {
   if (!absl::StartsWith(path, prefix)) return false;
@@ -162,9 +177,23 @@ bool IsCanonicalPath(absl::string_view path) {
     const unsigned char b = static_cast<unsigned char>(c);
     if (b < 0x20 || b == 0x7f || c == '\\' || c == '#') return false;
   }
-  const std::string lower = absl::AsciiStrToLower(path);
-  for (absl::string_view encoded : {"%2f", "%5c", "%2e", "%25", "%00"}) {
-    if (absl::StrContains(lower, encoded)) return false;
+  // Percent-encoding: never of '/', '\', '.', '%' or NUL, nor of an
+  // unreserved character (RFC 3986 §2.3), which a backend decodes while the
+  // prefix match would not ("/%61dmin" is "/admin"); and always two hex digits.
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] != '%') continue;
+    if (i + 2 >= path.size() || !absl::ascii_isxdigit(static_cast<unsigned char>(path[i + 1])) ||
+        !absl::ascii_isxdigit(static_cast<unsigned char>(path[i + 2]))) {
+      return false;
+    }
+    int value = 0;
+    absl::SimpleHexAtoi(path.substr(i + 1, 2), &value);
+    const char c = static_cast<char>(value);
+    if (value == 0 || c == '/' || c == '\\' || c == '%' ||
+        absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+        absl::string_view("-._~").find(c) != absl::string_view::npos) {
+      return false;
+    }
   }
   std::vector<absl::string_view> segments = absl::StrSplit(path.substr(1), '/');
   for (size_t i = 0; i < segments.size(); ++i) {
@@ -181,7 +210,8 @@ bool IsCanonicalPath(absl::string_view path) {
 
 const Rule* Policy::Match(absl::string_view host, absl::string_view method,
                           absl::string_view path) const {
-  path = path.substr(0, path.find('?'));
+  const std::string routed = WithoutSegmentParameters(path.substr(0, path.find('?')));
+  const std::string upper_method = absl::AsciiStrToUpper(method);
   // Host header: drop the port (IPv6 literals keep their brackets).
   const size_t colon = host.rfind(':');
   if (colon != absl::string_view::npos && host.find(']', colon) == absl::string_view::npos) {
@@ -191,10 +221,11 @@ const Rule* Policy::Match(absl::string_view host, absl::string_view method,
   for (const Rule& rule : rules) {
     if (!rule.host.empty() && rule.host != lower_host) continue;
     if (!rule.methods.empty() &&
-        std::find(rule.methods.begin(), rule.methods.end(), method) == rule.methods.end()) {
+        std::find(rule.methods.begin(), rule.methods.end(), upper_method) ==
+            rule.methods.end()) {
       continue;
     }
-    if (!PathHasPrefix(path, rule.path_prefix)) continue;
+    if (!PathHasPrefix(routed, rule.path_prefix)) continue;
     return &rule;
   }
   return nullptr;

@@ -56,8 +56,9 @@ struct Policy {
   IdentityHeaders headers;
   bool remove_authorization = false;
 
-  // The first rule for `host` (port and case ignored), `method` and `path`
-  // (query ignored), or nullptr. `path` must be canonical (IsCanonicalPath).
+  // The first rule for `host` (port and case ignored), `method` (case
+  // ignored) and `path` (query and ";params" of segments ignored, as servlet
+  // containers route), or nullptr. `path` must be canonical (IsCanonicalPath).
   const Rule* Match(absl::string_view host, absl::string_view method,
                     absl::string_view path) const;
 };
@@ -70,8 +71,9 @@ absl::StatusOr<Policy> LoadPolicy(const std::string& path);
 
 // False for a path that different servers could read differently: no leading
 // '/', dot segments (also "..;x", which servlet containers read as ".."),
-// empty segments, backslashes, encoded '/', '\', '.' or '%', control
-// characters. Prefix rules are only safe on canonical paths, so
+// empty segments, backslashes, percent-encoding of '/', '\', '%', NUL or of
+// an unreserved character (a backend decodes "%61" to "a"), a malformed
+// percent-encoding, control characters. Prefix rules are only safe on canonical paths, so
 // such requests are refused before matching.
 bool IsCanonicalPath(absl::string_view path);
 

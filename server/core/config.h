@@ -48,6 +48,12 @@ inline constexpr size_t kMaxStateLength = 1024;
 inline constexpr size_t kMaxUriLength = 2048;
 inline constexpr size_t kMaxResources = 10;
 
+// The most clock skew any verifier of ours tolerates on `exp`
+// (--authz_clock_leeway is capped at this). Revocation state is kept this
+// much longer than the token it concerns, so a revoked token is never
+// accepted in the leeway after its expiry.
+inline constexpr absl::Duration kMaxClockLeeway = absl::Minutes(5);
+
 }  // namespace oauthd
 
 #endif  // OAUTHD_SERVER_CORE_CONFIG_H_

@@ -33,9 +33,15 @@ bool IsRevoked(const storage::RevocationState& state, absl::string_view grant_id
     // the record outlives every token of it: no record means gone (expired
     // or lost), which fails closed.
     if (!state.grant_found || state.grant_revoked) return true;
-    const int64_t granted_at_ms = state.granted_at_ms > 0
-                                      ? state.granted_at_ms
-                                      : TimedIdInstantMs(grant_id).value_or(0);
+    // From the id when the checker does not read records. A grant is never
+    // younger than a token minted from it, so an id whose instant is later
+    // (one made before ids carried the time) counts as "long ago": any owner
+    // revocation then reaches it.
+    int64_t granted_at_ms = state.granted_at_ms;
+    if (granted_at_ms <= 0) {
+      granted_at_ms = TimedIdInstantMs(grant_id).value_or(0);
+      if (granted_at_ms > issued_at_ms) granted_at_ms = 0;
+    }
     return GrantPredatesOwnerRevocation(state, granted_at_ms);
   }
   return AtOrBefore(issued_at_ms, state.client_not_before_ms);

@@ -29,7 +29,8 @@ namespace oauthd {
 // True when a token with these properties must be treated as revoked.
 // `grant_id`: the grant the token names, "" for none (then `state` must come
 // from a query that asked for it). `issued_at_ms`: when the token itself was
-// issued (unix ms), used only for tokens without a grant.
+// issued (unix ms): compared with the client's instant for tokens without a
+// grant, and bounding the grant's instant read from its id.
 bool IsRevoked(const storage::RevocationState& state, absl::string_view grant_id,
                int64_t issued_at_ms);
 

@@ -135,7 +135,7 @@ absl::Status TokenInspector::Revoke(const storage::ClientRecord& caller,
   }
   const absl::Duration remaining = absl::FromUnixSeconds(info->exp) - clock_();
   if (remaining <= absl::ZeroDuration()) return absl::OkStatus();
-  return revocations_.Revoke(info->jti, remaining + absl::Seconds(1));
+  return revocations_.Revoke(info->jti, remaining + kMaxClockLeeway);
 }
 
 }  // namespace oauthd

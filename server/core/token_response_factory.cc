@@ -67,11 +67,13 @@ absl::StatusOr<oauth::v1::TokenResponse> TokenResponseFactory::Issue(
                                       grant.family_expires_at - now);
       grant.expires_at = now + rt_ttl;
       // The last access token is minted before the family ends and lives ttl.
-      grant.grant_expires_at = grant.family_expires_at + absl::ToInt64Seconds(ttl) + 1;
+      grant.grant_expires_at = grant.family_expires_at + absl::ToInt64Seconds(ttl) +
+                               absl::ToInt64Seconds(kMaxClockLeeway);
       refresh_token = NewRefreshToken(grant.family_id);
       created = refresh_tokens_.Create(Sha256Hex(refresh_token), grant, rt_ttl);
     } else {
-      grant.grant_expires_at = now + absl::ToInt64Seconds(ttl) + 1;
+      grant.grant_expires_at =
+          now + absl::ToInt64Seconds(ttl) + absl::ToInt64Seconds(kMaxClockLeeway);
       created = refresh_tokens_.CreateGrant(grant);
     }
     if (absl::IsFailedPrecondition(created)) {

@@ -341,19 +341,21 @@ void Gateway::HandleAuthz(std::shared_ptr<Exchange> exchange) {
   const bool nginx = config_.authz_proxy == AuthzProxy::kNginx;
   const std::string method = FirstHeader(r, {nginx ? "X-Original-Method" : "X-Forwarded-Method"});
   const std::string uri = FirstHeader(r, {nginx ? "X-Original-URI" : "X-Forwarded-Uri"});
-  if (method.empty() || uri.empty()) {
-    // The subrequest's own method and path say nothing about the request the
-    // proxy holds: deciding on them could allow a POST as a GET.
-    exchange->Finish(TextResponse(http::status::forbidden,
-                                  nginx ? "X-Original-Method and X-Original-URI are required\n"
-                                        : "X-Forwarded-Method and X-Forwarded-Uri are required\n"),
-                     "denied");
+  const std::string host = FirstHeader(r, {nginx ? "X-Original-Host" : "X-Forwarded-Host"});
+  if (method.empty() || uri.empty() || host.empty()) {
+    // The subrequest's own method, path and Host say nothing about the
+    // request the proxy holds (deciding on them could allow a POST as a GET),
+    // and a missing one could have come from the client.
+    exchange->Finish(
+        TextResponse(http::status::forbidden,
+                     nginx ? "X-Original-Method, X-Original-URI and X-Original-Host are required\n"
+                           : "X-Forwarded-Method, X-Forwarded-Uri and X-Forwarded-Host are "
+                             "required\n"),
+        "denied");
     return;
   }
   http->set_method(method);
   http->set_path(uri);
-  std::string host = FirstHeader(r, {nginx ? "X-Original-Host" : "X-Forwarded-Host"});
-  if (host.empty()) host = FirstHeader(r, {"Host"});
   http->set_host(host);
   if (r.count(http::field::authorization) > 1) {
     // Two credentials: refuse rather than pick one (RFC 6750 §3.1).

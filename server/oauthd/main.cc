@@ -274,7 +274,7 @@ int main(int argc, char** argv) {
     policy = *std::move(loaded);
   }
   const absl::Duration leeway = absl::GetFlag(FLAGS_authz_clock_leeway);
-  if (leeway < absl::ZeroDuration() || leeway > absl::Minutes(5)) {
+  if (leeway < absl::ZeroDuration() || leeway > oauthd::kMaxClockLeeway) {
     Fail("--authz_clock_leeway must be between 0s and 5m");
   }
   oauthd::authz::Decider decider(issuer, policy ? &*policy : nullptr, revocation_checker,

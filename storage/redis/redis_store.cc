@@ -370,7 +370,12 @@ class RedisStore final : public Store {
   // feed index and a Pub/Sub message, in one round trip. An error means the
   // other replicas may learn of it only at their next resynchronisation, so
   // the caller reports the revocation as failed (retrying is harmless).
-  absl::Status Announce(const RevocationEvent& event) {
+  absl::Status Announce(RevocationEvent event) {
+    if (event.expires_ms <= 0) {
+      // PEXPIRETIME of a key without a TTL (never written so by oauthd):
+      // keep the entry as long as any grant could live.
+      event.expires_ms = absl::ToUnixMillis(absl::Now() + absl::Hours(24 * 800));
+    }
     if (on_revocation_) on_revocation_(event);
     const std::string score = absl::StrCat(event.expires_ms);
     const std::string now = absl::StrCat(absl::ToUnixMillis(absl::Now()));
@@ -383,7 +388,17 @@ class RedisStore final : public Store {
     commands[0].numkeys = 1;
     commands[0].argv = {index, score, member, now};
     commands[1].argv = {"PUBLISH", channel, message};
-    return Batch(commands).status();
+    // The revocation itself is already written; losing its announcement
+    // would leave other replicas' views without it until they resync, and a
+    // caller may not be able to repeat the write (reuse detection), so a
+    // failed announcement is retried here before it is reported.
+    absl::Status announced;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      announced = Batch(commands).status();
+      if (announced.ok()) break;
+      absl::SleepFor(absl::Milliseconds(20 * (attempt + 1)));
+    }
+    return announced;
   }
 
   // Keys (see the schema in redis_store.h).

@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
@@ -56,9 +57,8 @@ class RedisRevocationView final : public RevocationView {
   }
 
   bool Fresh() const override {
-    const int64_t heard = last_heard_ms_.load();
-    return synced_.load() && heard > 0 &&
-           absl::Now() - absl::FromUnixMillis(heard) <= max_staleness_;
+    const int64_t heard = last_heard_ns_.load();
+    return synced_.load() && heard > 0 && SteadyNs() - heard <= absl::ToInt64Nanoseconds(max_staleness_);
   }
 
   bool WaitUntilFresh(absl::Duration timeout) override {
@@ -136,7 +136,14 @@ class RedisRevocationView final : public RevocationView {
     absl::erase_if(clients_, [now](const auto& kv) { return kv.second.expires_ms <= now; });
   }
 
-  void Heard() { last_heard_ms_.store(absl::ToUnixMillis(absl::Now())); }
+  // A monotonic clock: a wall-clock step must not make a silent Redis look
+  // recent.
+  static int64_t SteadyNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+  void Heard() { last_heard_ns_.store(SteadyNs()); }
 
   // Reads the whole feed index (entries that have not ended) into the view.
   absl::Status Resync(Connection& conn) {
@@ -145,9 +152,12 @@ class RedisRevocationView final : public RevocationView {
       const std::string key = absl::StrCat(prefix_, suffix);
       const std::string min = absl::StrCat("(", absl::ToUnixMillis(absl::Now()));
       const std::string count = absl::StrCat(kResyncBatch);
+      // Highest scores first: writers trim only the lowest (ended) entries,
+      // so pages already read never shift under the offset; an entry added
+      // meanwhile only repeats one (harmless).
       for (int offset = 0;; offset += kResyncBatch) {
         const std::string from = absl::StrCat(offset);
-        const absl::string_view argv[] = {"ZRANGEBYSCORE", key, min, "+inf", "WITHSCORES",
+        const absl::string_view argv[] = {"ZREVRANGEBYSCORE", key, "+inf", min, "WITHSCORES",
                                           "LIMIT", from, count};
         ASSIGN_OR_RETURN(ReplyPtr reply, conn.Command(argv));
         if (reply->type == REDIS_REPLY_ERROR) {
@@ -171,12 +181,18 @@ class RedisRevocationView final : public RevocationView {
     return absl::OkStatus();
   }
 
-  // Handles one reply on the subscribed connection.
-  void OnReply(const redisReply* r) {
+  // Handles one reply on the subscribed connection. An error reply (an ACL
+  // refusing the channel, a server going away) ends the session: PONGs alone
+  // must not keep a view that receives nothing looking fresh.
+  absl::Status OnReply(const redisReply* r) {
+    if (r->type == REDIS_REPLY_ERROR) {
+      return absl::UnavailableError(absl::StrCat("revocation view: ", Str(r)));
+    }
     Heard();
-    if (r->type != REDIS_REPLY_ARRAY || r->elements < 3) return;  // pong and the like
-    if (Str(r->element[0]) != "message") return;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 3) return absl::OkStatus();  // pong
+    if (Str(r->element[0]) != "message") return absl::OkStatus();
     if (auto e = redis_internal::ParseFeedMessage(Str(r->element[2]))) Apply(*e);
+    return absl::OkStatus();
   }
 
   // One subscription's life: subscribe, resynchronise, then listen and ping
@@ -188,6 +204,14 @@ class RedisRevocationView final : public RevocationView {
     const std::string channel = absl::StrCat(prefix_, "revocations");
     const absl::string_view subscribe[] = {"SUBSCRIBE", channel};
     RETURN_IF_ERROR(sub->SendOnly(subscribe));
+    // Subscribed before the index is read: whatever is indexed later is
+    // also published to us.
+    ASSIGN_OR_RETURN(ReplyPtr confirmed, sub->ReadReply());
+    if (confirmed->type != REDIS_REPLY_ARRAY || confirmed->elements < 3 ||
+        Str(confirmed->element[0]) != "subscribe") {
+      return absl::UnavailableError(absl::StrCat("revocation view: SUBSCRIBE refused: ",
+                                                 Str(confirmed.get())));
+    }
     {
       // Messages that arrive while the index is read are applied after it;
       // the order does not matter (see the header).
@@ -203,16 +227,27 @@ class RedisRevocationView final : public RevocationView {
       for (;;) {
         ASSIGN_OR_RETURN(ReplyPtr buffered, sub->TakeBufferedReply());
         if (!buffered) break;
-        OnReply(buffered.get());
+        RETURN_IF_ERROR(OnReply(buffered.get()));
       }
       pollfd p{sub->fd(), POLLIN, 0};
       const int ready = poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(kPollInterval)));
       if (ready > 0) {
         ASSIGN_OR_RETURN(ReplyPtr reply, sub->ReadReply());
-        OnReply(reply.get());
+        RETURN_IF_ERROR(OnReply(reply.get()));
       }
       const absl::Time now = absl::Now();
       if (now - last_ping >= kPingInterval) {
+        // A server that stopped answering (a dead link, a paused VM) is
+        // left after half the staleness bound, before Check fails closed;
+        // so is a primary that Sentinel replaced (its subscribers would
+        // hear nothing the new primary publishes).
+        if (SteadyNs() - last_heard_ns_.load() > absl::ToInt64Nanoseconds(max_staleness_ / 2)) {
+          return absl::UnavailableError("revocation view: Redis stopped answering");
+        }
+        absl::StatusOr<redis_internal::PrimaryAddress> current = locator_->Current();
+        if (current.ok() && current->generation != address.generation) {
+          return absl::UnavailableError("revocation view: the primary changed");
+        }
         const absl::string_view ping[] = {"PING"};
         RETURN_IF_ERROR(sub->SendOnly(ping));
         last_ping = now;
@@ -244,7 +279,7 @@ class RedisRevocationView final : public RevocationView {
   const absl::Duration max_staleness_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> synced_{false};
-  std::atomic<int64_t> last_heard_ms_{0};
+  std::atomic<int64_t> last_heard_ns_{0};
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, int64_t> jtis_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int64_t> grants_ ABSL_GUARDED_BY(mu_);

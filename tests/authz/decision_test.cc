@@ -11,6 +11,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "server/core/refresh_token_format.h"
+#include "server/core/revocation.h"
 #include "server/grpc/authorization_service.h"
 #include "server/jose/base64url.h"
 #include "server/jose/key_generation.h"
@@ -186,6 +188,22 @@ TEST_F(DecisionTest, RequestShapeAndPolicy) {
   EXPECT_EQ(Decide("", "/elsewhere").http_status, 403);  // no rule
   Decider unconfigured(issuer_, nullptr, store_->revocations(), absl::ZeroDuration());
   EXPECT_EQ(unconfigured.Decide({"GET", "h", "/public", ""}).http_status, 403);
+}
+
+// The revocation view reads no grant records: the grant's instant comes from
+// its timed id, and an id whose "instant" is later than the token (a random
+// id from before timed ids) counts as long ago, so owner revocation reaches it.
+TEST(RevocationRuleTest, GrantInstantFromTheIdWhenNoRecordWasRead) {
+  storage::RevocationState view_state;
+  view_state.grant_found = true;  // what the view answers
+  view_state.user_not_before_ms = 1800000000500;
+  const int64_t token_ms = 1800000000900;
+  EXPECT_TRUE(IsRevoked(view_state, NewGrantId(1800000000400), token_ms));
+  EXPECT_FALSE(IsRevoked(view_state, NewGrantId(1800000000600), token_ms));
+  const std::string random_id = "_8AAAAAAAAAAAAAAAAAAAA";  // decodes to a far-future instant
+  EXPECT_TRUE(IsRevoked(view_state, random_id, token_ms));
+  view_state.user_not_before_ms = 0;
+  EXPECT_FALSE(IsRevoked(view_state, random_id, token_ms));
 }
 
 TEST(CheckTranslationTest, IdentityHeadersOverwriteOrRemoveAndDenialsCarryTheChallenge) {

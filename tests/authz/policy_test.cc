@@ -60,6 +60,8 @@ TEST(PolicyTest, FirstMatchingRuleWinsByHostMethodAndWholeSegments) {
   EXPECT_EQ(line("x", "GET", "/public"), 6);
   EXPECT_EQ(line("x", "GET", "/public/a/b"), 6);
   EXPECT_EQ(line("[::1]:80", "DELETE", "/elsewhere"), 16);
+  EXPECT_EQ(line("api.example.com", "get", "/orders/7"), 8);         // method case
+  EXPECT_EQ(line("api.example.com", "GET", "/orders;jsessionid=1/7"), 8);  // ;params
 
   auto narrow = ParsePolicy("rules:\n  - path_prefix: /a/\n    audience: x\n");
   ASSERT_TRUE(narrow.ok());
@@ -118,7 +120,8 @@ TEST(PolicyTest, CanonicalPaths) {
   for (const char* bad : {"", "a", "/a/../b", "/..", "/a/.", "/./a", "//a", "/a//b",
                           "/a%2fb", "/a%2F..", "/a%2e%2e/b", "/a%5cb", "/a\\b", "/a%252e",
                           "/a\x01", "/a#b", "/%00", "/public/..;/admin", "/a/.;x/b",
-                          "/;/admin", "/a/..;"}) {
+                          "/;/admin", "/a/..;", "/%61dmin", "/a%7Eb", "/a%2", "/a%zz",
+                          "/a%4A"}) {
     EXPECT_FALSE(IsCanonicalPath(bad)) << bad;
   }
 }

@@ -565,7 +565,7 @@ describe('oauthd unavailable', () => {
     await stack.stopOauthd();
     try {
       const direct = await stack.request('/authz', {
-        headers: { 'x-original-method': 'GET', 'x-original-uri': '/orders/7', ...bearer(token) },
+        headers: { 'x-original-method': 'GET', 'x-original-uri': '/orders/7', 'x-original-host': 'api.test', ...bearer(token) },
       });
       assert.equal(direct.status, 503, direct.body);
       // auth_request passes only 2xx, 401 and 403: anything else is a 500.
