@@ -76,16 +76,9 @@ AccessDecision Decider::Decide(const AccessRequest& request) const {
     return InvalidToken("the token is for another audience");
   }
 
-  storage::RevocationQuery query;
-  query.jti = info->jti;
-  query.grant_id = info->grant_id;
-  if (!info->grant_id.empty()) query.user_subject = info->sub;
-  query.client_id = info->client_id;
-  absl::StatusOr<storage::RevocationState> state = revocations_.Check(query);
-  if (!state.ok()) {
-    return Deny(503, "", "revocation state unavailable");
-  }
-  if (IsRevoked(*state, info->grant_id, info->issued_at_ms)) {
+  absl::StatusOr<bool> revoked = AccessTokenRevoked(revocations_, *info);
+  if (!revoked.ok()) return Deny(503, "", "revocation state unavailable");
+  if (*revoked) {
     return InvalidToken("the token has been revoked");
   }
 

@@ -47,6 +47,18 @@ bool IsRevoked(const storage::RevocationState& state, absl::string_view grant_id
   return AtOrBefore(issued_at_ms, state.client_not_before_ms);
 }
 
+absl::StatusOr<bool> AccessTokenRevoked(storage::RevocationChecker& checker,
+                                        const AccessTokenInfo& token) {
+  storage::RevocationQuery query;
+  query.jti = token.jti;
+  query.grant_id = token.grant_id;
+  if (!token.grant_id.empty()) query.user_subject = token.sub;  // a user's grant
+  query.client_id = token.client_id;
+  absl::StatusOr<storage::RevocationState> state = checker.Check(query);
+  if (!state.ok()) return state.status();
+  return IsRevoked(*state, token.grant_id, token.issued_at_ms);
+}
+
 absl::StatusOr<bool> OwnersRevokedGrant(storage::RevocationStore& store,
                                         absl::string_view user_subject,
                                         absl::string_view client_id, int64_t granted_at_ms) {

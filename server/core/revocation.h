@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "server/core/clock.h"
 #include "server/core/config.h"
+#include "server/core/token_issuer.h"
 #include "storage/revocation_store.h"
 
 namespace oauthd {
@@ -33,6 +34,11 @@ namespace oauthd {
 // grant, and bounding the grant's instant read from its id.
 bool IsRevoked(const storage::RevocationState& state, absl::string_view grant_id,
                int64_t issued_at_ms);
+
+// Asks `checker` about a verified access token (jti, grant, user, client)
+// and applies IsRevoked. Errors: the checker's (UNAVAILABLE).
+absl::StatusOr<bool> AccessTokenRevoked(storage::RevocationChecker& checker,
+                                        const AccessTokenInfo& token);
 
 // True when a grant authorized at `granted_at_ms` is older than an owner's
 // not-before instant in `state`.

@@ -28,17 +28,12 @@ std::optional<oauth::v1::IntrospectResponse> TokenInspector::InspectAccess(
   if (!info) return std::nullopt;
   // Not entitled: the same answer as for a dead token, and no store read.
   if (!MayIntrospect(caller, info->client_id, info->aud)) return std::nullopt;
-  storage::RevocationQuery query;
-  query.jti = info->jti;
-  query.grant_id = info->grant_id;
-  if (!info->grant_id.empty()) query.user_subject = info->sub;
-  query.client_id = info->client_id;
-  absl::StatusOr<storage::RevocationState> state = checker_.Check(query);
-  if (!state.ok()) {
-    *error = state.status();
+  absl::StatusOr<bool> revoked = AccessTokenRevoked(checker_, *info);
+  if (!revoked.ok()) {
+    *error = revoked.status();
     return std::nullopt;
   }
-  if (IsRevoked(*state, info->grant_id, info->issued_at_ms)) return std::nullopt;
+  if (*revoked) return std::nullopt;
   oauth::v1::IntrospectResponse r;
   r.set_active(true);
   r.set_scope(info->scope);
