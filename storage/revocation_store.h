@@ -2,7 +2,9 @@
 #define OAUTHD_STORAGE_REVOCATION_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -56,6 +58,27 @@ class RevocationChecker {
   // (refresh_token_store.h), the user's and the client's not-before instants.
   // Changes nothing. UNAVAILABLE when the state cannot be known now.
   virtual absl::StatusOr<RevocationState> Check(const RevocationQuery& query) = 0;
+};
+
+// Revocations as they happen, for subscribers outside the process (the
+// WatchRevocations RPC). Implemented by the in-memory revocation view.
+class RevocationFeed {
+ public:
+  // Called with each revocation applied to the feed, and with nullptr as a
+  // heartbeat whenever the feed hears from its source (several times a
+  // second while it is fresh). Runs on the feed's threads; must not block.
+  using Listener = std::function<void(const RevocationEvent*)>;
+
+  virtual ~RevocationFeed() = default;
+  // Returns an id for RemoveListener. Events applied after this call reach
+  // the listener; add before taking a Snapshot so nothing falls in between.
+  virtual uint64_t AddListener(Listener listener) = 0;
+  // After it returns the listener is not running and is never called again.
+  virtual void RemoveListener(uint64_t id) = 0;
+  // Every live revocation held now.
+  virtual std::vector<RevocationEvent> Snapshot() const = 0;
+  // As RevocationChecker: synchronised and recently heard from the source.
+  virtual bool Fresh() const = 0;
 };
 
 // Revocation state that is not a grant record: a denylist of revoked JWT

@@ -48,6 +48,28 @@ class GrpcAuthorizationServer final : public AuthorizationServer {
     return response;
   }
 
+  // A long-lived stream: no deadline; the caller cancels it.
+  class Stream final : public RevocationStream {
+   public:
+    Stream(oauth::v1::TokenService::Stub& stub, const oauth::v1::WatchRevocationsRequest& request,
+           bool wait_for_ready) {
+      context_.set_wait_for_ready(wait_for_ready);
+      reader_ = stub.WatchRevocations(&context_, request);
+    }
+    bool Next(oauth::v1::RevocationUpdate* update) override { return reader_->Read(update); }
+    void Cancel() override { context_.TryCancel(); }
+    absl::Status Finish() override { return StatusFromGrpc(reader_->Finish()); }
+
+   private:
+    grpc::ClientContext context_;
+    std::unique_ptr<grpc::ClientReader<oauth::v1::RevocationUpdate>> reader_;
+  };
+
+  absl::StatusOr<std::unique_ptr<RevocationStream>> WatchRevocations(
+      const oauth::v1::WatchRevocationsRequest& request) override {
+    return std::make_unique<Stream>(*stub_, request, options_.wait_for_ready);
+  }
+
  private:
   void Prepare(grpc::ClientContext* context) const {
     context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));

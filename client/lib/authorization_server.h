@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <optional>
 
 #include <grpcpp/channel.h>
 #include <grpcpp/support/status.h>
@@ -41,6 +42,26 @@ class AuthorizationServer {
   // TokenService.Introspect (RFC 7662).
   virtual absl::StatusOr<oauth::v1::IntrospectResponse> Introspect(
       const oauth::v1::IntrospectRequest& request) = 0;
+
+  // One open TokenService.WatchRevocations stream.
+  class RevocationStream {
+   public:
+    virtual ~RevocationStream() = default;
+    // The next update; false when the stream ended (then call Finish).
+    // Blocks until one arrives.
+    virtual bool Next(oauth::v1::RevocationUpdate* update) = 0;
+    // Makes a blocked or later Next return false. Thread-safe.
+    virtual void Cancel() = 0;
+    // How the stream ended.
+    virtual absl::Status Finish() = 0;
+  };
+  // TokenService.WatchRevocations. The default answers UNIMPLEMENTED (test
+  // doubles need not stream).
+  virtual absl::StatusOr<std::unique_ptr<RevocationStream>> WatchRevocations(
+      const oauth::v1::WatchRevocationsRequest& request) {
+    (void)request;
+    return absl::UnimplementedError("WatchRevocations is not available");
+  }
 };
 
 struct GrpcAuthorizationServerOptions {

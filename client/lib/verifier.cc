@@ -1,5 +1,7 @@
 #include "client/lib/verifier.h"
 
+#include "client/lib/revocation_follower.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -74,6 +76,7 @@ AccessToken ToAccessToken(jose::JwtClaims&& claims) {
   }
   token.token_id = std::move(*claims.jti);
   if (claims.username.has_value()) token.username = std::move(*claims.username);
+  if (claims.grant_id.has_value()) token.grant_id = std::move(*claims.grant_id);
   token.expires_at = absl::FromUnixSeconds(*claims.exp);
   token.issued_at = absl::FromUnixSeconds(*claims.iat);
   if (claims.nbf.has_value()) token.not_before = absl::FromUnixSeconds(*claims.nbf);
@@ -139,16 +142,27 @@ absl::StatusOr<std::shared_ptr<Verifier>> Verifier::Create(
       return absl::InvalidArgumentError("Verifier durations must not be negative");
     }
   }
-  if (options.online && options.introspection_client_id.empty()) {
+  if ((options.online || options.revocation_feed) && options.introspection_client_id.empty()) {
     return absl::InvalidArgumentError(
-        "Verifier online mode needs introspection_client_id (and its secret)");
+        "Verifier online mode and revocation_feed need introspection_client_id (and its "
+        "secret)");
+  }
+  if (options.revocation_feed &&
+      options.revocation_feed_max_staleness < absl::Milliseconds(500)) {
+    return absl::InvalidArgumentError("revocation_feed_max_staleness must be >= 500ms");
   }
   if (!options.clock) options.clock = SystemClock();
   return std::shared_ptr<Verifier>(new Verifier(std::move(server), std::move(options)));
 }
 
 Verifier::Verifier(std::shared_ptr<AuthorizationServer> server, VerifierOptions options)
-    : server_(std::move(server)), options_(std::move(options)) {}
+    : server_(std::move(server)), options_(std::move(options)) {
+  if (options_.revocation_feed) {
+    follower_ = std::make_unique<RevocationFollower>(
+        server_, options_.introspection_client_id, options_.introspection_client_secret,
+        options_.revocation_feed_max_staleness);
+  }
+}
 
 Verifier::~Verifier() = default;
 
@@ -287,12 +301,27 @@ VerifyResult Verifier::Verify(absl::string_view token,
                  absl::StrCat("token lacks scope \"", absl::StrJoin(missing, " "), "\""));
   }
 
-  if (options_.online) {
+  if (follower_) {
+    if (std::optional<VerifyError> revoked = CheckFeed(access_token)) {
+      return *std::move(revoked);
+    }
+  } else if (options_.online) {
     if (std::optional<VerifyError> inactive = CheckActive(token, access_token)) {
       return *std::move(inactive);
     }
   }
   return access_token;
+}
+
+std::optional<VerifyError> Verifier::CheckFeed(const AccessToken& claims) {
+  absl::StatusOr<bool> revoked = follower_->Revoked(claims);
+  if (!revoked.ok()) {
+    return Error(VerifyErrorCode::kUnavailable,
+                 absl::StrCat("cannot tell whether the token was revoked: ",
+                              revoked.status().message()));
+  }
+  if (*revoked) return Error(VerifyErrorCode::kInactive, "token is no longer active (revoked)");
+  return std::nullopt;
 }
 
 std::optional<VerifyError> Verifier::CheckActive(absl::string_view token,

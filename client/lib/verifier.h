@@ -51,6 +51,7 @@ struct AccessToken {
   std::vector<std::string> scopes;    // scope, split on spaces
   std::string token_id;               // jti
   std::string username;               // username (password and code grants), or empty
+  std::string grant_id;               // grant_id: the grant behind a user's token, or empty
   absl::Time expires_at;              // exp
   absl::Time issued_at;               // iat
   std::optional<absl::Time> not_before;  // nbf
@@ -149,11 +150,22 @@ struct VerifierOptions {
   // Most answers kept; expired ones are dropped first, then all.
   size_t introspection_cache_size = 10000;
 
+  // Revocation feed: follow oauthd's WatchRevocations stream (with the
+  // introspection credentials, whose client must have introspect_any_token)
+  // and refuse revoked tokens locally, seeing a revocation within about a
+  // second without a call per token. While the feed is not synchronised or
+  // has been silent for revocation_feed_max_staleness, tokens are refused
+  // with kUnavailable (fail closed). Replaces online mode's Introspect.
+  bool revocation_feed = false;
+  absl::Duration revocation_feed_max_staleness = absl::Seconds(2);
+
   // Time source (tests inject a fake).
   Clock clock = SystemClock();
 };
 
 // Thread-safe; share one per (issuer, audience).
+class RevocationFollower;
+
 class Verifier {
  public:
   // Returns InvalidArgument if issuer or audience is empty, a duration is
@@ -211,6 +223,10 @@ class Verifier {
   absl::Status FetchKeysLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AwaitFetchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::optional<VerifyError> CheckActive(absl::string_view token, const AccessToken& claims);
+  std::optional<VerifyError> CheckFeed(const AccessToken& claims);
+
+  // With revocation_feed: the follower of oauthd's stream.
+  std::unique_ptr<RevocationFollower> follower_;
 
   const std::shared_ptr<AuthorizationServer> server_;
   const VerifierOptions options_;

@@ -79,6 +79,20 @@ absl::StatusOr<oauth::v1::AuthorizeResponse> OAuthService::Authorize(
   return authorization_.Authorize(request);
 }
 
+absl::Status OAuthService::AuthorizeRevocationWatch(
+    const oauth::v1::ClientAuthentication& client) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const storage::ClientRecord> record,
+                   clients_.Authenticate(client));
+  if (IsPublicClient(record->client())) {
+    return InvalidClient("watching revocations requires a confidential client");
+  }
+  if (!record->client().introspect_any_token()) {
+    return UnauthorizedClient(
+        "watching revocations requires a client created with introspect_any_token");
+  }
+  return absl::OkStatus();
+}
+
 oauth::v1::GetJwksResponse OAuthService::GetJwks() const {
   oauth::v1::GetJwksResponse response;
   for (const jose::Jwk& k : issuer_.PublicKeys()) {

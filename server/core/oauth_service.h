@@ -45,6 +45,9 @@ class OAuthService {
   absl::StatusOr<oauth::v1::AuthorizeResponse> Authorize(
       const oauth::v1::AuthorizeRequest& request);
   oauth::v1::GetJwksResponse GetJwks() const;
+  // Who may WatchRevocations: an authenticated confidential client with
+  // introspect_any_token (unauthorized_client otherwise).
+  absl::Status AuthorizeRevocationWatch(const oauth::v1::ClientAuthentication& client);
   oauth::v1::ServerMetadata GetServerMetadata() const;
 
   // The client cache, shared with the admin service for invalidation.

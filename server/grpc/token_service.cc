@@ -1,6 +1,8 @@
 #include "server/grpc/token_service.h"
 
 #include "server/grpc/offload.h"
+#include "server/grpc/revocation_watch.h"
+#include "server/grpc/status_conversion.h"
 
 namespace oauthd::grpc_api {
 
@@ -59,6 +61,29 @@ ServerUnaryReactor* TokenService::GetServerMetadata(
   ServerUnaryReactor* reactor = ctx->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;
+}
+
+grpc::ServerWriteReactor<oauth::v1::RevocationUpdate>* TokenService::WatchRevocations(
+    grpc::CallbackServerContext* /*ctx*/, const oauth::v1::WatchRevocationsRequest* request) {
+  if (revocations_ == nullptr) {
+    // No view to stream: fail at once (no executor hop needed).
+    struct Refused final : grpc::ServerWriteReactor<oauth::v1::RevocationUpdate> {
+      Refused() {
+        Finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                            "this oauthd keeps no revocation view (memory store or "
+                            "--revocation_view=false)"));
+      }
+      void OnDone() override { delete this; }
+    };
+    return new Refused();
+  }
+  auto* watch = new RevocationWatch(*revocations_);
+  executor_.Run([this, watch, request] {
+    absl::Status authorized = service_.AuthorizeRevocationWatch(request->client());
+    if (!authorized.ok()) LogIfUnexpected(authorized);
+    watch->Start(authorized.ok() ? grpc::Status::OK : ToGrpcStatus(authorized));
+  });
+  return watch;
 }
 
 }  // namespace oauthd::grpc_api

@@ -12,8 +12,11 @@ namespace oauthd::grpc_api {
 // go through ToGrpcStatus. Logs never contain tokens or secrets.
 class TokenService final : public oauth::v1::TokenService::CallbackService {
  public:
-  TokenService(OAuthService& service, Executor& executor)
-      : service_(service), executor_(executor) {}
+  // `revocations`: what WatchRevocations streams (the revocation view); null
+  // when this oauthd keeps none.
+  TokenService(OAuthService& service, Executor& executor,
+               storage::RevocationFeed* revocations = nullptr)
+      : service_(service), executor_(executor), revocations_(revocations) {}
 
   grpc::ServerUnaryReactor* IssueToken(grpc::CallbackServerContext* ctx,
                                        const oauth::v1::IssueTokenRequest* request,
@@ -36,10 +39,14 @@ class TokenService final : public oauth::v1::TokenService::CallbackService {
   grpc::ServerUnaryReactor* GetServerMetadata(
       grpc::CallbackServerContext* ctx, const oauth::v1::GetServerMetadataRequest* request,
       oauth::v1::ServerMetadata* response) override;
+  grpc::ServerWriteReactor<oauth::v1::RevocationUpdate>* WatchRevocations(
+      grpc::CallbackServerContext* ctx,
+      const oauth::v1::WatchRevocationsRequest* request) override;
 
  private:
   OAuthService& service_;
   Executor& executor_;
+  storage::RevocationFeed* const revocations_;
 };
 
 }  // namespace oauthd::grpc_api

@@ -264,7 +264,7 @@ int main(int argc, char** argv) {
   const int workers = absl::GetFlag(FLAGS_worker_threads);
   if (workers < 1 || workers > 1024) Fail("--worker_threads must be 1-1024");
   auto executor = std::make_unique<oauthd::grpc_api::Executor>(workers);
-  oauthd::grpc_api::TokenService token_service(service, *executor);
+  oauthd::grpc_api::TokenService token_service(service, *executor, opened.view.get());
   oauthd::grpc_api::AdminService admin_service(client_admin, user_admin, *executor,
                                                admin_token);
   std::optional<oauthd::authz::Policy> policy;

@@ -52,8 +52,42 @@ class RedisRevocationView final : public RevocationView {
   }
 
   void Apply(const RevocationEvent& e) override {
-    absl::MutexLock lock(&mu_);
-    ApplyLocked(e);
+    {
+      absl::MutexLock lock(&mu_);
+      ApplyLocked(e);
+    }
+    Notify(&e);
+  }
+
+  uint64_t AddListener(Listener listener) override {
+    absl::MutexLock lock(&listeners_mu_);
+    const uint64_t id = ++next_listener_;
+    listeners_.emplace(id, std::move(listener));
+    return id;
+  }
+
+  void RemoveListener(uint64_t id) override {
+    absl::MutexLock lock(&listeners_mu_);  // waits for a Notify in progress
+    listeners_.erase(id);
+  }
+
+  std::vector<RevocationEvent> Snapshot() const override {
+    const int64_t now = absl::ToUnixMillis(absl::Now());
+    std::vector<RevocationEvent> out;
+    absl::ReaderMutexLock lock(&mu_);
+    for (const auto& [id, expires] : jtis_) {
+      if (expires > now) out.push_back({Kind::kJti, id, 0, expires});
+    }
+    for (const auto& [id, expires] : grants_) {
+      if (expires > now) out.push_back({Kind::kGrant, id, 0, expires});
+    }
+    for (const auto& [id, o] : users_) {
+      if (o.expires_ms > now) out.push_back({Kind::kUser, id, o.not_before_ms, o.expires_ms});
+    }
+    for (const auto& [id, o] : clients_) {
+      if (o.expires_ms > now) out.push_back({Kind::kClient, id, o.not_before_ms, o.expires_ms});
+    }
+    return out;
   }
 
   bool Fresh() const override {
@@ -143,7 +177,15 @@ class RedisRevocationView final : public RevocationView {
                std::chrono::steady_clock::now().time_since_epoch())
         .count();
   }
-  void Heard() { last_heard_ns_.store(SteadyNs()); }
+  void Heard() {
+    last_heard_ns_.store(SteadyNs());
+    if (synced_.load()) Notify(nullptr);  // heartbeat
+  }
+
+  void Notify(const RevocationEvent* e) {
+    absl::MutexLock lock(&listeners_mu_);
+    for (auto& [id, listener] : listeners_) listener(e);
+  }
 
   // Reads the whole feed index (entries that have not ended) into the view.
   absl::Status Resync(Connection& conn) {
@@ -285,6 +327,9 @@ class RedisRevocationView final : public RevocationView {
   absl::flat_hash_map<std::string, int64_t> grants_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Owner> users_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Owner> clients_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex listeners_mu_;
+  uint64_t next_listener_ ABSL_GUARDED_BY(listeners_mu_) = 0;
+  absl::flat_hash_map<uint64_t, Listener> listeners_ ABSL_GUARDED_BY(listeners_mu_);
   std::thread thread_;
 };
 

@@ -38,12 +38,13 @@
 
 namespace oauthd::storage {
 
-class RevocationView : public RevocationChecker {
+class RevocationView : public RevocationChecker, public RevocationFeed {
  public:
-  // Adds one revocation (idempotent; an owner's instant only moves forward).
+  // Adds one revocation (idempotent; an owner's instant only moves forward)
+  // and tells the listeners.
   virtual void Apply(const RevocationEvent& event) = 0;
   // True once synchronised and heard from Redis within max_staleness.
-  virtual bool Fresh() const = 0;
+  bool Fresh() const override = 0;
   // Blocks until Fresh() or `timeout`; returns Fresh().
   virtual bool WaitUntilFresh(absl::Duration timeout) = 0;
   // Number of entries held (tests, metrics).

@@ -2,6 +2,7 @@
 
 #include <grpcpp/create_channel.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -207,6 +208,77 @@ TEST_F(ClientIntegrationTest, RevokedTokenIsRejectedInOnlineMode) {
   EXPECT_EQ(online_verifier->stats().introspections, 2);
   // Local verification alone cannot see revocation (by design).
   EXPECT_TRUE(offline_verifier->Verify(token).ok());
+}
+
+// The revocation feed: the Verifier follows oauthd's WatchRevocations stream
+// and refuses revoked tokens locally, without a call per token.
+TEST_F(ClientIntegrationTest, RevocationFeedRefusesRevokedTokensWithinASecond) {
+  oauth::admin::v1::Client rs;
+  rs.add_grant_types("client_credentials");
+  rs.set_introspect_any_token(true);
+  const auto resource_server = *oauthd_->CreateClient(rs);
+  VerifierOptions options;
+  options.revocation_feed = true;
+  options.introspection_client_id = resource_server.client_id();
+  options.introspection_client_secret = resource_server.client_secret();
+  auto verifier = MakeVerifier(options);
+
+  const auto client = NewClient({"inventory"});
+  const auto bystander = NewClient({"inventory"});
+  const std::string other_token = TokenFor(bystander);
+  std::vector<absl::Duration> delays;
+  for (int i = 0; i < 10; ++i) {
+    // A new token source each round: a new token to revoke.
+    absl::StatusOr<Token> fresh = Tokens(client)->GetToken();
+    ASSERT_TRUE(fresh.ok()) << fresh.status();
+    const std::string token = fresh->access_token;
+    // Allowed once the feed is synchronised (at most a few seconds at start).
+    const absl::Time start = absl::Now();
+    while (!verifier->Verify(token).ok()) {
+      ASSERT_LT(absl::Now() - start, absl::Seconds(10)) << verifier->Verify(token).status();
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    oauth::v1::RevokeRequest revoke;
+    *revoke.mutable_client() = client;
+    revoke.set_token(token);
+    oauth::v1::RevokeResponse revoked;
+    ASSERT_TRUE(oauthd_->tokens().Revoke(oauthd_->Context().get(), revoke, &revoked).ok());
+    const absl::Time at = absl::Now();
+    VerifyResult result = verifier->Verify(token);
+    while (result.ok()) {
+      ASSERT_LT(absl::Now() - at, absl::Seconds(5)) << "the feed never delivered the revocation";
+      absl::SleepFor(absl::Microseconds(200));
+      result = verifier->Verify(token);
+    }
+    delays.push_back(absl::Now() - at);
+    EXPECT_EQ(result.error().code, VerifyErrorCode::kInactive);
+  }
+  std::sort(delays.begin(), delays.end());
+  std::printf("[revocation-feed] a Verifier refused a revoked token after p50 %s, max %s\n",
+              absl::FormatDuration(delays[delays.size() / 2]).c_str(),
+              absl::FormatDuration(delays.back()).c_str());
+  EXPECT_TRUE(verifier->Verify(other_token).ok());  // nothing else moved
+  EXPECT_EQ(verifier->stats().introspections, 0);    // no call per token
+}
+
+TEST_F(ClientIntegrationTest, RevocationFeedFailsClosedForAClientNotAllowedToWatch) {
+  const auto ordinary = NewClient({"inventory"});  // no introspect_any_token
+  VerifierOptions options;
+  options.revocation_feed = true;
+  options.introspection_client_id = ordinary.client_id();
+  options.introspection_client_secret = ordinary.client_secret();
+  auto verifier = MakeVerifier(options);
+  const std::string token = TokenFor(NewClient({"inventory"}));
+  absl::SleepFor(absl::Milliseconds(600));
+  VerifyResult result = verifier->Verify(token);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, VerifyErrorCode::kUnavailable);
+
+  VerifierOptions no_credentials;
+  no_credentials.issuer = "https://issuer.test";
+  no_credentials.audience = "inventory";
+  no_credentials.revocation_feed = true;
+  EXPECT_FALSE(Verifier::Create(Server(), no_credentials).ok());
 }
 
 TEST_F(ClientIntegrationTest, BadCredentialsGiveTypedOAuthError) {
