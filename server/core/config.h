@@ -54,6 +54,10 @@ inline constexpr size_t kMaxResources = 10;
 // accepted in the leeway after its expiry.
 inline constexpr absl::Duration kMaxClockLeeway = absl::Minutes(5);
 
+// Access tokens whose signature verified, remembered per process
+// (verified_token_cache.h); ~1 KiB each.
+inline constexpr size_t kDefaultVerifiedTokenCacheCapacity = 10000;
+
 }  // namespace oauthd
 
 #endif  // OAUTHD_SERVER_CORE_CONFIG_H_

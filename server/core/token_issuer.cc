@@ -2,6 +2,7 @@
 
 #include "server/core/scope.h"
 #include "server/core/timed_id.h"
+#include "server/core/verified_token_cache.h"
 #include "server/jose/jwt.h"
 #include "server/jose/jwt_validation.h"
 #include "server/jose/verification_key.h"
@@ -20,8 +21,9 @@ int64_t IssuedAtMs(absl::string_view jti, int64_t iat) {
 
 TokenIssuer::TokenIssuer(std::string issuer,
                          std::vector<std::shared_ptr<const jose::SigningKey>> keys,
-                         Clock clock)
-    : issuer_(std::move(issuer)), keys_(std::move(keys)), clock_(std::move(clock)) {
+                         Clock clock, size_t verified_cache_capacity)
+    : issuer_(std::move(issuer)), keys_(std::move(keys)), clock_(std::move(clock)),
+      verified_(std::make_unique<VerifiedTokenCache>(verified_cache_capacity)) {
   std::vector<jose::VerificationKey> verification;
   for (const auto& key : keys_) {
     public_keys_.push_back(key->public_jwk());
@@ -32,6 +34,8 @@ TokenIssuer::TokenIssuer(std::string issuer,
   // keep an empty set then (nothing verifies) rather than crash.
   key_set_ = std::make_unique<jose::KeySet>(set.ok() ? *std::move(set) : jose::KeySet());
 }
+
+TokenIssuer::~TokenIssuer() = default;
 
 std::vector<std::string> TokenIssuer::Algorithms() const {
   std::vector<std::string> out;
@@ -70,12 +74,14 @@ absl::StatusOr<MintedAccessToken> TokenIssuer::Mint(const Authorization& authz,
 
 std::optional<AccessTokenInfo> TokenIssuer::Verify(absl::string_view token,
                                                    absl::Duration leeway) const {
+  const absl::Time now = clock_();
+  if (std::optional<AccessTokenInfo> seen = verified_->Find(token, now, leeway)) return seen;
   // Only the typed claims are needed: skip building the generic payload.
   jose::VerifyJwtOptions options;
   options.keep_payload = false;
   absl::StatusOr<jose::VerifiedJwt> jwt = key_set_->VerifyJwt(token, options);
   if (!jwt.ok()) return std::nullopt;
-  if (!jose::ValidateAccessTokenClaims(*jwt, issuer_, clock_(), leeway).ok()) {
+  if (!jose::ValidateAccessTokenClaims(*jwt, issuer_, now, leeway).ok()) {
     return std::nullopt;
   }
   const jose::JwtClaims& c = jwt->claims;
@@ -93,6 +99,7 @@ std::optional<AccessTokenInfo> TokenIssuer::Verify(absl::string_view token,
   info.username = c.username.value_or("");
   info.grant_id = c.grant_id.value_or("");
   info.issued_at_ms = IssuedAtMs(info.jti, info.iat);
+  verified_->Insert(token, info, now);
   return info;
 }
 

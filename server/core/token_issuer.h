@@ -11,11 +11,14 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/core/clock.h"
+#include "server/core/config.h"
 #include "server/jose/jwk.h"
 #include "server/jose/key_set.h"
 #include "server/jose/signing_key.h"
 
 namespace oauthd {
+
+class VerifiedTokenCache;
 
 // Who a token is for and what it allows.
 struct Authorization {
@@ -64,10 +67,14 @@ struct AccessTokenInfo {
 // stops (rotation without downtime). Thread-safe.
 class TokenIssuer {
  public:
-  // `keys` must not be empty.
+  // `keys` must not be empty. Verify remembers up to
+  // `verified_cache_capacity` tokens that verified (verified_token_cache.h;
+  // 0: every call checks the signature).
   TokenIssuer(std::string issuer,
               std::vector<std::shared_ptr<const jose::SigningKey>> keys,
-              Clock clock);
+              Clock clock,
+              size_t verified_cache_capacity = kDefaultVerifiedTokenCacheCapacity);
+  ~TokenIssuer();
 
   // Mints a token living `ttl`. Its jti is a timed id (timed_id.h) of the
   // issue instant, so revocation can compare issue times finer than `iat`.
@@ -79,6 +86,8 @@ class TokenIssuer {
   // alg none, unknown kid, foreign issuer, expired, not at+jwt).
   // `leeway` (>= 0) tolerates clock skew on exp, nbf and iat; Introspect uses
   // none, the API-gateway decision a little (its tokens come from elsewhere).
+  // A token seen before skips the signature check but never the time
+  // checks.
   std::optional<AccessTokenInfo> Verify(absl::string_view token,
                                         absl::Duration leeway = absl::ZeroDuration()) const;
 
@@ -94,6 +103,7 @@ class TokenIssuer {
   const Clock clock_;
   std::vector<jose::Jwk> public_keys_;
   std::unique_ptr<jose::KeySet> key_set_;
+  std::unique_ptr<VerifiedTokenCache> verified_;
 };
 
 }  // namespace oauthd

@@ -98,18 +98,22 @@ auth::CheckResponse ToCheckResponse(const authz::AccessDecision& decision,
 grpc::ServerUnaryReactor* AuthorizationService::Check(grpc::CallbackServerContext* ctx,
                                                       const auth::CheckRequest* request,
                                                       auth::CheckResponse* response) {
-  return Offload(ctx, executor_, response,
-                 [this, request]() -> absl::StatusOr<auth::CheckResponse> {
-                   std::optional<authz::AccessRequest> access = ToAccessRequest(*request);
-                   authz::AccessDecision decision;
-                   if (!access) {
-                     decision.http_status = 403;
-                     decision.reason = "the CheckRequest has no HTTP request attributes";
-                   } else {
-                     decision = decider_.Decide(*access);
-                   }
-                   return ToCheckResponse(decision, decider_.policy());
-                 });
+  auto decide = [this, request]() -> absl::StatusOr<auth::CheckResponse> {
+    std::optional<authz::AccessRequest> access = ToAccessRequest(*request);
+    authz::AccessDecision decision;
+    if (!access) {
+      decision.http_status = 403;
+      decision.reason = "the CheckRequest has no HTTP request attributes";
+    } else {
+      decision = decider_.Decide(*access);
+    }
+    return ToCheckResponse(decision, decider_.policy());
+  };
+  if (executor_ != nullptr) return Offload(ctx, *executor_, response, std::move(decide));
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  *response = *decide();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
 
 }  // namespace oauthd::grpc_api

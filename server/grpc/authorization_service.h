@@ -13,6 +13,11 @@
 //            that HTTP status, WWW-Authenticate and a one-line text body.
 // The RPC itself always succeeds; a CheckRequest without HTTP attributes is a
 // 403 denial. Thread-safe.
+//
+// Where the work runs: on `executor` when the decision may wait (revocation
+// state read from Redis), or, with a null executor, on gRPC's own callback
+// thread — only for a decider that never blocks (the in-memory revocation
+// view), which saves a thread hand-off per request.
 
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "server/authz/decision.h"
@@ -23,7 +28,7 @@ namespace oauthd::grpc_api {
 class AuthorizationService final
     : public envoy::service::auth::v3::Authorization::CallbackService {
  public:
-  AuthorizationService(const authz::Decider& decider, Executor& executor)
+  AuthorizationService(const authz::Decider& decider, Executor* executor)
       : decider_(decider), executor_(executor) {}
 
   grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* ctx,
@@ -32,7 +37,7 @@ class AuthorizationService final
 
  private:
   const authz::Decider& decider_;
-  Executor& executor_;
+  Executor* const executor_;
 };
 
 // The pure translation, exposed for the gateway's /authz endpoint and tests.

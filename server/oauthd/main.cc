@@ -97,6 +97,10 @@ ABSL_FLAG(bool, revocation_view, true,
 ABSL_FLAG(absl::Duration, authz_max_staleness, absl::Seconds(2),
           "With the revocation view: when nothing was heard from Redis for this long, "
           "Check and Introspect fail closed (503 / temporarily_unavailable)");
+ABSL_FLAG(int, verified_token_cache, static_cast<int>(oauthd::kDefaultVerifiedTokenCacheCapacity),
+          "Access tokens (~1 KiB each) whose signature verified, remembered so Check and "
+          "Introspect of a token seen before skip the signature check; expiry and "
+          "revocation are still checked every time. 0 turns it off");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls may take before they are cancelled");
 
@@ -110,6 +114,7 @@ const std::vector<std::string> kFlagNames = {
     "refresh_family_ttl", "code_ttl", "client_cache_ttl", "login_failure_limit",
     "client_failure_limit", "login_failure_window", "scrypt_log2_n", "worker_threads",
     "authz_policy", "authz_clock_leeway", "revocation_view", "authz_max_staleness",
+    "verified_token_cache",
     "shutdown_grace"};
 
 int g_stop_pipe[2] = {-1, -1};
@@ -248,7 +253,12 @@ int main(int argc, char** argv) {
 
   const oauthd::ServerConfig config = BuildConfig();
   const std::string admin_token = ReadAdminToken(absl::GetFlag(FLAGS_admin_token_file));
-  oauthd::TokenIssuer issuer(config.issuer, LoadKeys(), oauthd::SystemClock());
+  const int verified_cache = absl::GetFlag(FLAGS_verified_token_cache);
+  if (verified_cache < 0 || verified_cache > 10'000'000) {
+    Fail("--verified_token_cache must be 0-10000000 (tokens)");
+  }
+  oauthd::TokenIssuer issuer(config.issuer, LoadKeys(), oauthd::SystemClock(),
+                             static_cast<size_t>(verified_cache));
   OpenedStore opened = OpenStore();
   std::unique_ptr<oauthd::storage::Store>& store = opened.store;
   oauthd::storage::RevocationChecker& revocation_checker =
@@ -279,7 +289,10 @@ int main(int argc, char** argv) {
   }
   oauthd::authz::Decider decider(issuer, policy ? &*policy : nullptr, revocation_checker,
                                  leeway);
-  oauthd::grpc_api::AuthorizationService authorization_service(decider, *executor);
+  // With the in-memory view a decision never waits, so it is made on
+  // gRPC's thread rather than handed to a worker.
+  oauthd::grpc_api::AuthorizationService authorization_service(
+      decider, opened.view ? nullptr : executor.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

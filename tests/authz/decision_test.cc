@@ -102,7 +102,7 @@ TEST_F(DecisionTest, MissingOrForeignCredentialsGetABareChallenge) {
 }
 
 TEST_F(DecisionTest, MalformedBearerIsInvalidRequest) {
-  for (const std::string& header : {"Bearer", "Bearer ", "Bearer a b", "Bearer a\"b"}) {
+  for (const char* header : {"Bearer", "Bearer ", "Bearer a b", "Bearer a\"b"}) {
     AccessDecision d = Decide(header);
     EXPECT_EQ(d.http_status, 400) << header;
     EXPECT_THAT(d.www_authenticate, HasSubstr("error=\"invalid_request\"")) << header;
