@@ -6,7 +6,13 @@
 // close to the signature and RPC costs we are.
 //
 //   oauthd-load --address=127.0.0.1:50051 --client_id=ID --client_secret=S
-//               --rpc=issue|introspect|check --concurrency=64 --duration=10s
+//               --rpc=issue|introspect|check|echo --concurrency=64 --duration=10s
+//               [--rate=N]
+//
+// --rate=N starts N calls per second on a fixed schedule instead of as fast
+// as possible, to read latency at a given load (e.g. half the maximum).
+// --rpc=echo drives bench/echo_server, the trivial gRPC service whose rate is
+// the RPC ceiling of this machine.
 //
 // --rpc=check drives envoy.service.auth.v3.Authorization/Check with Envoy-
 // shaped requests cycling over a mix of paths, each with its expected answer
@@ -17,6 +23,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <atomic>
 #include <cstdio>
 #include <map>
@@ -33,17 +40,23 @@
 #include "absl/time/time.h"
 #include "absl/strings/str_cat.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
+#include "echo.grpc.pb.h"
 #include "oauth/v1/token.grpc.pb.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:50051", "oauthd address");
 ABSL_FLAG(std::string, client_id, "", "client (confidential, client_credentials allowed)");
 ABSL_FLAG(std::string, client_secret, "", "its secret");
 ABSL_FLAG(std::string, rpc, "issue",
-          "issue (IssueToken client_credentials), introspect, or check (ext_authz)");
+          "issue (IssueToken client_credentials), introspect, check (ext_authz), or echo "
+          "(bench/echo_server: the gRPC ceiling)");
 ABSL_FLAG(std::string, token, "",
           "introspect: this token (e.g. a user's, whose grant and owners are checked) "
           "instead of a client_credentials token minted at start");
-ABSL_FLAG(int, concurrency, 64, "calls kept in flight");
+ABSL_FLAG(int, concurrency, 64, "calls kept in flight (with --rate: callers available)");
+ABSL_FLAG(double, rate, 0,
+          "calls started per second on a fixed schedule (latency counted from each "
+          "call's scheduled start); 0: as fast as --concurrency allows");
+ABSL_FLAG(int, echo_bytes, 700, "echo: payload size sent and returned (about a Check's size)");
 ABSL_FLAG(int, channels, 2, "gRPC channels (connections) to spread calls over");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "measuring time");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1), "unmeasured time before measuring");
@@ -56,6 +69,50 @@ struct Stats {
   std::mutex mu;
   std::vector<double> latencies_us;
   std::map<std::string, int64_t> errors;
+};
+
+class Caller;
+
+// Starts calls at --rate per second, each on an idle caller; waits for one
+// when all are busy (that wait is charged to the call's latency).
+class Pacer {
+ public:
+  Pacer(double rate, absl::Time end) : rate_(rate), end_(end) {}
+
+  void Idle(Caller* caller) {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_.push_back(caller);
+    cv_.notify_one();
+  }
+
+  // Runs until `end`, then until every caller is idle again.
+  void Run(size_t callers) {
+    const absl::Time t0 = absl::Now();
+    for (int64_t k = 0;; ++k) {
+      const absl::Time scheduled = t0 + absl::Seconds(k / rate_);
+      if (scheduled >= end_) break;
+      absl::SleepFor(scheduled - absl::Now());
+      Caller* caller;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return !idle_.empty(); });
+        caller = idle_.back();
+        idle_.pop_back();
+      }
+      StartCall(caller, scheduled);
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return idle_.size() == callers; });
+  }
+
+ private:
+  static void StartCall(Caller* caller, absl::Time scheduled);
+
+  const double rate_;
+  const absl::Time end_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Caller*> idle_;
 };
 
 class Caller {
@@ -79,20 +136,35 @@ class Caller {
     next_check_ = first;
   }
 
+  void SetEcho(bench::Echo::Stub* stub, const bench::EchoMessage* message) {
+    echo_stub_ = stub;
+    echo_ = message;
+  }
+  // Paced mode: calls are started by `pacer` at scheduled instants, and a
+  // finished caller goes back to it instead of calling again at once.
+  void SetPacer(Pacer* pacer) { pacer_ = pacer; }
+
+  // Closed loop: the next call as soon as the previous one ends.
   void Next() {
     if (absl::Now() >= end_) {
-      std::lock_guard<std::mutex> lock(stats_->mu);
-      stats_->latencies_us.insert(stats_->latencies_us.end(), latencies_.begin(),
-                                  latencies_.end());
-      for (auto& [k, v] : errors_) stats_->errors[k] += v;
+      Flush();
       if (--*running_ == 0) done_->Notify();
       return;
     }
+    Start(absl::Now());
+  }
+
+  // Starts a call meant to start at `scheduled`; its latency counts from
+  // then, so a call that had to wait for a free caller is charged the wait
+  // (no coordinated omission).
+  void Start(absl::Time scheduled) {
     ctx_ = std::make_unique<grpc::ClientContext>();
     ctx_->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    start_ = absl::Now();
+    start_ = scheduled;
     auto on_done = [this](grpc::Status s) { Done(s); };
-    if (checks_ != nullptr) {
+    if (echo_stub_ != nullptr) {
+      echo_stub_->async()->Echo(ctx_.get(), echo_, &echo_out_, on_done);
+    } else if (checks_ != nullptr) {
       current_check_ = next_check_++ % checks_->size();
       authz_stub_->async()->Check(ctx_.get(), &(*checks_)[current_check_].first, &check_out_,
                                   on_done);
@@ -108,6 +180,9 @@ class Caller {
     const absl::Time now = absl::Now();
     if (start_ >= warm_ && now <= end_) {
       bool as_expected = s.ok() && (!is_introspect_ || introspect_out_.active());
+      if (s.ok() && echo_stub_ != nullptr) {
+        as_expected = echo_out_.payload().size() == echo_->payload().size();
+      }
       if (s.ok() && checks_ != nullptr) {
         as_expected = check_out_.has_ok_response() == (*checks_)[current_check_].second;
       }
@@ -120,9 +195,22 @@ class Caller {
                                        : "inactive"];
       }
     }
-    Next();
+    if (pacer_ != nullptr) {
+      pacer_->Idle(this);
+    } else {
+      Next();
+    }
   }
 
+ public:
+  void Flush() {
+    std::lock_guard<std::mutex> lock(stats_->mu);
+    stats_->latencies_us.insert(stats_->latencies_us.end(), latencies_.begin(),
+                                latencies_.end());
+    for (auto& [k, v] : errors_) stats_->errors[k] += v;
+  }
+
+ private:
   oauth::v1::TokenService::Stub* stub_;
   Stats* stats_;
   const absl::Time warm_, end_;
@@ -135,6 +223,10 @@ class Caller {
   size_t next_check_ = 0;
   size_t current_check_ = 0;
   envoy::service::auth::v3::CheckResponse check_out_;
+  bench::Echo::Stub* echo_stub_ = nullptr;
+  const bench::EchoMessage* echo_ = nullptr;
+  bench::EchoMessage echo_out_;
+  Pacer* pacer_ = nullptr;
   oauth::v1::IssueTokenRequest issue_;
   oauth::v1::TokenResponse issue_out_;
   oauth::v1::IntrospectRequest introspect_;
@@ -144,6 +236,8 @@ class Caller {
   std::vector<double> latencies_;
   std::map<std::string, int64_t> errors_;
 };
+
+void Pacer::StartCall(Caller* caller, absl::Time scheduled) { caller->Start(scheduled); }
 
 double Percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
@@ -157,8 +251,8 @@ double Percentile(std::vector<double>& v, double p) {
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const std::string rpc = absl::GetFlag(FLAGS_rpc);
-  if (rpc != "issue" && rpc != "introspect" && rpc != "check") {
-    std::fprintf(stderr, "--rpc must be issue, introspect or check\n");
+  if (rpc != "issue" && rpc != "introspect" && rpc != "check" && rpc != "echo") {
+    std::fprintf(stderr, "--rpc must be issue, introspect, check or echo\n");
     return 2;
   }
   std::vector<std::unique_ptr<oauth::v1::TokenService::Stub>> stubs;
@@ -235,8 +329,21 @@ int main(int argc, char** argv) {
     }
   }
 
+  std::vector<std::unique_ptr<bench::Echo::Stub>> echo_stubs;
+  bench::EchoMessage echo;
+  if (rpc == "echo") {
+    for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_channels)); ++i) {
+      grpc::ChannelArguments args;
+      args.SetInt("grpc.channel_id", 200 + i);
+      echo_stubs.push_back(bench::Echo::NewStub(grpc::CreateCustomChannel(
+          absl::GetFlag(FLAGS_address), grpc::InsecureChannelCredentials(), args)));
+    }
+    echo.set_payload(std::string(std::max(0, absl::GetFlag(FLAGS_echo_bytes)), 'x'));
+  }
+
   Stats stats;
   const int n = absl::GetFlag(FLAGS_concurrency);
+  const double rate = absl::GetFlag(FLAGS_rate);
   const absl::Time warm = absl::Now() + absl::GetFlag(FLAGS_warmup);
   const absl::Time end = warm + absl::GetFlag(FLAGS_duration);
   std::atomic<int> running{n};
@@ -250,16 +357,28 @@ int main(int argc, char** argv) {
     if (rpc == "check") {
       callers.back()->SetChecks(authz_stubs[i % authz_stubs.size()].get(), &checks, i);
     }
+    if (rpc == "echo") callers.back()->SetEcho(echo_stubs[i % echo_stubs.size()].get(), &echo);
   }
-  for (auto& c : callers) c->Next();
-  done.WaitForNotification();
+  if (rate > 0) {
+    Pacer pacer(rate, end);
+    for (auto& c : callers) {
+      c->SetPacer(&pacer);
+      pacer.Idle(c.get());
+    }
+    pacer.Run(callers.size());
+    for (auto& c : callers) c->Flush();
+  } else {
+    for (auto& c : callers) c->Next();
+    done.WaitForNotification();
+  }
 
   const double seconds = absl::ToDoubleSeconds(absl::GetFlag(FLAGS_duration));
   const double rps = stats.latencies_us.size() / seconds;
   int64_t errors = 0;
   for (auto& [k, v] : stats.errors) errors += v;
-  std::printf("rpc=%s concurrency=%d duration=%.0fs ok=%zu errors=%lld\n", rpc.c_str(), n,
-              seconds, stats.latencies_us.size(), static_cast<long long>(errors));
+  std::printf("rpc=%s concurrency=%d%s duration=%.0fs ok=%zu errors=%lld\n", rpc.c_str(), n,
+              rate > 0 ? absl::StrCat(" rate=", rate, "/s").c_str() : "", seconds,
+              stats.latencies_us.size(), static_cast<long long>(errors));
   std::printf("throughput %.0f req/s  latency p50 %.0f us  p90 %.0f us  p99 %.0f us\n", rps,
               Percentile(stats.latencies_us, 0.50), Percentile(stats.latencies_us, 0.90),
               Percentile(stats.latencies_us, 0.99));
