@@ -75,6 +75,12 @@ absl::Status ValidateAndNormalizeClient(Client& c) {
   if (is_public && Has(c.grant_types(), "client_credentials")) {
     return InvalidRequest("a public client cannot use client_credentials");
   }
+  // RFC 9700 §2.4: the password grant must not be used; we allow it only
+  // to clients that authenticate, and not at all when it is turned off.
+  if (Has(c.grant_types(), "password") && is_public) {
+    return InvalidRequest(
+        "a public client cannot use the password grant (it needs client authentication)");
+  }
   if (is_public && c.has_require_pkce() && !c.require_pkce()) {
     return InvalidRequest("PKCE cannot be turned off for a public client");
   }
@@ -124,6 +130,9 @@ absl::StatusOr<oauth::admin::v1::CreateClientResponse> ClientAdmin::Create(
         "client_id must not begin with \"u_\": that form is reserved for user subjects");
   }
   RETURN_IF_ERROR(ValidateAndNormalizeClient(c));
+  if (Has(c.grant_types(), "password") && !config_.password_grant) {
+    return InvalidRequest("the password grant is turned off on this server (--password_grant)");
+  }
   const int64_t now = absl::ToUnixSeconds(clock_());
   c.set_create_time(now);
   c.set_update_time(now);

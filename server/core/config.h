@@ -36,6 +36,11 @@ struct ServerConfig {
   absl::Duration failure_window = absl::Minutes(15);
 
   ScryptParams password_hashing;
+
+  // The resource owner password credentials grant (RFC 6749 §4.3), for
+  // confidential clients only; off: refused as unsupported_grant_type and
+  // left out of the metadata (RFC 9700 §2.4 says it must not be used).
+  bool password_grant = true;
 };
 
 // Upper bounds on request fields, enforced with invalid_request.

@@ -34,6 +34,16 @@ absl::StatusOr<oauth::v1::TokenResponse> OAuthService::IssueToken(
   if (request.grant_case() == oauth::v1::IssueTokenRequest::GRANT_NOT_SET) {
     return InvalidRequest("grant_type is required");
   }
+  if (request.grant_case() == oauth::v1::IssueTokenRequest::kPassword) {
+    if (!config_.password_grant) {
+      return OAuthError(ErrorCode::kUnsupportedGrantType,
+                        "the password grant is turned off on this server");
+    }
+    // A record registered before public clients were refused the grant.
+    if (IsPublicClient(client->client())) {
+      return UnauthorizedClient("the password grant needs client authentication");
+    }
+  }
   for (const std::unique_ptr<GrantHandler>& handler : grants_) {
     if (handler->grant_case() != request.grant_case()) continue;
     if (!ClientAllowsGrant(client->client(), handler->grant_type())) {
@@ -115,6 +125,7 @@ oauth::v1::ServerMetadata OAuthService::GetServerMetadata() const {
   m.set_issuer(config_.issuer);
   for (const char* g : {"authorization_code", "client_credentials", "password",
                         "refresh_token"}) {
+    if (absl::string_view(g) == "password" && !config_.password_grant) continue;
     m.add_grant_types_supported(g);
   }
   m.add_response_types_supported("code");

@@ -22,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "server/common/env_flags.h"
+#include "server/common/secret_strength.h"
 #include "server/core/client_admin.h"
 #include "server/core/config.h"
 #include "server/core/oauth_service.h"
@@ -82,6 +83,9 @@ ABSL_FLAG(int, client_failure_limit, 100,
           "Failed logins per client within --login_failure_window before lockout");
 ABSL_FLAG(absl::Duration, login_failure_window, absl::Minutes(15),
           "Window of the failed-login counters");
+ABSL_FLAG(bool, password_grant, true,
+          "Allow the resource owner password grant (confidential clients only); false "
+          "refuses it and leaves it out of the metadata (RFC 9700 §2.4)");
 ABSL_FLAG(int, scrypt_log2_n, 15, "scrypt cost for new password hashes (log2 N)");
 ABSL_FLAG(int, worker_threads, 16, "Threads running request work that may wait on Redis");
 ABSL_FLAG(std::string, authz_policy, "",
@@ -113,6 +117,7 @@ const std::vector<std::string> kFlagNames = {
     "signing_keys", "admin_token_file", "access_token_ttl", "refresh_token_ttl",
     "refresh_family_ttl", "code_ttl", "client_cache_ttl", "login_failure_limit",
     "client_failure_limit", "login_failure_window", "scrypt_log2_n", "worker_threads",
+    "password_grant",
     "authz_policy", "authz_clock_leeway", "revocation_view", "authz_max_staleness",
     "verified_token_cache",
     "shutdown_grace"};
@@ -140,7 +145,11 @@ std::string ReadAdminToken(const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   std::string token(absl::StripAsciiWhitespace(buffer.str()));
-  if (token.size() < 16) Fail("admin token in " + path + " is shorter than 16 characters");
+  if (oauthd::EstimatedSecretBits(token) < oauthd::kMinAdminTokenBits) {
+    Fail("the admin token in " + path +
+         " is too weak: it needs at least 32 random bytes (create one with: "
+         "head -c 32 /dev/urandom | base64 > " + path + ")");
+  }
   return token;
 }
 
@@ -156,6 +165,7 @@ oauthd::ServerConfig BuildConfig() {
   c.client_failure_limit = absl::GetFlag(FLAGS_client_failure_limit);
   c.failure_window = absl::GetFlag(FLAGS_login_failure_window);
   c.password_hashing.log2_n = absl::GetFlag(FLAGS_scrypt_log2_n);
+  c.password_grant = absl::GetFlag(FLAGS_password_grant);
   if (c.issuer.empty()) Fail("--issuer must not be empty");
   if (c.access_token_ttl < absl::Seconds(1) || c.refresh_token_ttl < absl::Seconds(1) ||
       c.refresh_family_ttl < absl::Seconds(1)) {

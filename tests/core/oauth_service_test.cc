@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_split.h"
 #include "server/core/pkce.h"
@@ -301,6 +303,48 @@ TEST_F(OAuthServiceTest, PasswordGrantLockoutAndReset) {
             std::string::npos);
   Advance(config_.failure_window + absl::Seconds(1));
   EXPECT_TRUE(Password(client, "alice", "wonderland").ok());
+}
+
+TEST_F(OAuthServiceTest, PasswordGrantOnlyForClientsThatAuthenticate) {
+  AddUser("alice", "wonderland");
+  // RFC 9700 §2.4: a public client may not register for it...
+  oauth::admin::v1::CreateClientRequest create;
+  create.mutable_client()->set_token_endpoint_auth_method("none");
+  create.mutable_client()->add_grant_types("password");
+  auto refused = clients_->Create(create);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("public client"), std::string::npos);
+  // ...and one stored before the rule cannot use it.
+  storage::ClientRecord legacy;
+  legacy.mutable_client()->set_client_id("legacy-spa");
+  legacy.mutable_client()->set_token_endpoint_auth_method("none");
+  legacy.mutable_client()->add_grant_types("password");
+  legacy.mutable_client()->add_allowed_scopes("read");
+  ASSERT_TRUE(store_->clients().Create(legacy).ok());
+  oauth::v1::ClientAuthentication spa;
+  spa.set_client_id("legacy-spa");
+  EXPECT_EQ(ErrorOf(Password(spa, "alice", "wonderland").status()), "unauthorized_client");
+}
+
+TEST_F(OAuthServiceTest, PasswordGrantCanBeTurnedOff) {
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"password", "client_credentials"});
+  auto has_password = [this] {
+    const auto types = service_->GetServerMetadata().grant_types_supported();
+    return std::find(types.begin(), types.end(), "password") != types.end();
+  };
+  EXPECT_TRUE(has_password());
+  config_.password_grant = false;
+  EXPECT_FALSE(has_password());
+  EXPECT_EQ(ErrorOf(Password(client, "alice", "wonderland").status()), "unsupported_grant_type");
+  oauth::admin::v1::CreateClientRequest create;
+  create.mutable_client()->add_grant_types("password");
+  EXPECT_EQ(clients_->Create(create).status().code(), absl::StatusCode::kInvalidArgument);
+  // The client's other grants are untouched.
+  oauth::v1::IssueTokenRequest cc;
+  *cc.mutable_client() = client;
+  cc.mutable_client_credentials();
+  EXPECT_TRUE(service_->IssueToken(cc).ok());
 }
 
 // ---- authorization code + PKCE -----------------------------------------------

@@ -25,6 +25,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import { randomBytes } from "node:crypto";
 import { connect, createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -551,7 +552,7 @@ function stack() {
   stackPromise ??= (async () => {
     const dir = tmpDir("examples-stack-");
     execOk(BIN.oauthctl, ["keys", "generate", "--alg=ES256", `--out=${dir}/key.pem`]);
-    writeFileSync(`${dir}/admin.token`, "examples-test-admin-token-0123456789abcdef\n");
+    writeFileSync(`${dir}/admin.token`, `${randomBytes(32).toString("base64")}\n`);
     const grpcPort = await freePort();
     const httpPort = await freePort();
     const issuer = `http://127.0.0.1:${httpPort}`;
@@ -593,7 +594,7 @@ test("policy.yaml loads into oauthd; a misspelt copy is refused with its line", 
   const bad = read("policy.yaml").replace("scopes: [orders.write]", "scope: [orders.write]");
   assert.notEqual(bad, read("policy.yaml"));
   writeFileSync(`${dir}/policy.yaml`, bad);
-  writeFileSync(`${dir}/admin.token`, "examples-test-admin-token-0123456789abcdef\n");
+  writeFileSync(`${dir}/admin.token`, `${randomBytes(32).toString("base64")}\n`);
   execOk(BIN.oauthctl, ["keys", "generate", "--alg=ES256", `--out=${dir}/key.pem`]);
   const r = spawnSync(BIN.oauthd, ["--store=memory", `--listen=127.0.0.1:${await freePort()}`, "--issuer=http://127.0.0.1:1",
     `--signing_keys=${dir}/key.pem`, `--admin_token_file=${dir}/admin.token`, `--authz_policy=${dir}/policy.yaml`],

@@ -41,7 +41,7 @@ absl::StatusOr<std::unique_ptr<OauthdProcess>> OauthdProcess::Start(OauthdOption
   if (!pem.ok()) return pem.status();
   p->key_path_ = p->dir_ + "/signing-key.pem";
   if (auto s = WriteFile(p->key_path_, *pem); !s.ok()) return s;
-  p->admin_token_ = RandomToken(24);
+  p->admin_token_ = RandomToken(32);  // oauthd wants 32 random bytes
   p->admin_token_path_ = p->dir_ + "/admin.token";
   if (auto s = WriteFile(p->admin_token_path_, p->admin_token_ + "\n"); !s.ok()) return s;
   if (auto s = p->Connect(); !s.ok()) return s;
