@@ -42,7 +42,7 @@ namespace {
 namespace admin = oauth::admin::v1;
 
 admin::AdminService::Stub& Stub() {
-  static auto stub = admin::AdminService::NewStub(Channel());
+  static auto stub = admin::AdminService::NewStub(AdminChannel());
   return *stub;
 }
 

@@ -14,11 +14,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "client/lib/channel.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/status.pb.h"
 #include "oauth/v1/error.pb.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:50051", "oauthd address: host:port or unix:/path");
+ABSL_FLAG(std::string, admin_address, "127.0.0.1:50052",
+          "oauthd's admin API address (its --admin_listen): host:port or unix:/path; "
+          "plaintext when loopback or unix, else with the --tls settings");
 ABSL_FLAG(std::string, admin_token_file, "", "File with the admin API bearer token");
 ABSL_FLAG(bool, json, false, "Print results as JSON (one line) instead of text");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "Deadline of each call");
@@ -26,6 +30,9 @@ ABSL_FLAG(bool, tls, false, "Connect with TLS (system roots unless --tls_ca_file
 ABSL_FLAG(std::string, tls_ca_file, "", "PEM file of CA certificates to trust for TLS");
 ABSL_FLAG(std::string, tls_server_name, "",
           "TLS: expect this name in the server certificate instead of the address's host");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "TLS: PEM client certificate chain to present (mTLS, with --tls_key_file)");
+ABSL_FLAG(std::string, tls_key_file, "", "TLS: PEM private key of --tls_cert_file");
 
 namespace oauthctl {
 namespace {
@@ -48,25 +55,45 @@ std::set<std::string>& GivenFlags() {
 
 }  // namespace
 
+namespace {
+
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& address, bool tls) {
+  oauthd::client::ChannelOptions options;
+  options.tls = tls;
+  options.ca_file = absl::GetFlag(FLAGS_tls_ca_file);
+  options.cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  options.key_file = absl::GetFlag(FLAGS_tls_key_file);
+  options.server_name = absl::GetFlag(FLAGS_tls_server_name);
+  if (!absl::GetFlag(FLAGS_tls) && (!options.ca_file.empty() || !options.cert_file.empty() ||
+                                    !options.key_file.empty() || !options.server_name.empty())) {
+    std::fprintf(stderr,
+                 "oauthctl: --tls_ca_file, --tls_server_name, --tls_cert_file and "
+                 "--tls_key_file need --tls\n");
+    std::exit(kExitUsage);
+  }
+  if (!tls) options = oauthd::client::ChannelOptions();  // a local admin address
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      oauthd::client::NewOauthdChannel(address, options);
+  if (!channel.ok()) {
+    std::fprintf(stderr, "oauthctl: %s\n", std::string(channel.status().message()).c_str());
+    std::exit(kExitUsage);
+  }
+  return *std::move(channel);
+}
+
+}  // namespace
+
 std::shared_ptr<grpc::Channel> Channel() {
+  static std::shared_ptr<grpc::Channel> channel =
+      NewChannel(absl::GetFlag(FLAGS_address), absl::GetFlag(FLAGS_tls));
+  return channel;
+}
+
+std::shared_ptr<grpc::Channel> AdminChannel() {
   static std::shared_ptr<grpc::Channel> channel = [] {
-    std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
-    grpc::ChannelArguments args;
-    if (absl::GetFlag(FLAGS_tls)) {
-      grpc::SslCredentialsOptions options;
-      if (!absl::GetFlag(FLAGS_tls_ca_file).empty()) {
-        options.pem_root_certs = ReadFileOrDie(absl::GetFlag(FLAGS_tls_ca_file), "--tls_ca_file");
-      }
-      creds = grpc::SslCredentials(options);
-      if (!absl::GetFlag(FLAGS_tls_server_name).empty()) {
-        args.SetSslTargetNameOverride(absl::GetFlag(FLAGS_tls_server_name));
-      }
-    } else if (!absl::GetFlag(FLAGS_tls_ca_file).empty() ||
-               !absl::GetFlag(FLAGS_tls_server_name).empty()) {
-      std::fprintf(stderr, "oauthctl: --tls_ca_file and --tls_server_name need --tls\n");
-      std::exit(kExitUsage);
-    }
-    return grpc::CreateCustomChannel(absl::GetFlag(FLAGS_address), creds, args);
+    const std::string address = absl::GetFlag(FLAGS_admin_address);
+    return NewChannel(address, absl::GetFlag(FLAGS_tls) &&
+                                    !oauthd::client::IsLocalAddress(address));
   }();
   return channel;
 }

@@ -23,7 +23,10 @@ inline constexpr int kExitUnavailable = 3;  // server unreachable or timed out
 // The positional words after the program name, e.g. {"client", "create"}.
 using Args = std::vector<std::string>;
 
+// The channel to oauthd's public gRPC port (--address).
 std::shared_ptr<grpc::Channel> Channel();
+// The channel to oauthd's admin listener (--admin_address).
+std::shared_ptr<grpc::Channel> AdminChannel();
 
 // A context with the call deadline and, when `admin`, the admin bearer token.
 std::unique_ptr<grpc::ClientContext> NewContext(bool admin);

@@ -41,9 +41,10 @@ Tokens:
   oauthctl revoke TOKEN --client_id=ID [--client_secret=S] [--token_type_hint=H]
   oauthctl jwks                         the server's published signing keys
 
-Global: --address=host:port|unix:/path (default 127.0.0.1:50051), --admin_token_file=F,
---json (one JSON object per result instead of text), --timeout=10s,
---tls [--tls_ca_file=F] [--tls_server_name=N].
+Global: --address=host:port|unix:/path (default 127.0.0.1:50051),
+--admin_address=host:port|unix:/path (oauthd's --admin_listen, default 127.0.0.1:50052),
+--admin_token_file=F, --json (one JSON object per result instead of text), --timeout=10s,
+--tls [--tls_ca_file=F] [--tls_server_name=N] [--tls_cert_file=F --tls_key_file=F (mTLS)].
 Every global flag and --client_id/--client_secret may come from OAUTHCTL_<FLAG> in the
 environment (e.g. OAUTHCTL_ADDRESS); the command line wins.
 A CLIENT_ID, USERNAME or TOKEN that starts with '-' goes after "--", which ends the flags:
@@ -52,8 +53,8 @@ Exit codes: 0 ok, 1 refused by the server (the OAuth error is printed), 2 usage 
 3 server unreachable or timed out.)";
 
 const std::vector<std::string> kFlagNames = {
-    "address", "admin_token_file", "json", "timeout", "tls", "tls_ca_file", "tls_server_name",
-    "client_id", "client_secret"};
+    "address", "admin_address", "admin_token_file", "json", "timeout", "tls", "tls_ca_file",
+    "tls_server_name", "tls_cert_file", "tls_key_file", "client_id", "client_secret"};
 
 }  // namespace
 

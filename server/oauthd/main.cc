@@ -6,6 +6,8 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/impl/server_builder_option.h>
+#include <grpcpp/impl/server_builder_plugin.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "server/common/env_flags.h"
@@ -32,6 +35,7 @@
 #include "server/grpc/executor.h"
 #include "server/grpc/health_monitor.h"
 #include "server/grpc/authorization_service.h"
+#include "server/grpc/tls_credentials.h"
 #include "server/grpc/token_service.h"
 #include "server/authz/policy.h"
 #include "server/jose/signing_key.h"
@@ -41,6 +45,26 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "gRPC listen address: host:port, or unix:/path/to/socket");
+ABSL_FLAG(std::string, admin_listen, "127.0.0.1:50052",
+          "Address of the admin API (oauth.admin.v1.AdminService), never served on --listen: "
+          "loopback or unix:/path (plaintext), or any other address only with TLS "
+          "(--tls_cert; with --tls_client_ca, mTLS)");
+ABSL_FLAG(std::string, local_listen, "",
+          "An extra plaintext listener for the public services, for a sidecar in the same "
+          "pod (oauth-gateway): unix:/path or loopback only, e.g. unix:/run/oauthd/grpc.sock");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain: serve gRPC over TLS (with --tls_key); re-read when the "
+          "file changes");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA certificates: require a client certificate signed by one of them (mTLS)");
+ABSL_FLAG(absl::Duration, tls_reload_interval, absl::Minutes(1),
+          "How often the TLS files are checked for a new version");
+ABSL_FLAG(bool, insecure_listen, false,
+          "Allow plaintext gRPC on a --listen address that is not loopback or a unix "
+          "socket (only behind something that encrypts, e.g. a service mesh)");
+ABSL_FLAG(bool, reflection, false,
+          "Serve gRPC server reflection (lists every service, Health included)");
 ABSL_FLAG(std::string, store, "redis", "State backend: redis, or memory (one process, dev only)");
 ABSL_FLAG(std::string, redis_url, "redis://127.0.0.1:6379",
           "Redis URL: redis://[:password@]host:port[/db]");
@@ -111,7 +135,8 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 namespace {
 
 const std::vector<std::string> kFlagNames = {
-    "listen", "store", "redis_url", "redis_pool_size", "redis_timeout",
+    "listen", "local_listen", "admin_listen", "tls_cert", "tls_key", "tls_client_ca", "tls_reload_interval",
+    "insecure_listen", "reflection", "store", "redis_url", "redis_pool_size", "redis_timeout",
     "redis_sentinels", "redis_master_name", "redis_wait_replicas", "redis_wait_timeout",
     "issuer",
     "signing_keys", "admin_token_file", "access_token_ttl", "refresh_token_ttl",
@@ -253,6 +278,95 @@ OpenedStore OpenStore() {
 
 }  // namespace
 
+bool IsUnix(const std::string& address) {
+  return absl::StartsWith(address, "unix:") || absl::StartsWith(address, "unix-abstract:");
+}
+
+// True for unix sockets and loopback hosts: addresses no other machine
+// can reach.
+bool IsLocal(const std::string& address) {
+  if (IsUnix(address)) return true;
+  std::string host = address.substr(0, address.rfind(':'));
+  if (absl::StartsWith(host, "[") && absl::EndsWith(host, "]")) {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
+
+// Linking gRPC's reflection library registers its plugin with every
+// ServerBuilder; this option takes it out again where reflection is off.
+class WithoutReflection final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    std::erase_if(*plugins, [](const std::unique_ptr<grpc::ServerBuilderPlugin>& p) {
+      return p->name() == "proto_server_reflection";
+    });
+  }
+};
+
+struct Listeners {
+  std::string public_address, admin_address;
+  std::string local_address;  // "" when there is none
+  std::shared_ptr<grpc::ServerCredentials> public_credentials, admin_credentials;
+  std::string public_mode, admin_mode;  // for the start line: "TLS", "mTLS", "plaintext"
+};
+
+Listeners ChooseListeners() {
+  Listeners l;
+  l.public_address = absl::GetFlag(FLAGS_listen);
+  l.admin_address = absl::GetFlag(FLAGS_admin_listen);
+  l.local_address = absl::GetFlag(FLAGS_local_listen);
+  if (l.admin_address.empty() || l.admin_address == l.public_address ||
+      l.admin_address == l.local_address) {
+    Fail("--admin_listen must be its own address (the admin API is never on --listen)");
+  }
+  if (!l.local_address.empty() && !IsLocal(l.local_address)) {
+    Fail("--local_listen " + l.local_address + " must be unix:/path or a loopback address");
+  }
+  const std::string cert = absl::GetFlag(FLAGS_tls_cert), key = absl::GetFlag(FLAGS_tls_key);
+  const std::string client_ca = absl::GetFlag(FLAGS_tls_client_ca);
+  if (cert.empty() != key.empty()) Fail("--tls_cert and --tls_key go together");
+  if (!client_ca.empty() && cert.empty()) Fail("--tls_client_ca needs --tls_cert and --tls_key");
+  std::shared_ptr<grpc::ServerCredentials> tls;
+  std::string tls_mode;
+  if (!cert.empty()) {
+    oauthd::grpc_api::TlsServerFiles files;
+    files.cert_chain = cert;
+    files.private_key = key;
+    files.client_ca = client_ca;
+    files.reload_interval = absl::GetFlag(FLAGS_tls_reload_interval);
+    if (files.reload_interval < absl::Seconds(1)) Fail("--tls_reload_interval must be >= 1s");
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds =
+        oauthd::grpc_api::TlsServerCredentialsFrom(files);
+    if (!creds.ok()) Fail(std::string(creds.status().message()));
+    tls = *std::move(creds);
+    tls_mode = client_ca.empty() ? "TLS" : "mTLS";
+  }
+  if (tls) {
+    l.public_credentials = tls;
+    l.public_mode = tls_mode;
+  } else if (IsLocal(l.public_address) || absl::GetFlag(FLAGS_insecure_listen)) {
+    l.public_credentials = grpc::InsecureServerCredentials();
+    l.public_mode = "plaintext";
+  } else {
+    Fail("--listen " + l.public_address +
+         " is reachable from other machines: give it TLS (--tls_cert, --tls_key) or, "
+         "behind something that encrypts, --insecure_listen");
+  }
+  if (IsLocal(l.admin_address)) {
+    l.admin_credentials = grpc::InsecureServerCredentials();
+    l.admin_mode = "plaintext, local only";
+  } else if (tls) {
+    l.admin_credentials = tls;
+    l.admin_mode = tls_mode;
+  } else {
+    Fail("--admin_listen " + l.admin_address +
+         " is reachable from other machines: use loopback or unix:/path, or give oauthd TLS");
+  }
+  return l;
+}
+
 int main(int argc, char** argv) {
   oauthd::ParseFlagsWithEnv(
       argc, argv, "OAUTHD_", kFlagNames,
@@ -305,22 +419,40 @@ int main(int argc, char** argv) {
       decider, opened.view ? nullptr : executor.get());
 
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  if (absl::GetFlag(FLAGS_reflection)) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  const Listeners listeners = ChooseListeners();
   grpc::ServerBuilder builder;
-  const std::string listen = absl::GetFlag(FLAGS_listen);
+  if (!absl::GetFlag(FLAGS_reflection)) builder.SetOption(std::make_unique<WithoutReflection>());
   int bound_port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(),
-                           listen.rfind("unix:", 0) == 0 ? nullptr : &bound_port);
+  builder.AddListeningPort(listeners.public_address, listeners.public_credentials,
+                           IsUnix(listeners.public_address) ? nullptr : &bound_port);
+  // The sidecar's way in: same services, no TLS, unreachable from outside.
+  if (!listeners.local_address.empty()) {
+    builder.AddListeningPort(listeners.local_address, grpc::InsecureServerCredentials());
+  }
   builder.RegisterService(&token_service);
-  builder.RegisterService(&admin_service);
   builder.RegisterService(&authorization_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server) Fail("cannot listen on " + listen);
+  if (!server) Fail("cannot listen on " + listeners.public_address);
+  // The admin API has a listener of its own, so the public port never
+  // carries it (NetworkPolicies and TLS can differ).
+  grpc::ServerBuilder admin_builder;
+  admin_builder.SetOption(std::make_unique<WithoutReflection>());
+  admin_builder.AddListeningPort(listeners.admin_address, listeners.admin_credentials);
+  admin_builder.RegisterService(&admin_service);
+  std::unique_ptr<grpc::Server> admin_server = admin_builder.BuildAndStart();
+  if (!admin_server) Fail("cannot listen on --admin_listen " + listeners.admin_address);
 
   oauthd::grpc_api::HealthMonitor health(*store, server->GetHealthCheckService(),
                                          absl::Seconds(1));
-  std::fprintf(stderr, "oauthd: listening on %s (issuer %s, %zu signing key(s), store %s)\n",
-               listen.c_str(), config.issuer.c_str(), issuer.PublicKeys().size(),
+  std::fprintf(stderr,
+               "oauthd: listening on %s (%s)%s%s, admin API on %s (%s) (issuer %s, %zu "
+               "signing key(s), store %s)\n",
+               listeners.public_address.c_str(), listeners.public_mode.c_str(),
+               listeners.local_address.empty() ? "" : " and on ",
+               listeners.local_address.c_str(),
+               listeners.admin_address.c_str(), listeners.admin_mode.c_str(),
+               config.issuer.c_str(), issuer.PublicKeys().size(),
                absl::GetFlag(FLAGS_store).c_str());
 
   if (pipe(g_stop_pipe) != 0) Fail("pipe() failed");
@@ -336,7 +468,9 @@ int main(int argc, char** argv) {
   health.Stop();
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoSeconds(absl::GetFlag(FLAGS_shutdown_grace)));
+  admin_server->Shutdown(std::chrono::system_clock::now());
   server->Wait();
+  admin_server->Wait();
   executor.reset();  // runs whatever was queued, then joins
   std::fprintf(stderr, "oauthd: stopped\n");
   return 0;

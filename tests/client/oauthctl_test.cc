@@ -116,9 +116,11 @@ class OauthctlTest : public ::testing::Test {
     ASSERT_EQ(stat(admin_token_file_.c_str(), &st), 0) << admin_token_file_;
   }
 
-  // oauthctl with --address and --admin_token_file for the test's oauthd.
+  // oauthctl with --address, --admin_address and --admin_token_file for the
+  // test's oauthd.
   Result Run(std::vector<std::string> args) {
     args.insert(args.begin(), {"--address=" + oauthd_->address(),
+                               "--admin_address=" + oauthd_->admin_address(),
                                "--admin_token_file=" + admin_token_file_});
     return Oauthctl(args);
   }
@@ -307,7 +309,8 @@ TEST_F(OauthctlTest, ExitCodes) {
       Oauthctl({absl::StrCat("--address=127.0.0.1:", *port), "--timeout=2s", "jwks"});
   EXPECT_EQ(unreachable.exit_code, 3) << unreachable.err;
 
-  Result no_admin = Oauthctl({"--address=" + oauthd_->address(), "client", "list"});
+  Result no_admin = Oauthctl({"--address=" + oauthd_->address(),
+                              "--admin_address=" + oauthd_->admin_address(), "client", "list"});
   EXPECT_EQ(no_admin.exit_code, 2);
   EXPECT_THAT(no_admin.err, HasSubstr("--admin_token_file"));
 }
@@ -350,7 +353,8 @@ TEST_F(OauthctlTest, UnixSocketAddress) {
   const std::string socket = absl::StrCat("/tmp/oauthctl-test-", getpid(), ".sock");
   unlink(socket.c_str());
   test_support::ChildProcessOptions options;
-  options.argv = {OAUTHD_BINARY, "--listen=unix:" + socket, "--store=memory",
+  options.argv = {OAUTHD_BINARY, "--listen=unix:" + socket,
+                  "--admin_listen=unix:" + socket + ".admin", "--store=memory",
                   "--signing_keys=" + key, "--issuer=https://issuer.test"};
   auto oauthd = test_support::ChildProcess::Start(options);
   ASSERT_TRUE(oauthd.ok()) << oauthd.status();
@@ -364,6 +368,7 @@ TEST_F(OauthctlTest, UnixSocketAddress) {
   EXPECT_THAT(result.out, HasSubstr("P-256"));
   EXPECT_TRUE((*oauthd)->Terminate().ok());
   unlink(socket.c_str());
+  unlink((socket + ".admin").c_str());
 }
 
 }  // namespace

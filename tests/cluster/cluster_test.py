@@ -79,7 +79,9 @@ class Cluster:
 
     def oauthctl(self, *args):
         address = self.conf["CLUSTER_OAUTHD"].split(",")[0]
+        admin = self.conf["CLUSTER_OAUTHD_ADMIN"].split(",")[0]
         p = subprocess.run([self.conf["CLUSTER_OAUTHCTL"], "--address=" + address,
+                            "--admin_address=" + admin,
                             "--admin_token_file=" + self.conf["CLUSTER_ADMIN_TOKEN_FILE"],
                             *args], capture_output=True, text=True)
         if p.returncode != 0:

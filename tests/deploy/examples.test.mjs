@@ -539,8 +539,11 @@ async function waitForPort(port, child) {
   throw new Error(`port ${port} never opened:\n${child.output()}`);
 }
 
+// The admin listener of the oauthd on each public port (oauthd --admin_listen).
+const adminPortOf = new Map();
 const ctl = (grpcPort, argv, dir) => {
-  const r = spawnSync(BIN.oauthctl, [`--address=127.0.0.1:${grpcPort}`, `--admin_token_file=${dir}/admin.token`, "--json", ...argv],
+  const r = spawnSync(BIN.oauthctl, [`--address=127.0.0.1:${grpcPort}`,
+    `--admin_address=127.0.0.1:${adminPortOf.get(grpcPort)}`, `--admin_token_file=${dir}/admin.token`, "--json", ...argv],
     { encoding: "utf8" });
   assert.equal(r.status, 0, `oauthctl ${argv.join(" ")}: ${r.stderr}`);
   return JSON.parse(r.stdout);
@@ -554,12 +557,16 @@ function stack() {
     execOk(BIN.oauthctl, ["keys", "generate", "--alg=ES256", `--out=${dir}/key.pem`]);
     writeFileSync(`${dir}/admin.token`, `${randomBytes(32).toString("base64")}\n`);
     const grpcPort = await freePort();
+    const adminPort = await freePort();
+    adminPortOf.set(grpcPort, adminPort);
     const httpPort = await freePort();
     const issuer = `http://127.0.0.1:${httpPort}`;
     const oauthd = startProcess("oauthd", BIN.oauthd, ["--store=memory", `--listen=127.0.0.1:${grpcPort}`,
+      `--admin_listen=127.0.0.1:${adminPort}`,
       `--issuer=${issuer}`, `--signing_keys=${dir}/key.pem`, `--admin_token_file=${dir}/admin.token`,
       `--authz_policy=${path.join(EXAMPLES, "policy.yaml")}`, "--scrypt_log2_n=10"], dir);
     await waitForPort(grpcPort, oauthd);
+    await waitForPort(adminPort, oauthd);
     const gateway = startProcess("oauth-gateway", BIN.gateway, [`--listen=127.0.0.1:${httpPort}`,
       `--upstream=127.0.0.1:${grpcPort}`, `--issuer=${issuer}`, "--threads=2", "--rpc_timeout=2s"], dir);
     await waitForPort(httpPort, gateway);
@@ -596,7 +603,8 @@ test("policy.yaml loads into oauthd; a misspelt copy is refused with its line", 
   writeFileSync(`${dir}/policy.yaml`, bad);
   writeFileSync(`${dir}/admin.token`, `${randomBytes(32).toString("base64")}\n`);
   execOk(BIN.oauthctl, ["keys", "generate", "--alg=ES256", `--out=${dir}/key.pem`]);
-  const r = spawnSync(BIN.oauthd, ["--store=memory", `--listen=127.0.0.1:${await freePort()}`, "--issuer=http://127.0.0.1:1",
+  const r = spawnSync(BIN.oauthd, ["--store=memory", `--listen=127.0.0.1:${await freePort()}`,
+    `--admin_listen=127.0.0.1:${await freePort()}`, "--issuer=http://127.0.0.1:1",
     `--signing_keys=${dir}/key.pem`, `--admin_token_file=${dir}/admin.token`, `--authz_policy=${dir}/policy.yaml`],
   { encoding: "utf8", timeout: 10000 });
   assert.notEqual(r.status, 0);

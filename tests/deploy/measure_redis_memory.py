@@ -45,6 +45,7 @@ class Stack:
         self.dir = workdir
         self.procs = []
         self.redis_port, self.grpc_port, self.http_port = free_port(), free_port(), free_port()
+        self.admin_port = free_port()
         self.issuer = f"http://127.0.0.1:{self.http_port}"
         self.oauthctl = os.path.join(self.build, "client/oauthctl/oauthctl")
 
@@ -64,7 +65,7 @@ class Stack:
         log = open(os.path.join(self.dir, "oauthd.log"), "w")
         self.procs.append(subprocess.Popen(
             [os.path.join(self.build, "server/oauthd/oauthd"),
-             f"--listen=127.0.0.1:{self.grpc_port}",
+             f"--listen=127.0.0.1:{self.grpc_port}", f"--admin_listen=127.0.0.1:{self.admin_port}",
              f"--redis_url=redis://127.0.0.1:{self.redis_port}", f"--issuer={self.issuer}",
              f"--signing_keys={key}", f"--admin_token_file={self.admin}",
              "--scrypt_log2_n=10"], stdout=log, stderr=log))
@@ -106,6 +107,7 @@ class Stack:
 
     def ctl(self, *args, check=True):
         env = dict(os.environ, OAUTHCTL_ADDRESS=f"127.0.0.1:{self.grpc_port}",
+                   OAUTHCTL_ADMIN_ADDRESS=f"127.0.0.1:{self.admin_port}",
                    OAUTHCTL_ADMIN_TOKEN_FILE=self.admin)
         return subprocess.run([self.oauthctl, *args], env=env, check=check,
                               capture_output=True, text=True)

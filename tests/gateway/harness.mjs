@@ -173,6 +173,7 @@ export async function startStack({ tls = false, unixSocket = false, gatewayArgs 
 
   const redisPort = await freePort();
   const grpcPort = await freePort();
+  const adminPort = await freePort();
   const httpPort = await freePort();
   const scheme = tls ? 'https' : 'http';
   const issuer = `${scheme}://127.0.0.1:${httpPort}`;
@@ -182,6 +183,8 @@ export async function startStack({ tls = false, unixSocket = false, gatewayArgs 
     : '';
   const grpcAddress = unixSocket ? `unix:${socketPath}` : `127.0.0.1:${grpcPort}`;
   const grpcReady = unixSocket ? socketPath : grpcPort;
+  // The admin API is never on the public port (oauthd --admin_listen).
+  const adminAddress = `127.0.0.1:${adminPort}`;
   const adminTokenFile = path.join(workDir, 'admin.token');
   fs.writeFileSync(adminTokenFile, `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
   const keyFile = path.join(workDir, 'signing-key.pem');
@@ -190,7 +193,8 @@ export async function startStack({ tls = false, unixSocket = false, gatewayArgs 
   const oauthctlSync = (args) => {
     const result = spawnSync(
       oauthctlBin,
-      [`--address=${grpcAddress}`, `--admin_token_file=${adminTokenFile}`, ...args],
+      [`--address=${grpcAddress}`, `--admin_address=${adminAddress}`,
+        `--admin_token_file=${adminTokenFile}`, ...args],
       { encoding: 'utf8', timeout: 30000 },
     );
     if (result.status !== 0) {
@@ -210,6 +214,7 @@ export async function startStack({ tls = false, unixSocket = false, gatewayArgs 
 
   const oauthdFlags = [
     `--listen=${grpcAddress}`,
+    `--admin_listen=${adminAddress}`,
     '--store=redis',
     `--redis_url=redis://127.0.0.1:${redisPort}`,
     `--issuer=${issuer}`,
@@ -220,6 +225,7 @@ export async function startStack({ tls = false, unixSocket = false, gatewayArgs 
   ];
   let oauthd = startChild('oauthd', oauthdBin, oauthdFlags, workDir);
   await waitForPort(grpcReady, oauthd);
+  await waitForPort(adminPort, oauthd);
 
   const gatewayFlags = [
     `--listen=127.0.0.1:${httpPort}`,
@@ -237,6 +243,7 @@ export async function startStack({ tls = false, unixSocket = false, gatewayArgs 
     issuer,
     url: issuer,
     grpcAddress,
+    adminAddress,
     tlsCa,
     get gateway() {
       return gateway;

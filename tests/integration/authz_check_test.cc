@@ -166,7 +166,9 @@ TEST_F(AuthzCheckTest, DenialsCarryRfc6750Challenges) {
     EXPECT_EQ(HttpStatus(r), c.http) << what;
     EXPECT_EQ(r.status().code(), c.grpc) << what;
     EXPECT_EQ(Challenge(r).rfind(c.challenge_prefix, 0), 0u) << Challenge(r);
-    if (c.challenge_prefix == "Bearer") EXPECT_EQ(Challenge(r), "Bearer");
+    if (c.challenge_prefix == "Bearer") {
+      EXPECT_EQ(Challenge(r), "Bearer");
+    }
   }
   EXPECT_TRUE(Check(Envoy("", "/public/x")).has_ok_response());
 }

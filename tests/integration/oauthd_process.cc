@@ -71,10 +71,15 @@ absl::Status OauthdProcess::Connect() {
   if (!port.ok()) return port.status();
   port_ = *port;
   address_ = absl::StrCat("127.0.0.1:", port_);
+  auto admin_port = test_support::PickUnusedTcpPort();
+  if (!admin_port.ok()) return admin_port.status();
+  admin_port_ = *admin_port;
+  admin_address_ = absl::StrCat("127.0.0.1:", admin_port_);
   if (auto s = Launch(); !s.ok()) return s;
   channel_ = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  admin_channel_ = grpc::CreateChannel(admin_address_, grpc::InsecureChannelCredentials());
   tokens_ = oauth::v1::TokenService::NewStub(channel_);
-  admin_ = oauth::admin::v1::AdminService::NewStub(channel_);
+  admin_ = oauth::admin::v1::AdminService::NewStub(admin_channel_);
   return absl::OkStatus();
 }
 
@@ -86,6 +91,7 @@ absl::Status OauthdProcess::Launch() {
   test_support::ChildProcessOptions o;
   o.argv = {OAUTHD_BINARY,
             absl::StrCat("--listen=", address_),
+            absl::StrCat("--admin_listen=", admin_address_),
             "--store=redis",
             absl::StrCat("--redis_url=", redis().url()),
             absl::StrCat("--issuer=", options_.issuer),
@@ -100,6 +106,10 @@ absl::Status OauthdProcess::Launch() {
   process_ = *std::move(process);
   absl::Status ready =
       test_support::WaitForTcpPort("127.0.0.1", port_, absl::Seconds(20), process_.get());
+  if (ready.ok()) {
+    ready = test_support::WaitForTcpPort("127.0.0.1", admin_port_, absl::Seconds(20),
+                                         process_.get());
+  }
   if (!ready.ok()) {
     return absl::UnavailableError(absl::StrCat(ready.message(), "\n", process_->ReadOutput()));
   }

@@ -46,6 +46,8 @@ class OauthdProcess {
 
   test_support::RedisServer& redis() { return shared_redis_ ? *shared_redis_ : *redis_; }
   const std::string& address() const { return address_; }
+  // The admin API's own listener (--admin_listen).
+  const std::string& admin_address() const { return admin_address_; }
   const std::string& key_path() const { return key_path_; }
   std::string output() const { return process_ ? process_->ReadOutput() : ""; }
 
@@ -79,6 +81,9 @@ class OauthdProcess {
   std::string admin_token_path_;
   int port_ = 0;
   std::string address_;
+  int admin_port_ = 0;
+  std::string admin_address_;
+  std::shared_ptr<grpc::Channel> admin_channel_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<oauth::v1::TokenService::Stub> tokens_;
   std::unique_ptr<oauth::admin::v1::AdminService::Stub> admin_;

@@ -149,44 +149,7 @@ TEST(Resilience, ConfiguredFromEnvironmentOnUnixSocket) {
   EXPECT_TRUE(exit->Clean()) << exit->ToString();
 }
 
-TEST(Resilience, ReflectionListsTheServices) {
-  auto p = OauthdProcess::Start();
-  ASSERT_TRUE(p.ok()) << p.status();
-  grpc::GenericStub stub((*p)->channel());
-  grpc::ClientContext ctx;
-  grpc::CompletionQueue cq;
-  auto call = stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
-  void* tag;
-  bool ok;
-  call->StartCall(reinterpret_cast<void*>(1));
-  ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
-  // ServerReflectionRequest{list_services: ""}: field 7, length-delimited, empty.
-  const char request[] = {0x3a, 0x00};
-  grpc::Slice slice(request, sizeof(request));
-  grpc::ByteBuffer out(&slice, 1);
-  call->Write(out, reinterpret_cast<void*>(2));
-  ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
-  grpc::ByteBuffer in;
-  call->Read(&in, reinterpret_cast<void*>(3));
-  ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
-  std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(in.Dump(&slices).ok());
-  std::string response;
-  for (auto& s : slices) response.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  EXPECT_NE(response.find("oauth.v1.TokenService"), std::string::npos);
-  EXPECT_NE(response.find("oauth.admin.v1.AdminService"), std::string::npos);
-  EXPECT_NE(response.find("grpc.health.v1.Health"), std::string::npos);
-  call->WritesDone(reinterpret_cast<void*>(4));
-  cq.Next(&tag, &ok);
-  ctx.TryCancel();
-  grpc::Status status;
-  call->Finish(&status, reinterpret_cast<void*>(5));
-  while (cq.Next(&tag, &ok) && tag != reinterpret_cast<void*>(5)) {
-  }
-  cq.Shutdown();
-  while (cq.Next(&tag, &ok)) {
-  }
-}
+// Reflection (off by default, Health listed when on): transport_security_test.cc.
 
 }  // namespace
 }  // namespace oauthd::testing
