@@ -10,9 +10,10 @@
 
 namespace oauthd::storage {
 
-// Fixed-window counters for brute-force protection (failed logins per
-// username and per client). A window starts with the first increment and
-// ends `window` later, when the counter disappears.
+// Fixed-window counters for brute-force protection (login attempts per
+// source address, per username, and per username and address). A window
+// starts with the first increment and ends `window` later, when the counter
+// disappears.
 class CounterStore {
  public:
   virtual ~CounterStore() = default;
@@ -23,6 +24,10 @@ class CounterStore {
   // The current count, 0 when there is none.
   virtual absl::StatusOr<int64_t> Get(absl::string_view key) = 0;
   virtual absl::Status Reset(absl::string_view key) = 0;
+  // Takes one back (an attempt counted in advance that turned out to be a
+  // success). Never goes below zero, never creates a counter, keeps the
+  // window.
+  virtual absl::Status Decrement(absl::string_view key) = 0;
 };
 
 }  // namespace oauthd::storage

@@ -284,6 +284,13 @@ int RunUserCommand(const Args& args) {
         [&](grpc::ClientContext* ctx, admin::User* r) { return Stub().GetUser(ctx, request, r); },
         print_user);
   }
+  if (verb == "unlock") {
+    admin::UnlockUserRequest request;
+    request.set_username(username);
+    return Invoke<admin::User>(
+        [&](grpc::ClientContext* ctx, admin::User* r) { return Stub().UnlockUser(ctx, request, r); },
+        print_user);
+  }
   if (verb == "disable" || verb == "enable") {
     admin::SetUserDisabledRequest request;
     request.set_username(username);
@@ -327,7 +334,7 @@ int RunUserCommand(const Args& args) {
         });
   }
   return UsageError(
-      "user needs create|get|list|disable|enable|set-password|delete|grants|revoke-grants");
+      "user needs create|get|list|disable|enable|set-password|unlock|delete|grants|revoke-grants");
 }
 
 }  // namespace oauthctl

@@ -26,7 +26,8 @@ Clients (admin API, needs --admin_token_file):
   oauthctl client list [--page_size=N] [--page_token=T]
 Users (admin API):
   oauthctl user create|set-password USERNAME [--password=P]   (prompted on a terminal if absent)
-  oauthctl user get|disable|enable|delete USERNAME
+  oauthctl user get|disable|enable|delete USERNAME   (get shows the login limits' state)
+  oauthctl user unlock USERNAME          clears the user's login limits (as set-password does)
   oauthctl user list [--page_size=N] [--page_token=T]
   oauthctl user grants USERNAME          the user's live grants (where they are signed in)
   oauthctl user revoke-grants USERNAME   sign the user out everywhere

@@ -129,6 +129,14 @@ void PrintUser(const oauth::admin::v1::User& user) {
       .Add("status", user.disabled() ? "disabled" : "enabled")
       .Add("created", Time(user.create_time(), false))
       .Add("updated", Time(user.update_time(), false))
+      .Add("logins", !user.has_login_throttle()
+                         ? "-"
+                         : absl::StrCat(user.login_throttle().attempts(), " of ",
+                                        user.login_throttle().limit(),
+                                        " unsuccessful attempts in the window",
+                                        user.login_throttle().throttled()
+                                            ? ": THROTTLED (oauthctl user unlock)"
+                                            : ""))
       .Print();
 }
 

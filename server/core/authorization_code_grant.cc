@@ -20,7 +20,8 @@ constexpr size_t kMaxCodeLength = 256;
 
 absl::StatusOr<oauth::v1::TokenResponse> AuthorizationCodeGrant::Handle(
     const oauth::v1::IssueTokenRequest& request,
-    const storage::ClientRecord& client) {
+    const storage::ClientRecord& client,
+    const RequestContext& context) {
   const oauth::admin::v1::Client& c = client.client();
   const oauth::v1::AuthorizationCodeGrant& grant = request.authorization_code();
   if (grant.code().empty()) return InvalidRequest("code is required");
@@ -57,6 +58,12 @@ absl::StatusOr<oauth::v1::TokenResponse> AuthorizationCodeGrant::Handle(
       if (!result.code.grant_id.empty()) {
         RETURN_IF_ERROR(refresh_tokens_.RevokeFamily(result.code.grant_id));
       }
+      tokens_.audit().Record({.event = "code.replay",
+                              .client_id = c.client_id(),
+                              .subject = result.code.subject,
+                              .grant_id = result.code.grant_id,
+                              .source_address = context.source_address,
+                              .detail = "the grant is revoked"});
       return InvalidGrant(
           "authorization code was already used; tokens issued from it are revoked");
     case Outcome::kNotFound:
@@ -89,7 +96,7 @@ absl::StatusOr<oauth::v1::TokenResponse> AuthorizationCodeGrant::Handle(
                                                       : result.code.auth_time * 1000;
   authz.grant_id = result.code.grant_id.empty() ? NewGrantId(authz.granted_at_ms)
                                                 : result.code.grant_id;
-  return tokens_.Issue(client, authz,
+  return tokens_.Issue(client, authz, context,
                        TokenResponseFactory::ClientGetsRefreshTokens(c)
                            ? GrantMode::kNewGrantWithRefresh
                            : GrantMode::kNewGrant);

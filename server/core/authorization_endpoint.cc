@@ -12,7 +12,7 @@
 
 namespace oauthd {
 absl::StatusOr<oauth::v1::AuthorizeResponse> AuthorizationEndpoint::Authorize(
-    const oauth::v1::AuthorizeRequest& request) {
+    const oauth::v1::AuthorizeRequest& request, const RequestContext& context) {
   // 1. Client and redirect URI: errors here must never redirect.
   if (request.client_id().empty()) return InvalidRequest("client_id is required");
   if (request.client_id().size() > kMaxClientIdLength) {
@@ -91,7 +91,7 @@ absl::StatusOr<oauth::v1::AuthorizeResponse> AuthorizationEndpoint::Authorize(
   const int64_t granted_at_ms = absl::ToUnixMillis(clock_());
   ASSIGN_OR_RETURN(storage::UserRecord user,
                    owners_.Authenticate(c.client_id(), request.login().username(),
-                                        request.login().password()));
+                                        request.login().password(), context));
   storage::AuthorizationCode code;
   code.client_id = c.client_id();
   code.redirect_uri = redirect_uri;

@@ -5,6 +5,7 @@
 #include "oauth/v1/token.pb.h"
 #include "server/core/client_registry.h"
 #include "server/core/clock.h"
+#include "server/core/request_context.h"
 #include "server/core/config.h"
 #include "server/core/resource_owner_authenticator.h"
 #include "storage/code_store.h"
@@ -27,7 +28,7 @@ class AuthorizationEndpoint {
         clock_(std::move(clock)) {}
 
   absl::StatusOr<oauth::v1::AuthorizeResponse> Authorize(
-      const oauth::v1::AuthorizeRequest& request);
+      const oauth::v1::AuthorizeRequest& request, const RequestContext& context);
 
  private:
   const ServerConfig& config_;

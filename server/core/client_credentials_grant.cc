@@ -11,7 +11,8 @@ namespace oauthd {
 
 absl::StatusOr<oauth::v1::TokenResponse> ClientCredentialsGrant::Handle(
     const oauth::v1::IssueTokenRequest& request,
-    const storage::ClientRecord& client) {
+    const storage::ClientRecord& client,
+    const RequestContext& context) {
   const oauth::admin::v1::Client& c = client.client();
   if (IsPublicClient(c)) {
     return UnauthorizedClient("public clients cannot use client_credentials");
@@ -30,7 +31,7 @@ absl::StatusOr<oauth::v1::TokenResponse> ClientCredentialsGrant::Handle(
                                 {c.allowed_scopes().begin(), c.allowed_scopes().end()},
                                 {c.default_scopes().begin(), c.default_scopes().end()}));
   ASSIGN_OR_RETURN(authz.audiences, ResolveAudiences(request.resource(), c));
-  return tokens_.Issue(client, authz, GrantMode::kNone);
+  return tokens_.Issue(client, authz, context, GrantMode::kNone);
 }
 
 }  // namespace oauthd

@@ -20,7 +20,8 @@ class ClientCredentialsGrant final : public GrantHandler {
   }
   absl::StatusOr<oauth::v1::TokenResponse> Handle(
       const oauth::v1::IssueTokenRequest& request,
-      const storage::ClientRecord& client) override;
+      const storage::ClientRecord& client,
+      const RequestContext& context) override;
 
  private:
   const TokenResponseFactory& tokens_;

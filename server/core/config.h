@@ -27,12 +27,14 @@ struct ServerConfig {
   // long; the replica that made the change drops its entry at once.
   absl::Duration client_cache_ttl = absl::Seconds(5);
 
-  // Brute-force protection for the password grant and the login page: after
-  // `user_failure_limit` failures for one username, or `client_failure_limit`
-  // for one client, within `failure_window`, attempts fail with invalid_grant
-  // without checking the password until the window ends.
+  // Brute-force protection for the password grant and the login page
+  // (login_throttle.h): attempts per username from one source address, per
+  // username from all addresses, and per address, within `failure_window`.
+  // Past a limit the password is not checked (invalid_grant, "too many
+  // attempts") until the window ends or an operator unlocks the user.
   int user_failure_limit = 5;
-  int client_failure_limit = 100;
+  int user_total_failure_limit = 100;
+  int address_failure_limit = 100;
   absl::Duration failure_window = absl::Minutes(15);
 
   ScryptParams password_hashing;

@@ -4,6 +4,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "oauth/v1/token.pb.h"
+#include "server/core/request_context.h"
 #include "storage/records.pb.h"
 
 namespace oauthd {
@@ -23,8 +24,8 @@ class GrantHandler {
   // Issues tokens or returns a typed OAuth error. Must not change state on
   // failure (reuse detection excepted).
   virtual absl::StatusOr<oauth::v1::TokenResponse> Handle(
-      const oauth::v1::IssueTokenRequest& request,
-      const storage::ClientRecord& client) = 0;
+      const oauth::v1::IssueTokenRequest& request, const storage::ClientRecord& client,
+      const RequestContext& context) = 0;
 };
 
 }  // namespace oauthd

@@ -11,12 +11,13 @@ namespace oauthd {
 
 OAuthService::OAuthService(const ServerConfig& config, storage::Store& store,
                            const TokenIssuer& issuer, Clock clock,
-                           storage::RevocationChecker* revocations)
+                           storage::RevocationChecker* revocations, AuditLog* audit)
     : config_(config),
       issuer_(issuer),
+      audit_(audit != nullptr ? *audit : no_audit_),
       clients_(store.clients(), config.client_cache_ttl, clock),
-      owners_(config, store.users(), store.counters()),
-      tokens_(config, issuer, store.refresh_tokens(), clock),
+      owners_(config, store.users(), store.counters(), audit_),
+      tokens_(config, issuer, store.refresh_tokens(), clock, audit_),
       refresh_(tokens_, store.refresh_tokens(), store.revocations(), clock),
       inspector_(issuer, store.refresh_tokens(), store.revocations(),
                  revocations ? *revocations : store.revocations(), clock),
@@ -28,7 +29,7 @@ OAuthService::OAuthService(const ServerConfig& config, storage::Store& store,
 }
 
 absl::StatusOr<oauth::v1::TokenResponse> OAuthService::IssueToken(
-    const oauth::v1::IssueTokenRequest& request) {
+    const oauth::v1::IssueTokenRequest& request, const RequestContext& context) {
   ASSIGN_OR_RETURN(std::shared_ptr<const storage::ClientRecord> client,
                    clients_.Authenticate(request.client()));
   if (request.grant_case() == oauth::v1::IssueTokenRequest::GRANT_NOT_SET) {
@@ -50,19 +51,19 @@ absl::StatusOr<oauth::v1::TokenResponse> OAuthService::IssueToken(
       return UnauthorizedClient(absl::StrCat("client may not use the ",
                                              handler->grant_type(), " grant"));
     }
-    return handler->Handle(request, *client);
+    return handler->Handle(request, *client, context);
   }
   return OAuthError(ErrorCode::kUnsupportedGrantType, "grant_type is not supported");
 }
 
 absl::StatusOr<oauth::v1::TokenResponse> OAuthService::RefreshToken(
-    const oauth::v1::RefreshTokenRequest& request) {
+    const oauth::v1::RefreshTokenRequest& request, const RequestContext& context) {
   ASSIGN_OR_RETURN(std::shared_ptr<const storage::ClientRecord> client,
                    clients_.Authenticate(request.client()));
   if (!ClientAllowsGrant(client->client(), "refresh_token")) {
     return UnauthorizedClient("client may not use the refresh_token grant");
   }
-  return refresh_.Handle(request, *client);
+  return refresh_.Handle(request, *client, context);
 }
 
 absl::StatusOr<oauth::v1::IntrospectResponse> OAuthService::Introspect(
@@ -77,16 +78,20 @@ absl::StatusOr<oauth::v1::IntrospectResponse> OAuthService::Introspect(
 }
 
 absl::StatusOr<oauth::v1::RevokeResponse> OAuthService::Revoke(
-    const oauth::v1::RevokeRequest& request) {
+    const oauth::v1::RevokeRequest& request, const RequestContext& context) {
   ASSIGN_OR_RETURN(std::shared_ptr<const storage::ClientRecord> client,
                    clients_.Authenticate(request.client()));
   RETURN_IF_ERROR(inspector_.Revoke(*client, request.token(), request.token_type_hint()));
+  // RFC 7009 answers alike whether or not the token was live; so does this.
+  audit_.Record({.event = "token.revoked",
+                 .client_id = client->client().client_id(),
+                 .source_address = context.source_address});
   return oauth::v1::RevokeResponse();
 }
 
 absl::StatusOr<oauth::v1::AuthorizeResponse> OAuthService::Authorize(
-    const oauth::v1::AuthorizeRequest& request) {
-  return authorization_.Authorize(request);
+    const oauth::v1::AuthorizeRequest& request, const RequestContext& context) {
+  return authorization_.Authorize(request, context);
 }
 
 absl::Status OAuthService::AuthorizeRevocationWatch(

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "oauth/v1/token.pb.h"
+#include "server/core/audit_log.h"
 #include "server/core/authorization_endpoint.h"
 #include "server/core/client_registry.h"
 #include "server/core/clock.h"
@@ -29,21 +30,24 @@ class OAuthService {
   // `store`, `issuer` and `config` must outlive the service. `revocations`
   // answers introspection's revocation questions: the store's when null, or
   // an in-memory view (storage/redis/revocation_view.h); it must outlive the
-  // service too.
+  // service too. `audit` (none when null) hears the security events
+  // (audit_log.h) and must outlive the service.
   OAuthService(const ServerConfig& config, storage::Store& store,
                const TokenIssuer& issuer, Clock clock,
-               storage::RevocationChecker* revocations = nullptr);
+               storage::RevocationChecker* revocations = nullptr,
+               AuditLog* audit = nullptr);
 
+  // `context` says where the request came from (login limits, audit).
   absl::StatusOr<oauth::v1::TokenResponse> IssueToken(
-      const oauth::v1::IssueTokenRequest& request);
+      const oauth::v1::IssueTokenRequest& request, const RequestContext& context = {});
   absl::StatusOr<oauth::v1::TokenResponse> RefreshToken(
-      const oauth::v1::RefreshTokenRequest& request);
+      const oauth::v1::RefreshTokenRequest& request, const RequestContext& context = {});
   absl::StatusOr<oauth::v1::IntrospectResponse> Introspect(
       const oauth::v1::IntrospectRequest& request);
   absl::StatusOr<oauth::v1::RevokeResponse> Revoke(
-      const oauth::v1::RevokeRequest& request);
+      const oauth::v1::RevokeRequest& request, const RequestContext& context = {});
   absl::StatusOr<oauth::v1::AuthorizeResponse> Authorize(
-      const oauth::v1::AuthorizeRequest& request);
+      const oauth::v1::AuthorizeRequest& request, const RequestContext& context = {});
   oauth::v1::GetJwksResponse GetJwks() const;
   // Who may WatchRevocations: an authenticated confidential client with
   // introspect_any_token (unauthorized_client otherwise).
@@ -52,10 +56,14 @@ class OAuthService {
 
   // The client cache, shared with the admin service for invalidation.
   ClientRegistry& clients() { return clients_; }
+  // Login limits, shared with the admin service (user get, unlock).
+  LoginThrottle& login_throttle() { return owners_.throttle(); }
 
  private:
   const ServerConfig& config_;
   const TokenIssuer& issuer_;
+  NullAuditLog no_audit_;
+  AuditLog& audit_;
   ClientRegistry clients_;
   ResourceOwnerAuthenticator owners_;
   TokenResponseFactory tokens_;

@@ -9,7 +9,8 @@ namespace oauthd {
 
 absl::StatusOr<oauth::v1::TokenResponse> PasswordGrant::Handle(
     const oauth::v1::IssueTokenRequest& request,
-    const storage::ClientRecord& client) {
+    const storage::ClientRecord& client,
+    const RequestContext& context) {
   const oauth::admin::v1::Client& c = client.client();
   const oauth::v1::PasswordGrant& grant = request.password();
   Authorization authz;
@@ -27,10 +28,11 @@ absl::StatusOr<oauth::v1::TokenResponse> PasswordGrant::Handle(
   authz.granted_at_ms = absl::ToUnixMillis(clock_());
   authz.grant_id = NewGrantId(authz.granted_at_ms);
   ASSIGN_OR_RETURN(storage::UserRecord user,
-                   owners_.Authenticate(c.client_id(), grant.username(), grant.password()));
+                   owners_.Authenticate(c.client_id(), grant.username(), grant.password(),
+                                        context));
   authz.subject = user.user().subject();
   authz.username = user.user().username();
-  return tokens_.Issue(client, authz,
+  return tokens_.Issue(client, authz, context,
                        TokenResponseFactory::ClientGetsRefreshTokens(c)
                            ? GrantMode::kNewGrantWithRefresh
                            : GrantMode::kNewGrant);

@@ -16,7 +16,7 @@ namespace oauthd {
 
 absl::StatusOr<oauth::v1::TokenResponse> RefreshTokenGrant::Handle(
     const oauth::v1::RefreshTokenRequest& request,
-    const storage::ClientRecord& client) {
+    const storage::ClientRecord& client, const RequestContext& context) {
   const oauth::admin::v1::Client& c = client.client();
   if (request.refresh_token().empty()) return InvalidRequest("refresh_token is required");
   // Syntax of the requested scope is checked before anything is touched.
@@ -52,6 +52,11 @@ absl::StatusOr<oauth::v1::TokenResponse> RefreshTokenGrant::Handle(
       break;
     }
     case Outcome::kReuseDetected:
+      tokens_.audit().Record({.event = "refresh.reuse",
+                              .client_id = c.client_id(),
+                              .grant_id = parsed->family_id,
+                              .source_address = context.source_address,
+                              .detail = "the grant is revoked"});
       return InvalidGrant(
           "refresh token was already used; the grant has been revoked");
     case Outcome::kNotFound:
@@ -93,7 +98,7 @@ absl::StatusOr<oauth::v1::TokenResponse> RefreshTokenGrant::Handle(
   }
   authz.audiences = result.grant.audiences;
   ASSIGN_OR_RETURN(oauth::v1::TokenResponse response,
-                   tokens_.Issue(client, authz, GrantMode::kExistingGrant));
+                   tokens_.Issue(client, authz, context, GrantMode::kExistingGrant));
   response.set_refresh_token(std::move(refresh_token));
   return response;
 }

@@ -4,6 +4,7 @@
 #include "absl/status/statusor.h"
 #include "oauth/v1/token.pb.h"
 #include "server/core/clock.h"
+#include "server/core/request_context.h"
 #include "server/core/token_response_factory.h"
 #include "storage/records.pb.h"
 #include "storage/refresh_token_store.h"
@@ -35,7 +36,7 @@ class RefreshTokenGrant {
   // `client` is already authenticated and allowed the refresh_token grant.
   absl::StatusOr<oauth::v1::TokenResponse> Handle(
       const oauth::v1::RefreshTokenRequest& request,
-      const storage::ClientRecord& client);
+      const storage::ClientRecord& client, const RequestContext& context);
 
  private:
   const TokenResponseFactory& tokens_;

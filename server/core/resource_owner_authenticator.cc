@@ -15,26 +15,28 @@ constexpr absl::string_view kBadCredentials = "invalid username or password";
 
 ResourceOwnerAuthenticator::ResourceOwnerAuthenticator(const ServerConfig& config,
                                                        storage::UserStore& users,
-                                                       storage::CounterStore& counters)
-    : config_(config), users_(users), counters_(counters) {}
+                                                       storage::CounterStore& counters,
+                                                       AuditLog& audit)
+    : config_(config), users_(users), throttle_(config, counters), audit_(audit) {}
 
 absl::StatusOr<storage::UserRecord> ResourceOwnerAuthenticator::Authenticate(
-    absl::string_view client_id, absl::string_view username,
-    absl::string_view password) {
+    absl::string_view client_id, absl::string_view username, absl::string_view password,
+    const RequestContext& context) {
   if (username.empty() || password.empty()) {
     return InvalidRequest("username and password are required");
   }
   if (username.size() > kMaxUsernameLength || password.size() > kMaxPasswordLength) {
     return InvalidRequest("username or password is too long");
   }
-  // Usernames are hashed into the key: bounded length, no odd characters.
-  const std::string user_key = absl::StrCat("login:user:", Sha256Hex(username));
-  const std::string client_key = absl::StrCat("login:client:", client_id);
-  ASSIGN_OR_RETURN(int64_t user_failures, counters_.Get(user_key));
-  ASSIGN_OR_RETURN(int64_t client_failures, counters_.Get(client_key));
-  if (user_failures >= config_.user_failure_limit ||
-      client_failures >= config_.client_failure_limit) {
-    return InvalidGrant("too many failed attempts; try again later");
+  AuditEvent event;
+  event.client_id = std::string(client_id);
+  event.source_address = context.source_address;
+  // Counted before the check, so parallel guesses cannot overtake the limit.
+  ASSIGN_OR_RETURN(const bool admitted, throttle_.Admit(username, context.source_address));
+  if (!admitted) {
+    event.event = "login.throttled";
+    audit_.Record(event);
+    return InvalidGrant("too many attempts; try again later");
   }
   ASSIGN_OR_RETURN(std::optional<storage::UserRecord> user, users_.Get(username));
   bool ok;
@@ -44,12 +46,17 @@ absl::StatusOr<storage::UserRecord> ResourceOwnerAuthenticator::Authenticate(
     VerifyPassword(password, DummyPasswordHash(config_.password_hashing));
     ok = false;
   }
+  // The subject only when the user exists: never the typed username, which
+  // may be a password typed in the wrong field.
+  if (user.has_value()) event.subject = user->user().subject();
   if (!ok) {
-    RETURN_IF_ERROR(counters_.Increment(user_key, config_.failure_window).status());
-    RETURN_IF_ERROR(counters_.Increment(client_key, config_.failure_window).status());
+    event.event = "login.failure";
+    audit_.Record(event);
     return InvalidGrant(kBadCredentials);
   }
-  if (user_failures > 0) RETURN_IF_ERROR(counters_.Reset(user_key));
+  RETURN_IF_ERROR(throttle_.Succeeded(username, context.source_address));
+  event.event = "login.success";
+  audit_.Record(event);
   return *std::move(user);
 }
 

@@ -13,9 +13,9 @@ namespace oauthd {
 TokenResponseFactory::TokenResponseFactory(const ServerConfig& config,
                                            const TokenIssuer& issuer,
                                            storage::RefreshTokenStore& refresh_tokens,
-                                           Clock clock)
+                                           Clock clock, AuditLog& audit)
     : config_(config), issuer_(issuer), refresh_tokens_(refresh_tokens),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)), audit_(audit) {}
 
 absl::Duration TokenResponseFactory::AccessTokenTtl(
     const oauth::admin::v1::Client& client) const {
@@ -45,7 +45,7 @@ bool TokenResponseFactory::ClientGetsRefreshTokens(
 
 absl::StatusOr<oauth::v1::TokenResponse> TokenResponseFactory::Issue(
     const storage::ClientRecord& client, const Authorization& authz,
-    GrantMode mode) const {
+    const RequestContext& context, GrantMode mode) const {
   const absl::Duration ttl = AccessTokenTtl(client.client());
   std::string refresh_token;
   if (mode == GrantMode::kNewGrant || mode == GrantMode::kNewGrantWithRefresh) {
@@ -90,6 +90,13 @@ absl::StatusOr<oauth::v1::TokenResponse> TokenResponseFactory::Issue(
   response.set_expires_in(absl::ToInt64Seconds(ttl));
   response.set_scope(JoinScope(authz.scopes));
   if (!refresh_token.empty()) response.set_refresh_token(std::move(refresh_token));
+  AuditEvent event;
+  event.event = mode == GrantMode::kExistingGrant ? "token.refreshed" : "token.issued";
+  event.client_id = authz.client_id;
+  event.subject = authz.subject;
+  event.grant_id = authz.grant_id;
+  event.source_address = context.source_address;
+  audit_.Record(event);
   return response;
 }
 

@@ -6,7 +6,9 @@
 #include "absl/status/statusor.h"
 #include "oauth/v1/token.pb.h"
 #include "server/core/clock.h"
+#include "server/core/audit_log.h"
 #include "server/core/config.h"
+#include "server/core/request_context.h"
 #include "server/core/token_issuer.h"
 #include "storage/records.pb.h"
 #include "storage/refresh_token_store.h"
@@ -27,14 +29,17 @@ enum class GrantMode {
 // so no token ever names a grant that was not recorded. Thread-safe.
 class TokenResponseFactory {
  public:
+  // `audit` hears token.issued and token.refreshed.
   TokenResponseFactory(const ServerConfig& config, const TokenIssuer& issuer,
-                       storage::RefreshTokenStore& refresh_tokens, Clock clock);
+                       storage::RefreshTokenStore& refresh_tokens, Clock clock,
+                       AuditLog& audit);
 
   // Errors: invalid_grant when a new grant's id was revoked before it
   // started (a concurrent replay of its authorization code), the store's
   // errors (temporarily_unavailable), server_error when signing fails.
   absl::StatusOr<oauth::v1::TokenResponse> Issue(const storage::ClientRecord& client,
                                                  const Authorization& authz,
+                                                 const RequestContext& context,
                                                  GrantMode mode) const;
 
   // Access token lifetime for `client` (its own setting or the server's).
@@ -46,12 +51,15 @@ class TokenResponseFactory {
   static bool ClientGetsRefreshTokens(const oauth::admin::v1::Client& client);
 
   const TokenIssuer& issuer() const { return issuer_; }
+  // Where the grants record their security events (reuse, replay).
+  AuditLog& audit() const { return audit_; }
 
  private:
   const ServerConfig& config_;
   const TokenIssuer& issuer_;
   storage::RefreshTokenStore& refresh_tokens_;
   const Clock clock_;
+  AuditLog& audit_;
 };
 
 }  // namespace oauthd

@@ -77,7 +77,18 @@ absl::StatusOr<oauth::admin::v1::User> UserAdmin::Create(absl::string_view usern
 
 absl::StatusOr<oauth::admin::v1::User> UserAdmin::Get(absl::string_view username) {
   ASSIGN_OR_RETURN(storage::UserRecord record, Load(username));
-  return record.user();
+  oauth::admin::v1::User user = record.user();
+  ASSIGN_OR_RETURN(LoginThrottle::State state, throttle_.StateOf(username));
+  user.mutable_login_throttle()->set_attempts(state.attempts);
+  user.mutable_login_throttle()->set_limit(state.limit);
+  user.mutable_login_throttle()->set_throttled(state.throttled);
+  return user;
+}
+
+absl::StatusOr<oauth::admin::v1::User> UserAdmin::Unlock(absl::string_view username) {
+  RETURN_IF_ERROR(Load(username).status());
+  RETURN_IF_ERROR(throttle_.Clear(username));
+  return Get(username);
 }
 
 absl::StatusOr<oauth::admin::v1::ListUsersResponse> UserAdmin::List(
@@ -122,6 +133,8 @@ absl::StatusOr<oauth::admin::v1::User> UserAdmin::SetPassword(absl::string_view 
   absl::Status status = store_.Update(record);
   if (absl::IsNotFound(status)) return NotFound(username);
   RETURN_IF_ERROR(status);
+  // The owner chose a new password: earlier guesses no longer matter.
+  RETURN_IF_ERROR(throttle_.Clear(username));
   return record.user();
 }
 

@@ -5,6 +5,7 @@
 #include "oauth/admin/v1/admin.pb.h"
 #include "server/core/clock.h"
 #include "server/core/config.h"
+#include "server/core/login_throttle.h"
 #include "storage/store.h"
 
 namespace oauthd {
@@ -22,7 +23,8 @@ class UserAdmin {
  public:
   UserAdmin(const ServerConfig& config, storage::Store& store, Clock clock)
       : config_(config), store_(store.users()), revocations_(store.revocations()),
-        grants_(store.refresh_tokens()), clock_(std::move(clock)) {}
+        grants_(store.refresh_tokens()), throttle_(config, store.counters()),
+        clock_(std::move(clock)) {}
 
   // Username: 1-256 bytes, no control characters or spaces at either end.
   // Password: 8-1024 bytes. ALREADY_EXISTS for a taken username.
@@ -36,6 +38,9 @@ class UserAdmin {
   absl::StatusOr<oauth::admin::v1::User> SetPassword(absl::string_view username,
                                                      absl::string_view password);
   absl::Status Delete(absl::string_view username);
+  // Clears the user's login limits (login_throttle.h); NotFound for an
+  // unknown user. Returns the user with its (now clear) throttle state.
+  absl::StatusOr<oauth::admin::v1::User> Unlock(absl::string_view username);
 
   // The user's live grants. NOT_FOUND for an unknown user.
   absl::StatusOr<oauth::admin::v1::ListUserGrantsResponse> ListGrants(
@@ -55,6 +60,7 @@ class UserAdmin {
   storage::UserStore& store_;
   storage::RevocationStore& revocations_;
   storage::RefreshTokenStore& grants_;
+  LoginThrottle throttle_;  // stateless: the counters live in the store
   const Clock clock_;
 };
 

@@ -1,10 +1,13 @@
 #include "server/grpc/admin_service.h"
 
+#include <type_traits>
+
 #include "absl/strings/strip.h"
 #include "absl/strings/match.h"
 #include "server/core/hashing.h"
 #include "server/core/oauth_error.h"
 #include "server/grpc/offload.h"
+#include "server/grpc/request_context.h"
 #include "server/grpc/status_conversion.h"
 
 namespace oauthd::grpc_api {
@@ -14,9 +17,33 @@ using grpc::ServerUnaryReactor;
 namespace admin = oauth::admin::v1;
 
 AdminService::AdminService(ClientAdmin& clients, UserAdmin& users, Executor& executor,
-                           std::string admin_token)
+                           std::string admin_token, AuditLog& audit)
     : clients_(clients), users_(users), executor_(executor),
-      admin_token_hash_(admin_token.empty() ? "" : Sha256(admin_token)) {}
+      admin_token_hash_(admin_token.empty() ? "" : Sha256(admin_token)), audit_(audit) {}
+
+template <typename Response, typename Work>
+ServerUnaryReactor* AdminService::Change(CallbackServerContext* ctx, Response* response,
+                                         const char* event, std::string client_id,
+                                         std::string username, Work work) {
+  return Offload(ctx, executor_, response,
+                 [this, event, client_id = std::move(client_id), username = std::move(username),
+                  source = ContextOf(*ctx).source_address, work = std::move(work)]() mutable {
+                   auto result = work();
+                   if (result.ok()) {
+                     AuditEvent e;
+                     e.event = event;
+                     e.client_id = client_id;
+                     e.source_address = source;
+                     // The username an operator named (never a password).
+                     if (!username.empty()) e.detail = "user " + username;
+                     if constexpr (std::is_same_v<Response, admin::CreateClientResponse>) {
+                       if (e.client_id.empty()) e.client_id = result->client().client_id();
+                     }
+                     audit_.Record(e);
+                   }
+                   return result;
+                 });
+}
 
 ServerUnaryReactor* AdminService::RejectUnlessAdmin(CallbackServerContext* ctx) const {
   const auto& metadata = ctx->client_metadata();
@@ -49,7 +76,7 @@ ServerUnaryReactor* AdminService::CreateClient(CallbackServerContext* ctx,
                                                const admin::CreateClientRequest* request,
                                                admin::CreateClientResponse* response) {
   OAUTHD_GUARD(ctx);
-  return Offload(ctx, executor_, response, [this, request] { return clients_.Create(*request); });
+  return Change(ctx, response, "admin.client.create", request->client().client_id(), "", [this, request] { return clients_.Create(*request); });
 }
 
 ServerUnaryReactor* AdminService::GetClient(CallbackServerContext* ctx,
@@ -71,14 +98,14 @@ ServerUnaryReactor* AdminService::UpdateClient(CallbackServerContext* ctx,
                                                const admin::UpdateClientRequest* request,
                                                admin::Client* response) {
   OAUTHD_GUARD(ctx);
-  return Offload(ctx, executor_, response, [this, request] { return clients_.Update(*request); });
+  return Change(ctx, response, "admin.client.update", request->client().client_id(), "", [this, request] { return clients_.Update(*request); });
 }
 
 ServerUnaryReactor* AdminService::DeleteClient(CallbackServerContext* ctx,
                                                const admin::DeleteClientRequest* request,
                                                admin::DeleteClientResponse* response) {
   OAUTHD_GUARD(ctx);
-  return Offload(ctx, executor_, response, [this, request] {
+  return Change(ctx, response, "admin.client.delete", request->client_id(), "", [this, request] {
     return Empty<admin::DeleteClientResponse>(clients_.Delete(request->client_id()));
   });
 }
@@ -87,7 +114,7 @@ ServerUnaryReactor* AdminService::RotateClientSecret(
     CallbackServerContext* ctx, const admin::RotateClientSecretRequest* request,
     admin::CreateClientResponse* response) {
   OAUTHD_GUARD(ctx);
-  return Offload(ctx, executor_, response,
+  return Change(ctx, response, "admin.client.rotate_secret", request->client_id(), "",
                  [this, request] { return clients_.RotateSecret(request->client_id()); });
 }
 
@@ -95,7 +122,7 @@ ServerUnaryReactor* AdminService::CreateUser(CallbackServerContext* ctx,
                                              const admin::CreateUserRequest* request,
                                              admin::User* response) {
   OAUTHD_GUARD(ctx);
-  return Offload(ctx, executor_, response, [this, request] {
+  return Change(ctx, response, "admin.user.create", "", request->username(), [this, request] {
     return users_.Create(request->username(), request->password());
   });
 }
@@ -119,7 +146,7 @@ ServerUnaryReactor* AdminService::SetUserDisabled(CallbackServerContext* ctx,
                                                   const admin::SetUserDisabledRequest* request,
                                                   admin::User* response) {
   OAUTHD_GUARD(ctx);
-  return Offload(ctx, executor_, response, [this, request] {
+  return Change(ctx, response, "admin.user.set_disabled", "", request->username(), [this, request] {
     return users_.SetDisabled(request->username(), request->disabled());
   });
 }
@@ -128,7 +155,7 @@ ServerUnaryReactor* AdminService::SetUserPassword(CallbackServerContext* ctx,
                                                   const admin::SetUserPasswordRequest* request,
                                                   admin::User* response) {
   OAUTHD_GUARD(ctx);
-  return Offload(ctx, executor_, response, [this, request] {
+  return Change(ctx, response, "admin.user.set_password", "", request->username(), [this, request] {
     return users_.SetPassword(request->username(), request->password());
   });
 }
@@ -137,7 +164,7 @@ ServerUnaryReactor* AdminService::DeleteUser(CallbackServerContext* ctx,
                                              const admin::DeleteUserRequest* request,
                                              admin::DeleteUserResponse* response) {
   OAUTHD_GUARD(ctx);
-  return Offload(ctx, executor_, response, [this, request] {
+  return Change(ctx, response, "admin.user.delete", "", request->username(), [this, request] {
     return Empty<admin::DeleteUserResponse>(users_.Delete(request->username()));
   });
 }
@@ -153,7 +180,7 @@ ServerUnaryReactor* AdminService::RevokeUserGrants(
     CallbackServerContext* ctx, const admin::RevokeUserGrantsRequest* request,
     admin::RevokeGrantsResponse* response) {
   OAUTHD_GUARD(ctx);
-  return Offload(ctx, executor_, response, [this, request] {
+  return Change(ctx, response, "admin.user.revoke_grants", "", request->username(), [this, request] {
     return Empty<admin::RevokeGrantsResponse>(users_.RevokeGrants(request->username()));
   });
 }
@@ -162,7 +189,7 @@ ServerUnaryReactor* AdminService::RevokeClientGrants(
     CallbackServerContext* ctx, const admin::RevokeClientGrantsRequest* request,
     admin::RevokeGrantsResponse* response) {
   OAUTHD_GUARD(ctx);
-  return Offload(ctx, executor_, response, [this, request] {
+  return Change(ctx, response, "admin.client.revoke_grants", request->client_id(), "", [this, request] {
     return Empty<admin::RevokeGrantsResponse>(clients_.RevokeGrants(request->client_id()));
   });
 }
@@ -171,9 +198,24 @@ ServerUnaryReactor* AdminService::RevokeGrant(CallbackServerContext* ctx,
                                               const admin::RevokeGrantRequest* request,
                                               admin::RevokeGrantsResponse* response) {
   OAUTHD_GUARD(ctx);
-  return Offload(ctx, executor_, response, [this, request] {
-    return Empty<admin::RevokeGrantsResponse>(users_.RevokeGrant(request->grant_id()));
+  const std::string source = ContextOf(*ctx).source_address;
+  return Offload(ctx, executor_, response, [this, request, source] {
+    absl::Status revoked = users_.RevokeGrant(request->grant_id());
+    if (revoked.ok()) {
+      audit_.Record({.event = "admin.grant.revoke",
+                     .grant_id = request->grant_id(),
+                     .source_address = source});
+    }
+    return Empty<admin::RevokeGrantsResponse>(revoked);
   });
+}
+
+ServerUnaryReactor* AdminService::UnlockUser(CallbackServerContext* ctx,
+                                             const admin::UnlockUserRequest* request,
+                                             admin::User* response) {
+  OAUTHD_GUARD(ctx);
+  return Change(ctx, response, "admin.user.unlock", "", request->username(),
+                [this, request] { return users_.Unlock(request->username()); });
 }
 
 #undef OAUTHD_GUARD

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "oauth/admin/v1/admin.grpc.pb.h"
+#include "server/core/audit_log.h"
 #include "server/core/client_admin.h"
 #include "server/core/user_admin.h"
 #include "server/grpc/executor.h"
@@ -17,8 +18,10 @@ namespace oauthd::grpc_api {
 // open by accident.
 class AdminService final : public oauth::admin::v1::AdminService::CallbackService {
  public:
+  // Every change that succeeds is recorded in `audit` (admin.<operation>,
+  // with the caller's address and the client id or username it changed).
   AdminService(ClientAdmin& clients, UserAdmin& users, Executor& executor,
-               std::string admin_token);
+               std::string admin_token, AuditLog& audit);
 
 #define OAUTHD_ADMIN_RPC(name, Req, Resp)                                      \
   grpc::ServerUnaryReactor* name(grpc::CallbackServerContext* ctx,             \
@@ -36,6 +39,7 @@ class AdminService final : public oauth::admin::v1::AdminService::CallbackServic
   OAUTHD_ADMIN_RPC(SetUserDisabled, SetUserDisabledRequest, User)
   OAUTHD_ADMIN_RPC(SetUserPassword, SetUserPasswordRequest, User)
   OAUTHD_ADMIN_RPC(DeleteUser, DeleteUserRequest, DeleteUserResponse)
+  OAUTHD_ADMIN_RPC(UnlockUser, UnlockUserRequest, User)
   OAUTHD_ADMIN_RPC(ListUserGrants, ListUserGrantsRequest, ListUserGrantsResponse)
   OAUTHD_ADMIN_RPC(RevokeUserGrants, RevokeUserGrantsRequest, RevokeGrantsResponse)
   OAUTHD_ADMIN_RPC(RevokeClientGrants, RevokeClientGrantsRequest, RevokeGrantsResponse)
@@ -47,10 +51,18 @@ class AdminService final : public oauth::admin::v1::AdminService::CallbackServic
   // caller presented the admin token.
   grpc::ServerUnaryReactor* RejectUnlessAdmin(grpc::CallbackServerContext* ctx) const;
 
+  // Offload of a change: runs `work` and, when it succeeds, records
+  // `event` about `client_id` or `username` (one of them set).
+  template <typename Response, typename Work>
+  grpc::ServerUnaryReactor* Change(grpc::CallbackServerContext* ctx, Response* response,
+                                   const char* event, std::string client_id,
+                                   std::string username, Work work);
+
   ClientAdmin& clients_;
   UserAdmin& users_;
   Executor& executor_;
   const std::string admin_token_hash_;  // SHA-256, empty when disabled
+  AuditLog& audit_;
 };
 
 }  // namespace oauthd::grpc_api

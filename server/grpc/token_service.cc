@@ -1,6 +1,7 @@
 #include "server/grpc/token_service.h"
 
 #include "server/grpc/offload.h"
+#include "server/grpc/request_context.h"
 #include "server/grpc/revocation_watch.h"
 #include "server/grpc/status_conversion.h"
 
@@ -13,14 +14,18 @@ ServerUnaryReactor* TokenService::IssueToken(CallbackServerContext* ctx,
                                              const oauth::v1::IssueTokenRequest* request,
                                              oauth::v1::TokenResponse* response) {
   return Offload(ctx, executor_, response,
-                 [this, request] { return service_.IssueToken(*request); });
+                 [this, request, context = ContextOf(*ctx)] {
+                   return service_.IssueToken(*request, context);
+                 });
 }
 
 ServerUnaryReactor* TokenService::RefreshToken(
     CallbackServerContext* ctx, const oauth::v1::RefreshTokenRequest* request,
     oauth::v1::TokenResponse* response) {
   return Offload(ctx, executor_, response,
-                 [this, request] { return service_.RefreshToken(*request); });
+                 [this, request, context = ContextOf(*ctx)] {
+                   return service_.RefreshToken(*request, context);
+                 });
 }
 
 ServerUnaryReactor* TokenService::Introspect(CallbackServerContext* ctx,
@@ -34,14 +39,18 @@ ServerUnaryReactor* TokenService::Revoke(CallbackServerContext* ctx,
                                          const oauth::v1::RevokeRequest* request,
                                          oauth::v1::RevokeResponse* response) {
   return Offload(ctx, executor_, response,
-                 [this, request] { return service_.Revoke(*request); });
+                 [this, request, context = ContextOf(*ctx)] {
+                   return service_.Revoke(*request, context);
+                 });
 }
 
 ServerUnaryReactor* TokenService::Authorize(CallbackServerContext* ctx,
                                             const oauth::v1::AuthorizeRequest* request,
                                             oauth::v1::AuthorizeResponse* response) {
   return Offload(ctx, executor_, response,
-                 [this, request] { return service_.Authorize(*request); });
+                 [this, request, context = ContextOf(*ctx)] {
+                   return service_.Authorize(*request, context);
+                 });
 }
 
 ServerUnaryReactor* TokenService::GetJwks(CallbackServerContext* ctx,

@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "server/common/env_flags.h"
 #include "server/common/secret_strength.h"
+#include "server/core/audit_log.h"
 #include "server/core/client_admin.h"
 #include "server/core/config.h"
 #include "server/core/oauth_service.h"
@@ -102,9 +103,13 @@ ABSL_FLAG(absl::Duration, code_ttl, absl::Seconds(60),
 ABSL_FLAG(absl::Duration, client_cache_ttl, absl::Seconds(5),
           "How long client records are cached in process (0 disables)");
 ABSL_FLAG(int, login_failure_limit, 5,
-          "Failed logins per username within --login_failure_window before lockout");
-ABSL_FLAG(int, client_failure_limit, 100,
-          "Failed logins per client within --login_failure_window before lockout");
+          "Password attempts per username from one source address within "
+          "--login_failure_window (a success takes its attempt back)");
+ABSL_FLAG(int, login_user_limit, 100,
+          "Password attempts per username from all addresses within --login_failure_window");
+ABSL_FLAG(int, login_address_limit, 100,
+          "Password attempts from one source address (any username) within "
+          "--login_failure_window");
 ABSL_FLAG(absl::Duration, login_failure_window, absl::Minutes(15),
           "Window of the failed-login counters");
 ABSL_FLAG(bool, password_grant, true,
@@ -129,6 +134,10 @@ ABSL_FLAG(int, verified_token_cache, static_cast<int>(oauthd::kDefaultVerifiedTo
           "Access tokens (~1 KiB each) whose signature verified, remembered so Check and "
           "Introspect of a token seen before skip the signature check; expiry and "
           "revocation are still checked every time. 0 turns it off");
+ABSL_FLAG(std::string, audit_log, "stderr",
+          "Where security events go, one JSON line each (logins, tokens issued, refreshed "
+          "and revoked, refresh reuse, code replay, admin changes): stderr, a file to "
+          "append to, or none");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls may take before they are cancelled");
 
@@ -141,10 +150,10 @@ const std::vector<std::string> kFlagNames = {
     "issuer",
     "signing_keys", "admin_token_file", "access_token_ttl", "refresh_token_ttl",
     "refresh_family_ttl", "code_ttl", "client_cache_ttl", "login_failure_limit",
-    "client_failure_limit", "login_failure_window", "scrypt_log2_n", "worker_threads",
+    "login_user_limit", "login_address_limit", "login_failure_window", "scrypt_log2_n", "worker_threads",
     "password_grant",
     "authz_policy", "authz_clock_leeway", "revocation_view", "authz_max_staleness",
-    "verified_token_cache",
+    "verified_token_cache", "audit_log",
     "shutdown_grace"};
 
 int g_stop_pipe[2] = {-1, -1};
@@ -187,7 +196,8 @@ oauthd::ServerConfig BuildConfig() {
   c.code_ttl = absl::GetFlag(FLAGS_code_ttl);
   c.client_cache_ttl = absl::GetFlag(FLAGS_client_cache_ttl);
   c.user_failure_limit = absl::GetFlag(FLAGS_login_failure_limit);
-  c.client_failure_limit = absl::GetFlag(FLAGS_client_failure_limit);
+  c.user_total_failure_limit = absl::GetFlag(FLAGS_login_user_limit);
+  c.address_failure_limit = absl::GetFlag(FLAGS_login_address_limit);
   c.failure_window = absl::GetFlag(FLAGS_login_failure_window);
   c.password_hashing.log2_n = absl::GetFlag(FLAGS_scrypt_log2_n);
   c.password_grant = absl::GetFlag(FLAGS_password_grant);
@@ -202,8 +212,9 @@ oauthd::ServerConfig BuildConfig() {
   if (c.password_hashing.log2_n < 10 || c.password_hashing.log2_n > 20) {
     Fail("--scrypt_log2_n must be between 10 and 20");
   }
-  if (c.user_failure_limit < 1 || c.client_failure_limit < 1) {
-    Fail("failure limits must be at least 1");
+  if (c.user_failure_limit < 1 || c.user_total_failure_limit < 1 ||
+      c.address_failure_limit < 1) {
+    Fail("--login_failure_limit, --login_user_limit and --login_address_limit must be at least 1");
   }
   return c;
 }
@@ -277,6 +288,17 @@ OpenedStore OpenStore() {
 }
 
 }  // namespace
+
+std::unique_ptr<oauthd::AuditLog> OpenAuditLog() {
+  const std::string where = absl::GetFlag(FLAGS_audit_log);
+  if (where == "none") return std::make_unique<oauthd::NullAuditLog>();
+  std::FILE* out = stderr;
+  if (where != "stderr") {
+    out = std::fopen(where.c_str(), "a");
+    if (out == nullptr) Fail("cannot open --audit_log " + where + " for appending");
+  }
+  return std::make_unique<oauthd::JsonLinesAuditLog>(out, oauthd::SystemClock());
+}
 
 bool IsUnix(const std::string& address) {
   return absl::StartsWith(address, "unix:") || absl::StartsWith(address, "unix-abstract:");
@@ -389,8 +411,9 @@ int main(int argc, char** argv) {
       opened.view ? static_cast<oauthd::storage::RevocationChecker&>(*opened.view)
                   : store->revocations();
 
+  std::unique_ptr<oauthd::AuditLog> audit = OpenAuditLog();
   oauthd::OAuthService service(config, *store, issuer, oauthd::SystemClock(),
-                               &revocation_checker);
+                               &revocation_checker, audit.get());
   oauthd::ClientAdmin client_admin(config, *store, service.clients(),
                                    oauthd::SystemClock());
   oauthd::UserAdmin user_admin(config, *store, oauthd::SystemClock());
@@ -400,7 +423,7 @@ int main(int argc, char** argv) {
   auto executor = std::make_unique<oauthd::grpc_api::Executor>(workers);
   oauthd::grpc_api::TokenService token_service(service, *executor, opened.view.get());
   oauthd::grpc_api::AdminService admin_service(client_admin, user_admin, *executor,
-                                               admin_token);
+                                               admin_token, *audit);
   std::optional<oauthd::authz::Policy> policy;
   if (const std::string file = absl::GetFlag(FLAGS_authz_policy); !file.empty()) {
     absl::StatusOr<oauthd::authz::Policy> loaded = oauthd::authz::LoadPolicy(file);

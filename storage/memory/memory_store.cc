@@ -150,6 +150,7 @@ class MemoryCounters final : public CounterStore {
                                     absl::Duration window) override;
   absl::StatusOr<int64_t> Get(absl::string_view key) override;
   absl::Status Reset(absl::string_view key) override;
+  absl::Status Decrement(absl::string_view key) override;
 
  private:
   MemoryStore* s_;
@@ -747,6 +748,19 @@ absl::Status MemoryCounters::Reset(absl::string_view key) {
   if (key.empty()) return absl::InvalidArgumentError("counter key is empty");
   absl::MutexLock lock(&s_->mu);
   s_->counter_map.erase(std::string(key));
+  return absl::OkStatus();
+}
+
+absl::Status MemoryCounters::Decrement(absl::string_view key) {
+  if (key.empty()) return absl::InvalidArgumentError("counter key is empty");
+  absl::MutexLock lock(&s_->mu);
+  auto it = s_->counter_map.find(std::string(key));
+  if (it == s_->counter_map.end()) return absl::OkStatus();
+  if (it->second.expires <= s_->Now()) {
+    s_->counter_map.erase(it);
+    return absl::OkStatus();
+  }
+  if (it->second.count > 0) --it->second.count;
   return absl::OkStatus();
 }
 

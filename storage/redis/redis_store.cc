@@ -186,6 +186,7 @@ class RedisCounters final : public CounterStore {
                                     absl::Duration window) override;
   absl::StatusOr<int64_t> Get(absl::string_view key) override;
   absl::Status Reset(absl::string_view key) override;
+  absl::Status Decrement(absl::string_view key) override;
 
  private:
   RedisStore* s_;
@@ -1001,6 +1002,11 @@ absl::StatusOr<int64_t> RedisCounters::Get(absl::string_view key) {
 absl::Status RedisCounters::Reset(absl::string_view key) {
   if (key.empty()) return absl::InvalidArgumentError("counter key is empty");
   return s_->Call({"DEL", s_->CounterKey(key)}).status();
+}
+
+absl::Status RedisCounters::Decrement(absl::string_view key) {
+  if (key.empty()) return absl::InvalidArgumentError("counter key is empty");
+  return s_->Eval(ScriptId::kDecrement, {s_->CounterKey(key)}, {}).status();
 }
 
 void IgnoreSigpipeIfDefault() {

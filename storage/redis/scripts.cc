@@ -233,6 +233,15 @@ end
 return n
 )lua";
 
+// DECR on a missing key would create it at -1 with no expiry.
+constexpr const char kDecrementLua[] = R"lua(
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then
+  return redis.call('DECR', KEYS[1])
+end
+return 0
+)lua";
+
 std::string Sha1Hex(const std::string& data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -252,7 +261,7 @@ std::vector<Script> BuildScripts() {
       kCreateRecordLua, kDeleteRecordLua,  kListRecordsLua,  kSaveCodeLua,
       kRedeemCodeLua,   kCreateRefreshLua, kRotateRefreshLua, kLookupRefreshLua,
       kRevokeFamilyLua, kIncrementLua,     kCreateGrantLua,  kIndexGrantLua,
-      kListGrantsLua,   kRevokeOwnerLua,   kFeedIndexLua,
+      kListGrantsLua,   kRevokeOwnerLua,   kFeedIndexLua,     kDecrementLua,
   };
   static_assert(sizeof(bodies) / sizeof(bodies[0]) ==
                 static_cast<size_t>(ScriptId::kCount));

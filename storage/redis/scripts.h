@@ -27,6 +27,7 @@ enum class ScriptId {
   kListGrants,     // KEYS: subject's grant index -> [[fields]]
   kRevokeOwner,    // KEYS: owner marker. ARGV: not_before_ms, ttl_ms
   kFeedIndex,      // KEYS: feed index. ARGV: expires_ms, member, now_ms
+  kDecrement,      // KEYS: counter -> count after (0 when there was none)
   kCount,          // number of scripts
 };
 

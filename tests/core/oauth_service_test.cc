@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "server/core/pkce.h"
 #include "tests/core/service_fixture.h"
@@ -31,13 +34,21 @@ class OAuthServiceTest : public ServiceTest {
 
   absl::StatusOr<oauth::v1::TokenResponse> Password(
       const oauth::v1::ClientAuthentication& auth, const std::string& user,
-      const std::string& password, const std::string& scope = "") {
+      const std::string& password, const std::string& scope = "",
+      const std::string& from = "198.51.100.1") {
     IssueTokenRequest r;
     *r.mutable_client() = auth;
     r.mutable_password()->set_username(user);
     r.mutable_password()->set_password(password);
     r.mutable_password()->set_scope(scope);
-    return service_->IssueToken(r);
+    RequestContext context;
+    context.source_address = from;
+    return service_->IssueToken(r, context);
+  }
+
+  static bool Throttled(const absl::StatusOr<oauth::v1::TokenResponse>& r) {
+    return !r.ok() &&
+           ToOAuthError(r.status()).error_description().find("too many") != std::string::npos;
   }
 
   absl::StatusOr<oauth::v1::TokenResponse> Refresh(
@@ -289,20 +300,101 @@ TEST_F(OAuthServiceTest, PasswordGrantFailuresLookAlike) {
   EXPECT_EQ(ErrorOf(Password(client, "", "x").status()), "invalid_request");
 }
 
-TEST_F(OAuthServiceTest, PasswordGrantLockoutAndReset) {
+TEST_F(OAuthServiceTest, PasswordGuessesFromOneAddressAreLimitedAndSuccessResets) {
   AddUser("alice", "wonderland");
   auto client = AddConfidential({"password"});
-  // Two failures, then success resets the counter.
+  // Two failures, then success starts the count over.
   EXPECT_FALSE(Password(client, "alice", "x").ok());
   EXPECT_FALSE(Password(client, "alice", "x").ok());
   ASSERT_TRUE(Password(client, "alice", "wonderland").ok());
-  for (int i = 0; i < 3; ++i) EXPECT_FALSE(Password(client, "alice", "x").ok());
-  auto locked = Password(client, "alice", "wonderland");
-  EXPECT_EQ(ErrorOf(locked.status()), "invalid_grant");
-  EXPECT_NE(ToOAuthError(locked.status()).error_description().find("too many"),
-            std::string::npos);
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(Throttled(Password(client, "alice", "x")));
+  // The limit (3 here) is reached from this address: not even the right
+  // password is checked from it...
+  EXPECT_TRUE(Throttled(Password(client, "alice", "wonderland")));
+  // ...while alice, from her own address, is not locked out.
+  EXPECT_TRUE(Password(client, "alice", "wonderland", "", "192.0.2.44").ok());
   Advance(config_.failure_window + absl::Seconds(1));
   EXPECT_TRUE(Password(client, "alice", "wonderland").ok());
+}
+
+TEST_F(OAuthServiceTest, StrangersGuessingUnknownUsersDoNotStopRealUsers) {
+  config_.address_failure_limit = 10;
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"password"});
+  // Issue 10: 120 failures with made-up usernames through one client, from
+  // other addresses, used to lock every user of the client out.
+  for (int i = 0; i < 120; ++i) {
+    EXPECT_FALSE(Password(client, absl::StrCat("nobody-", i), "guess", "",
+                          absl::StrCat("203.0.113.", i % 12))
+                     .ok());
+  }
+  EXPECT_TRUE(Password(client, "alice", "wonderland", "", "192.0.2.44").ok());
+  // Each of those addresses went past its own limit (10 a window).
+  EXPECT_TRUE(Throttled(Password(client, "alice", "wonderland", "", "203.0.113.1")));
+}
+
+TEST_F(OAuthServiceTest, ParallelGuessesGetNoMoreChecksThanTheLimit) {
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"password"});
+  std::atomic<int> checked{0}, throttled{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 40; ++i) {
+    threads.emplace_back([&] {
+      auto r = Password(client, "alice", "wrong");
+      if (Throttled(r)) {
+        ++throttled;
+      } else if (!r.ok() && ToOAuthError(r.status()).error() == "invalid_grant") {
+        ++checked;  // the password was checked and was wrong
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(checked.load(), config_.user_failure_limit);  // counted before checking
+  EXPECT_EQ(throttled.load(), 40 - config_.user_failure_limit);
+}
+
+TEST_F(OAuthServiceTest, GuessesSpreadOverAddressesMeetTheUserLimit) {
+  config_.user_total_failure_limit = 8;
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"password"});
+  int checked = 0;
+  for (int i = 0; i < 30; ++i) {
+    checked += !Throttled(Password(client, "alice", "wrong", "", absl::StrCat("10.0.0.", i)));
+  }
+  EXPECT_EQ(checked, 8);
+}
+
+TEST_F(OAuthServiceTest, SuccessesDoNotUseUpTheAddressLimit) {
+  config_.address_failure_limit = 3;
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"password"});
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(Password(client, "alice", "wonderland").ok()) << i;  // an office behind NAT
+  }
+}
+
+TEST_F(OAuthServiceTest, OperatorsSeeAndClearAUsersThrottle) {
+  config_.user_total_failure_limit = 4;
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"password"});
+  for (int i = 0; i < 4; ++i) EXPECT_FALSE(Password(client, "alice", "x", "", absl::StrCat("10.1.0.", i)).ok());
+  auto user = users_->Get("alice");
+  ASSERT_TRUE(user.ok());
+  EXPECT_EQ(user->login_throttle().attempts(), 4);
+  EXPECT_EQ(user->login_throttle().limit(), 4);
+  EXPECT_TRUE(user->login_throttle().throttled());
+  EXPECT_TRUE(Throttled(Password(client, "alice", "wonderland", "", "10.1.0.9")));
+  auto unlocked = users_->Unlock("alice");
+  ASSERT_TRUE(unlocked.ok()) << unlocked.status();
+  EXPECT_FALSE(unlocked->login_throttle().throttled());
+  EXPECT_EQ(unlocked->login_throttle().attempts(), 0);
+  EXPECT_TRUE(Password(client, "alice", "wonderland", "", "10.1.0.9").ok());
+  EXPECT_EQ(users_->Unlock("nobody").status().code(), absl::StatusCode::kNotFound);
+  // A new password clears the limits too, per-address counters included.
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(Password(client, "alice", "x", "", "10.2.0.1").ok());
+  EXPECT_TRUE(Throttled(Password(client, "alice", "wonderland", "", "10.2.0.1")));
+  ASSERT_TRUE(users_->SetPassword("alice", "new-password-1").ok());
+  EXPECT_TRUE(Password(client, "alice", "new-password-1", "", "10.2.0.1").ok());
 }
 
 TEST_F(OAuthServiceTest, PasswordGrantOnlyForClientsThatAuthenticate) {

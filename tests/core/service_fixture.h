@@ -25,7 +25,7 @@ class ServiceTest : public ::testing::Test {
     config_.issuer = "https://issuer.test";
     config_.password_hashing.log2_n = 10;  // fast in tests
     config_.user_failure_limit = 3;
-    config_.client_failure_limit = 50;
+    config_.user_total_failure_limit = 50;
     Clock clock = [this] { return absl::FromUnixSeconds(now_.load()); };
     store_ = storage::NewMemoryStore(clock);
     auto pem = jose::GeneratePrivateKeyPem(jose::Algorithm::kEs256);

@@ -898,6 +898,24 @@ TEST_P(StoreConformanceTest, CountersCountWithinAWindow) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_P(StoreConformanceTest, DecrementTakesOneBackWithoutCreatingOrGoingNegative) {
+  CounterStore& counters = store().counters();
+  ASSERT_TRUE(counters.Decrement("absent").ok());
+  EXPECT_EQ(*counters.Get("absent"), 0);
+  EXPECT_EQ(*counters.Increment("absent", absl::Seconds(1)), 1);  // a fresh window
+  ASSERT_EQ(*counters.Increment("k", absl::Seconds(1)), 1);
+  ASSERT_EQ(*counters.Increment("k", absl::Seconds(1)), 2);
+  ASSERT_TRUE(counters.Decrement("k").ok());
+  EXPECT_EQ(*counters.Get("k"), 1);
+  // The window is kept: it still ends one second after the first increment.
+  Advance(absl::Milliseconds(1100));
+  EXPECT_EQ(*counters.Get("k"), 0);
+  ASSERT_EQ(*counters.Increment("z", absl::Seconds(1)), 1);
+  ASSERT_TRUE(counters.Decrement("z").ok());
+  ASSERT_TRUE(counters.Decrement("z").ok());
+  EXPECT_EQ(*counters.Get("z"), 0);
+}
+
 TEST_P(StoreConformanceTest, CounterWindowStartsAtFirstIncrement) {
   CounterStore& counters = store().counters();
   ASSERT_EQ(*counters.Increment("k", absl::Seconds(1)), 1);
