@@ -2,7 +2,7 @@
 
 namespace oauthd::grpc_api {
 
-Executor::Executor(int threads) {
+Executor::Executor(int threads, size_t max_queued) : max_queued_(max_queued) {
   threads_.reserve(threads);
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
 }
@@ -18,6 +18,13 @@ Executor::~Executor() {
 void Executor::Run(std::function<void()> task) {
   absl::MutexLock lock(&mu_);
   queue_.push_back(std::move(task));
+}
+
+bool Executor::TryRun(std::function<void()> task) {
+  absl::MutexLock lock(&mu_);
+  if (queue_.size() >= max_queued_) return false;
+  queue_.push_back(std::move(task));
+  return true;
 }
 
 void Executor::Work() {

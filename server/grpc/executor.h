@@ -1,6 +1,7 @@
 #ifndef OAUTHD_SERVER_GRPC_EXECUTOR_H_
 #define OAUTHD_SERVER_GRPC_EXECUTOR_H_
 
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <thread>
@@ -12,14 +13,19 @@ namespace oauthd::grpc_api {
 
 // A fixed pool of worker threads for request work that may block on storage,
 // so that gRPC's callback threads never wait on Redis. Tasks run in FIFO
-// order. Thread-safe. The destructor runs every queued task, then joins.
+// order. The queue is bounded: work beyond `max_queued` waiting tasks is
+// refused (the caller sheds it) rather than delaying everything behind it.
+// Thread-safe. The destructor runs every queued task, then joins.
 class Executor {
  public:
-  explicit Executor(int threads);
+  explicit Executor(int threads, size_t max_queued = SIZE_MAX);
   ~Executor();
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
 
+  // Queues `task`; false (and `task` dropped) when the queue is full.
+  bool TryRun(std::function<void()> task);
+  // Queues `task` whatever the bound (work that must not be lost).
   void Run(std::function<void()> task);
 
  private:
@@ -28,6 +34,7 @@ class Executor {
   absl::Mutex mu_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  const size_t max_queued_;
   std::vector<std::thread> threads_;
 };
 

@@ -13,12 +13,14 @@ namespace oauthd::grpc_api {
 
 // Runs `work` (returning absl::StatusOr<Response>) on the executor and
 // finishes the unary call with its result. A call whose client has already
-// gone away is finished as CANCELLED without doing the work.
+// gone away is finished as CANCELLED without doing the work. When the
+// executor's queue is full the call is shed at once with RESOURCE_EXHAUSTED
+// (the gateway answers 503 with Retry-After).
 template <typename Response, typename Work>
 grpc::ServerUnaryReactor* Offload(grpc::CallbackServerContext* ctx, Executor& executor,
                                   Response* response, Work work) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  executor.Run([ctx, reactor, response, work = std::move(work)]() mutable {
+  const bool queued = executor.TryRun([ctx, reactor, response, work = std::move(work)]() mutable {
     if (ctx->IsCancelled()) {
       reactor->Finish(grpc::Status::CANCELLED);
       return;
@@ -32,6 +34,10 @@ grpc::ServerUnaryReactor* Offload(grpc::CallbackServerContext* ctx, Executor& ex
       reactor->Finish(ToGrpcStatus(result.status()));
     }
   });
+  if (!queued) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 "oauthd is overloaded; retry shortly"));
+  }
   return reactor;
 }
 

@@ -13,7 +13,7 @@ using grpc::ServerUnaryReactor;
 ServerUnaryReactor* TokenService::IssueToken(CallbackServerContext* ctx,
                                              const oauth::v1::IssueTokenRequest* request,
                                              oauth::v1::TokenResponse* response) {
-  return Offload(ctx, executor_, response,
+  return Offload(ctx, request->has_password() ? login_executor_ : executor_, response,
                  [this, request, context = ContextOf(*ctx)] {
                    return service_.IssueToken(*request, context);
                  });
@@ -47,7 +47,7 @@ ServerUnaryReactor* TokenService::Revoke(CallbackServerContext* ctx,
 ServerUnaryReactor* TokenService::Authorize(CallbackServerContext* ctx,
                                             const oauth::v1::AuthorizeRequest* request,
                                             oauth::v1::AuthorizeResponse* response) {
-  return Offload(ctx, executor_, response,
+  return Offload(ctx, request->has_login() ? login_executor_ : executor_, response,
                  [this, request, context = ContextOf(*ctx)] {
                    return service_.Authorize(*request, context);
                  });

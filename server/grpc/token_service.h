@@ -13,10 +13,15 @@ namespace oauthd::grpc_api {
 class TokenService final : public oauth::v1::TokenService::CallbackService {
  public:
   // `revocations`: what WatchRevocations streams (the revocation view); null
-  // when this oauthd keeps none.
+  // when this oauthd keeps none. Requests that check a password (the
+  // password grant, a login at Authorize) run on `login_executor` (its own
+  // small bounded pool, so a burst of scrypt work cannot delay other
+  // requests), everything else on `executor`; null: `executor` for all.
   TokenService(OAuthService& service, Executor& executor,
-               storage::RevocationFeed* revocations = nullptr)
-      : service_(service), executor_(executor), revocations_(revocations) {}
+               storage::RevocationFeed* revocations = nullptr,
+               Executor* login_executor = nullptr)
+      : service_(service), executor_(executor), revocations_(revocations),
+        login_executor_(login_executor != nullptr ? *login_executor : executor) {}
 
   grpc::ServerUnaryReactor* IssueToken(grpc::CallbackServerContext* ctx,
                                        const oauth::v1::IssueTokenRequest* request,
@@ -47,6 +52,7 @@ class TokenService final : public oauth::v1::TokenService::CallbackService {
   OAuthService& service_;
   Executor& executor_;
   storage::RevocationFeed* const revocations_;
+  Executor& login_executor_;
 };
 
 }  // namespace oauthd::grpc_api

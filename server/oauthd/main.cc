@@ -11,12 +11,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -117,6 +119,14 @@ ABSL_FLAG(bool, password_grant, true,
           "refuses it and leaves it out of the metadata (RFC 9700 §2.4)");
 ABSL_FLAG(int, scrypt_log2_n, 15, "scrypt cost for new password hashes (log2 N)");
 ABSL_FLAG(int, worker_threads, 16, "Threads running request work that may wait on Redis");
+ABSL_FLAG(int, max_queued_requests, 2048,
+          "Requests waiting for a worker beyond this are refused at once with "
+          "RESOURCE_EXHAUSTED (the gateway answers 503 with Retry-After)");
+ABSL_FLAG(int, login_threads, 0,
+          "Threads checking passwords (password grant, login page): their own pool, so a "
+          "burst of logins cannot delay other requests (0: half the cores, at least 1)");
+ABSL_FLAG(int, max_queued_logins, 64,
+          "Password checks waiting for a login thread beyond this are refused at once");
 ABSL_FLAG(std::string, authz_policy, "",
           "YAML policy for the API-gateway check (envoy.service.auth.v3.Authorization/"
           "Check and the gateway's /authz): audience and scopes by host, path prefix "
@@ -151,6 +161,7 @@ const std::vector<std::string> kFlagNames = {
     "signing_keys", "admin_token_file", "access_token_ttl", "refresh_token_ttl",
     "refresh_family_ttl", "code_ttl", "client_cache_ttl", "login_failure_limit",
     "login_user_limit", "login_address_limit", "login_failure_window", "scrypt_log2_n", "worker_threads",
+    "max_queued_requests", "login_threads", "max_queued_logins",
     "password_grant",
     "authz_policy", "authz_clock_leeway", "revocation_view", "authz_max_staleness",
     "verified_token_cache", "audit_log",
@@ -420,8 +431,21 @@ int main(int argc, char** argv) {
 
   const int workers = absl::GetFlag(FLAGS_worker_threads);
   if (workers < 1 || workers > 1024) Fail("--worker_threads must be 1-1024");
-  auto executor = std::make_unique<oauthd::grpc_api::Executor>(workers);
-  oauthd::grpc_api::TokenService token_service(service, *executor, opened.view.get());
+  const int max_queued = absl::GetFlag(FLAGS_max_queued_requests);
+  const int max_queued_logins = absl::GetFlag(FLAGS_max_queued_logins);
+  if (max_queued < 1 || max_queued_logins < 1) {
+    Fail("--max_queued_requests and --max_queued_logins must be at least 1");
+  }
+  int login_threads = absl::GetFlag(FLAGS_login_threads);
+  if (login_threads < 0 || login_threads > 256) Fail("--login_threads must be 0-256");
+  if (login_threads == 0) {
+    login_threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2);
+  }
+  auto executor = std::make_unique<oauthd::grpc_api::Executor>(workers, max_queued);
+  auto login_executor =
+      std::make_unique<oauthd::grpc_api::Executor>(login_threads, max_queued_logins);
+  oauthd::grpc_api::TokenService token_service(service, *executor, opened.view.get(),
+                                               login_executor.get());
   oauthd::grpc_api::AdminService admin_service(client_admin, user_admin, *executor,
                                                admin_token, *audit);
   std::optional<oauthd::authz::Policy> policy;
@@ -495,6 +519,7 @@ int main(int argc, char** argv) {
   server->Wait();
   admin_server->Wait();
   executor.reset();  // runs whatever was queued, then joins
+  login_executor.reset();
   std::fprintf(stderr, "oauthd: stopped\n");
   return 0;
 }
