@@ -661,6 +661,20 @@ test("Dockerfile: Debian 12 slim stages, the three binaries the build installs, 
   assert.deepEqual(exposed.sort(), ports.sort());
 });
 
+test("Dockerfile: the manifests' socket directory exists in the image, owned by the image's user", () => {
+  const { stages } = dockerfile();
+  const user = stages[1].lines.filter(([i]) => i === "USER").at(-1)[1];
+  for (const o of OVERLAYS) {
+    const local = configMapOf(rendered[o], container(rendered[o], "oauthd")).data.OAUTHD_LOCAL_LISTEN;
+    const dir = path.posix.dirname(local.replace(/^unix:/, ""));
+    // A Docker volume mounted there starts with the image's owner and mode.
+    const made = stages[1].lines.some(([i, c]) => i === "RUN" &&
+      new RegExp(`install -d -o (\\d+) -g (\\d+) -m 0?7[0-7]0 ${dir}(\\s|$)`).test(c) &&
+      c.match(/-o (\d+) -g (\d+)/).slice(1).join(":") === user);
+    assert.ok(made, `${o}: the runtime stage does not create ${dir} owned by ${user}`);
+  }
+});
+
 test("Dockerfile: the build stage has what scripts/deps installs for a build", () => {
   const { stages, installs } = dockerfile();
   const deps = readFileSync(path.join(root, "scripts/deps"), "utf8");

@@ -105,7 +105,8 @@ test("every YAML file in deploy/examples parses (one document per file, no dupli
     else if (/\.ya?ml$/.test(e.name)) files.push(path.relative(EXAMPLES, p));
   });
   walk(EXAMPLES);
-  assert.deepEqual(files.sort(), ["envoy/envoy.yaml", "istio/authorization-policy.yaml", "istio/mesh-config.yaml",
+  assert.deepEqual(files.sort(), ["cert-manager/certificates.yaml", "cert-manager/kustomization.yaml",
+    "envoy/envoy.yaml", "istio/authorization-policy.yaml", "istio/mesh-config.yaml",
     "policy.yaml", "traefik/forward-auth.yaml"]);
   for (const f of files) assert.ok(parseDocs(f).length >= 1, f);
   // A duplicate key is an error, not a silent override.
@@ -316,6 +317,67 @@ test("envoy.yaml: the ext_authz cluster exists, speaks HTTP/2 and is oauthd's gR
     }
   }
   assert.ok(clusters.has("orders"));
+});
+
+// ----------------------------------------------------------- cert-manager
+
+const certManager = render(path.join(EXAMPLES, "cert-manager"));
+const { validateAll } = await import("./k8s_schema.mjs");
+
+test("cert-manager: every object is a valid cert-manager.io/v1 object with no unknown field, and a typo fails", () => {
+  assert.deepEqual(certManager.map((o) => `${o.kind}/${o.metadata.name}`).sort(),
+    ["Certificate/oauthd-ca", "Certificate/oauthd-tls", "Issuer/oauthd-ca", "Issuer/oauthd-selfsigned"]);
+  const errors = validateAll(certManager);
+  assert.deepEqual(certManager.flatMap((o, i) => errors[i].map((e) => `${o.kind}/${o.metadata.name}: ${e}`)), []);
+  const bad = structuredClone(certManager);
+  const cert = bad.find((o) => o.metadata.name === "oauthd-tls");
+  cert.spec.usages = ["server-auth"];
+  bad.find((o) => o.metadata.name === "oauthd-selfsigned").spec = { selfsigned: {} };
+  const badErrors = validateAll(bad).flat().join("\n");
+  assert.match(badErrors, /usages\[0\]/);
+  assert.match(badErrors, /selfsigned/);
+});
+
+test("cert-manager: oauthd-tls is the Secret prod mounts, for server and client auth, with every name of oauthd's Services, from a CA chain", () => {
+  const byName = (kind, name) => certManager.find((o) => o.kind === kind && o.metadata.name === name);
+  const tlsVolume = pod.volumes.find((v) => v.secret && containerOf("oauthd").volumeMounts
+    .some((m) => m.name === v.name && m.mountPath === "/etc/oauthd/tls"));
+  assert.ok(tlsVolume, "the prod Deployment mounts its TLS Secret at /etc/oauthd/tls");
+  const cert = certManager.find((o) => o.kind === "Certificate" && o.spec.secretName === tlsVolume.secret.secretName);
+  assert.ok(cert, `no Certificate writes Secret ${tlsVolume.secret.secretName}`);
+  assert.equal(cert.metadata.namespace, ns, "the Secret must be in oauthd's namespace");
+  for (const u of ["server auth", "client auth"]) assert.ok(cert.spec.usages.includes(u), `usage ${u}`);
+  // The Secret's keys the Deployment projects: a CA Issuer writes ca.crt
+  // next to tls.crt and tls.key; a self-signed one would not give a CA.
+  assert.deepEqual(tlsVolume.secret.items.map((i) => i.key).sort(), ["ca.crt", "tls.crt", "tls.key"]);
+  const hours = (d) => Number(/^(\d+)h$/.exec(d)[1]);
+  assert.ok(hours(cert.spec.renewBefore) < hours(cert.spec.duration));
+  assert.equal(cert.spec.privateKey.rotationPolicy, "Always", "a new key at every renewal");
+
+  // Every name a client can dial for the gRPC port.
+  const grpcServices = prod.filter((o) => o.kind === "Service" && o.spec.ports.some((p) => p.appProtocol === "grpc"));
+  assert.ok(grpcServices.length >= 2);
+  for (const s of grpcServices) {
+    const n = s.metadata.name;
+    for (const name of [n, `${n}.${ns}`, `${n}.${ns}.svc`, `${n}.${ns}.svc.cluster.local`]) {
+      assert.ok(cert.spec.dnsNames.includes(name), `dnsNames lacks ${name}`);
+    }
+  }
+
+  // The chain: the leaf's Issuer is a CA Issuer whose Secret comes from an
+  // isCA Certificate issued by a self-signed Issuer, all in this namespace.
+  const issuerOf = (c) => {
+    assert.equal(c.spec.issuerRef.kind ?? "Issuer", "Issuer");
+    const issuer = byName("Issuer", c.spec.issuerRef.name);
+    assert.ok(issuer, `Issuer ${c.spec.issuerRef.name} is not in the example`);
+    assert.equal(issuer.metadata.namespace, c.metadata.namespace);
+    return issuer;
+  };
+  const caIssuer = issuerOf(cert);
+  assert.ok(caIssuer.spec.ca?.secretName, "oauthd-tls comes from a CA Issuer (ca.crt is its CA)");
+  const caCert = certManager.find((o) => o.kind === "Certificate" && o.spec.secretName === caIssuer.spec.ca.secretName);
+  assert.ok(caCert?.spec.isCA, `no isCA Certificate writes ${caIssuer.spec.ca.secretName}`);
+  assert.deepEqual(issuerOf(caCert).spec, { selfSigned: {} });
 });
 
 // ------------------------------------------------------------------ Istio
