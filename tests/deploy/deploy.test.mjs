@@ -378,6 +378,8 @@ function transportProblems(objs) {
       }
       if (!mine.volume?.emptyDir) problems.push(`the socket's volume ${mine.mount.name} is not an emptyDir (pod-local)`);
       if (mine.mount.readOnly) problems.push(`oauthd cannot create ${socket}: ${mine.mount.mountPath} is read-only`);
+      // Connecting needs no write access; only oauthd creates the socket.
+      if (theirs.mount.readOnly !== true) problems.push(`oauth-gateway can replace ${socket}: mount ${theirs.mount.mountPath} read-only`);
     }
   } else if (local && !isLocalAddress(local)) {
     problems.push(`OAUTHD_LOCAL_LISTEN=${local} is neither a unix socket nor loopback`);
@@ -463,6 +465,9 @@ test("transport and NetworkPolicy checks catch manifests that break them", () =>
     }],
     ["socket directory read-only for oauthd", /cannot create/, (objs) => {
       oauthdOf(objs).volumeMounts.find((m) => m.mountPath === "/run/oauthd").readOnly = true;
+    }],
+    ["socket directory writable for the gateway", /oauth-gateway can replace/, (objs) => {
+      delete gatewayOf(objs).volumeMounts.find((m) => m.mountPath === "/run/oauthd").readOnly;
     }],
     ["NetworkPolicy rule without from", /ingress\[0\] has no from/, (objs) => { delete npOf(objs).spec.ingress[0].from; }],
     ["NetworkPolicy source that is every namespace", /ingress\[1\]\.from\[0\] selects every/, (objs) => {
