@@ -167,13 +167,13 @@ test("one Deployment runs oauthd and oauth-gateway side by side, with the probes
     const httpPort = Number(cm.OAUTH_GATEWAY_LISTEN.split(":").pop());
     assert.deepEqual(oauthd.ports.map((p) => p.containerPort), [grpcPort]);
     assert.deepEqual(gateway.ports.map((p) => p.containerPort), [httpPort]);
-    assert.equal(cm.OAUTH_GATEWAY_UPSTREAM, `127.0.0.1:${grpcPort}`, `${o}: the gateway calls its own pod's oauthd`);
     assert.equal(cm.OAUTHD_ISSUER, cm.OAUTH_GATEWAY_ISSUER, `${o}: one issuer`);
 
-    // oauthd: native gRPC readiness (grpc.health.v1); liveness must not
-    // depend on Redis, which the health service reflects.
-    assert.equal(oauthd.readinessProbe.grpc?.port, grpcPort);
-    assert.ok(!oauthd.livenessProbe.grpc, "oauthd liveness would restart pods during a Redis outage");
+    // oauthd's readiness follows its grpc.health.v1 through the gateway's
+    // /healthz (the socket path is checked below): kubelet's gRPC probe has
+    // no TLS. Liveness must not depend on Redis, which health reflects.
+    assert.deepEqual(oauthd.readinessProbe.httpGet, { path: "/healthz", port: httpPort });
+    assert.ok(!oauthd.livenessProbe.grpc && !oauthd.livenessProbe.httpGet, "oauthd liveness would restart pods during a Redis outage");
     assert.equal(oauthd.livenessProbe.tcpSocket?.port, "grpc");
     assert.equal(gateway.readinessProbe.httpGet?.path, "/healthz");
     assert.equal(gateway.livenessProbe.httpGet?.path, "/metrics");
@@ -240,7 +240,7 @@ test("Services, HPA, PodDisruptionBudget and NetworkPolicy fit the Deployment", 
   }
 });
 
-test("signing keys, admin token and CSRF key come from Secrets mounted read-only", () => {
+test("signing keys, admin token, CSRF key and TLS files come from Secrets mounted read-only", () => {
   for (const o of OVERLAYS) {
     const objs = rendered[o];
     const spec = deployment(objs).spec.template.spec;
@@ -259,10 +259,231 @@ test("signing keys, admin token and CSRF key come from Secrets mounted read-only
     for (const k of keys) assert.equal(fileIn(container(objs, "oauthd"), k).secretName, "oauthd-signing-keys");
     assert.equal(fileIn(container(objs, "oauthd"), cm.OAUTHD_ADMIN_TOKEN_FILE).secretName, "oauthd-admin-token");
     assert.equal(fileIn(container(objs, "oauth-gateway"), cm.OAUTH_GATEWAY_CSRF_KEY_FILE).secretName, "oauth-gateway-csrf");
+    for (const k of ["OAUTHD_TLS_CERT", "OAUTHD_TLS_KEY", "OAUTHD_TLS_CLIENT_CA"]) {
+      assert.equal(fileIn(container(objs, "oauthd"), cm[k]).secretName, "oauthd-tls", `${o}: ${k}`);
+    }
     // No secret material in any ConfigMap.
     for (const c of objs.filter((x) => x.kind === "ConfigMap")) {
       assert.ok(!/PRIVATE KEY|password=|:\/\/:[^@]+@/.test(JSON.stringify(c.data)), `${o}: ${ident(c)} holds a secret`);
     }
+  }
+});
+
+// ------------------------------------------------------ transport security
+//
+// Each check returns the problems it finds, so the negative cases below can
+// prove that a manifest breaking a rule is caught.
+
+// Loopback hosts and unix sockets: what oauthd itself treats as local.
+const isLocalAddress = (a) => /^unix(-abstract)?:/.test(a) ||
+  /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+$/.test(a);
+
+// The environment the image gives every container (Dockerfile ENV), which
+// the manifests may override.
+function imageEnv() {
+  const text = readFileSync(path.join(root, "deploy/docker/Dockerfile"), "utf8").replace(/\\\n/g, " ");
+  const runtime = text.split(/^FROM /m).at(-1);
+  const env = {};
+  for (const m of runtime.matchAll(/^ENV (.*)$/gm)) {
+    for (const kv of m[1].trim().split(/\s+/)) {
+      const eq = kv.indexOf("=");
+      if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+  }
+  return env;
+}
+
+// What a container's binary reads: image ENV < ConfigMap (envFrom) < env <
+// command-line flags, as OAUTHD_* / OAUTH_GATEWAY_* names.
+function effectiveVars(objs, c, prefix) {
+  const vars = { ...imageEnv(), ...(configMapOf(objs, c)?.data ?? {}) };
+  for (const e of c.env ?? []) vars[e.name] = e.value ?? "(from a reference)";
+  for (const a of [...(c.command ?? []).slice(1), ...(c.args ?? [])]) {
+    const m = /^--([a-z0-9_]+)(?:=(.*))?$/.exec(a);
+    if (m) vars[prefix + m[1].toUpperCase()] = m[2] ?? "true";
+  }
+  return vars;
+}
+
+// The volume and the path inside it that `file` is at in container `c`.
+function volumeFileOf(spec, c, file) {
+  const mount = (c.volumeMounts ?? []).filter((m) => file.startsWith(m.mountPath.replace(/\/$/, "") + "/"))
+    .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+  if (!mount) return null;
+  return { mount, volume: spec.volumes.find((v) => v.name === mount.name),
+    rel: file.slice(mount.mountPath.replace(/\/$/, "").length + 1) };
+}
+
+function transportProblems(objs) {
+  const problems = [];
+  const spec = deployment(objs).spec.template.spec;
+  const oauthd = spec.containers.find((c) => c.name === "oauthd");
+  const gateway = spec.containers.find((c) => c.name === "oauth-gateway");
+  const v = effectiveVars(objs, oauthd, "OAUTHD_");
+  const g = effectiveVars(objs, gateway, "OAUTH_GATEWAY_");
+
+  // The gRPC port: never plaintext.
+  if ("OAUTHD_INSECURE_LISTEN" in v) problems.push("OAUTHD_INSECURE_LISTEN is set: plaintext gRPC on the pod's network");
+  const listen = v.OAUTHD_LISTEN ?? "127.0.0.1:50051";
+  if (!isLocalAddress(listen)) {
+    for (const k of ["OAUTHD_TLS_CERT", "OAUTHD_TLS_KEY"]) {
+      if (!v[k]) problems.push(`OAUTHD_LISTEN=${listen} is reachable from other pods but ${k} is not set`);
+    }
+    if (!v.OAUTHD_TLS_CLIENT_CA) problems.push("OAUTHD_TLS_CLIENT_CA is not set: in-cluster callers are not authenticated (mTLS)");
+  }
+  // The TLS files: from a Secret, read-only, the whole directory (a subPath
+  // mount never sees a renewed Secret), the keys of a kubernetes.io/tls Secret.
+  const wantKey = { OAUTHD_TLS_CERT: "tls.crt", OAUTHD_TLS_KEY: "tls.key", OAUTHD_TLS_CLIENT_CA: "ca.crt" };
+  for (const [k, key] of Object.entries(wantKey)) {
+    if (!v[k]) continue;
+    const at = volumeFileOf(spec, oauthd, v[k]);
+    if (!at) { problems.push(`${k}=${v[k]} is on no volume of the oauthd container`); continue; }
+    if (!at.volume?.secret) { problems.push(`${k}=${v[k]}: volume ${at.mount.name} is not a Secret`); continue; }
+    if (at.mount.readOnly !== true) problems.push(`${k}: ${at.mount.mountPath} is not mounted read-only`);
+    if (at.mount.subPath) problems.push(`${k}: ${at.mount.mountPath} uses subPath, which never sees a renewed Secret`);
+    const items = at.volume.secret.items;
+    const item = items ? items.find((i) => i.path === at.rel) : { key: at.rel };
+    if (!item) problems.push(`${k}=${v[k]}: ${at.rel} is not among the items of Secret ${at.volume.secret.secretName}`);
+    else if (item.key !== key) problems.push(`${k}=${v[k]} is key ${item.key} of Secret ${at.volume.secret.secretName}, not ${key}`);
+  }
+  // kubelet's gRPC probe speaks plaintext only.
+  for (const c of spec.containers) {
+    for (const [name, probe] of [["readiness", c.readinessProbe], ["liveness", c.livenessProbe], ["startup", c.startupProbe]]) {
+      if (probe?.grpc && !isLocalAddress(listen) && String(probe.grpc.port) === listen.split(":").pop()) {
+        problems.push(`${c.name}: ${name} gRPC probe on the TLS port ${probe.grpc.port} (kubelet's gRPC probe has no TLS)`);
+      }
+    }
+  }
+
+  // The admin API: loopback (or a unix socket) only, never the public port.
+  const admin = v.OAUTHD_ADMIN_LISTEN ?? "127.0.0.1:50052";
+  if (!isLocalAddress(admin)) problems.push(`OAUTHD_ADMIN_LISTEN=${admin} is not loopback or a unix socket`);
+  if (admin === listen) problems.push("OAUTHD_ADMIN_LISTEN equals OAUTHD_LISTEN");
+
+  // The gateway: through oauthd's local plaintext listener, a unix socket on
+  // one emptyDir that both containers mount.
+  const local = v.OAUTHD_LOCAL_LISTEN;
+  const upstream = g.OAUTH_GATEWAY_UPSTREAM ?? "127.0.0.1:50051";
+  if (!local) problems.push("OAUTHD_LOCAL_LISTEN is not set: the gateway has no plaintext way to oauthd");
+  else if (upstream !== local) problems.push(`OAUTH_GATEWAY_UPSTREAM=${upstream} is not oauthd's OAUTHD_LOCAL_LISTEN=${local}`);
+  if (local?.startsWith("unix:")) {
+    const socket = local.slice("unix:".length);
+    const mine = volumeFileOf(spec, oauthd, socket);
+    const theirs = volumeFileOf(spec, gateway, socket);
+    if (!mine || !theirs) {
+      problems.push(`the socket ${socket} is not on a volume of ${!mine ? "oauthd" : "oauth-gateway"}`);
+    } else {
+      if (mine.volume !== theirs.volume || mine.rel !== theirs.rel) {
+        problems.push(`the socket ${socket} is on volume ${mine.mount.name} in oauthd but ${theirs.mount.name} in oauth-gateway: not the same volume`);
+      }
+      if (!mine.volume?.emptyDir) problems.push(`the socket's volume ${mine.mount.name} is not an emptyDir (pod-local)`);
+      if (mine.mount.readOnly) problems.push(`oauthd cannot create ${socket}: ${mine.mount.mountPath} is read-only`);
+      // Connecting needs no write access; only oauthd creates the socket.
+      if (theirs.mount.readOnly !== true) problems.push(`oauth-gateway can replace ${socket}: mount ${theirs.mount.mountPath} read-only`);
+    }
+  } else if (local && !isLocalAddress(local)) {
+    problems.push(`OAUTHD_LOCAL_LISTEN=${local} is neither a unix socket nor loopback`);
+  }
+  return problems;
+}
+
+// Every ingress rule of every NetworkPolicy names its sources, and no source
+// is "everything" (an empty selector matches all pods or all namespaces).
+function networkPolicyProblems(objs) {
+  const problems = [];
+  const nonEmpty = (sel) => sel && (Object.keys(sel.matchLabels ?? {}).length > 0 || (sel.matchExpressions ?? []).length > 0);
+  for (const np of objs.filter((x) => x.kind === "NetworkPolicy")) {
+    (np.spec.ingress ?? []).forEach((rule, i) => {
+      const where = `NetworkPolicy ${np.metadata.name} ingress[${i}]`;
+      if (!rule.from?.length) return problems.push(`${where} has no from: (any source may connect)`);
+      rule.from.forEach((peer, j) => {
+        if (!peer.ipBlock && !nonEmpty(peer.podSelector) && !nonEmpty(peer.namespaceSelector)) {
+          problems.push(`${where}.from[${j}] selects every pod or namespace`);
+        }
+      });
+    });
+  }
+  return problems;
+}
+
+test("transport: gRPC only over TLS + mTLS, TLS files from a mounted Secret, admin on loopback, the gateway over a shared unix socket", () => {
+  for (const o of OVERLAYS) assert.deepEqual(transportProblems(rendered[o]), [], o);
+});
+
+test("NetworkPolicy: every ingress rule has from:, no source is everything, and every served port is covered", () => {
+  for (const o of OVERLAYS) {
+    assert.deepEqual(networkPolicyProblems(rendered[o]), [], o);
+    const np = find(rendered[o], "NetworkPolicy", "oauthd");
+    // The documented labels (docs/operations.md): the gRPC port needs a
+    // labelled pod in a labelled namespace; HTTP comes from labelled namespaces.
+    const grpc = np.spec.ingress.find((r) => r.ports.some((p) => p.port === 50051));
+    assert.deepEqual(grpc.from, [{ namespaceSelector: { matchLabels: { "oauthd/client-namespace": "true" } },
+      podSelector: { matchLabels: { "oauthd/client": "true" } } }], `${o}: gRPC clients`);
+    const http = np.spec.ingress.find((r) => r.ports.some((p) => p.port === 8080));
+    assert.deepEqual(http.from.map((f) => f.namespaceSelector.matchLabels),
+      [{ "oauthd/ingress": "true" }, { "oauthd/metrics": "true" }], `${o}: HTTP sources`);
+  }
+});
+
+test("transport and NetworkPolicy checks catch manifests that break them", () => {
+  const cases = [
+    ["plaintext allowed", /OAUTHD_INSECURE_LISTEN is set/, (objs) => { cmOf(objs).OAUTHD_INSECURE_LISTEN = "true"; }],
+    ["plaintext allowed by a flag", /OAUTHD_INSECURE_LISTEN is set/, (objs) => { oauthdOf(objs).args = ["--insecure_listen"]; }],
+    ["no certificate", /OAUTHD_TLS_CERT is not set/, (objs) => { delete cmOf(objs).OAUTHD_TLS_CERT; }],
+    ["no key", /OAUTHD_TLS_KEY is not set/, (objs) => { delete cmOf(objs).OAUTHD_TLS_KEY; }],
+    ["TLS without mTLS", /OAUTHD_TLS_CLIENT_CA is not set/, (objs) => { delete cmOf(objs).OAUTHD_TLS_CLIENT_CA; }],
+    ["certificate on no volume", /OAUTHD_TLS_CERT=\/etc\/oauthd\/tls\/tls.crt is on no volume/, (objs) => {
+      oauthdOf(objs).volumeMounts = oauthdOf(objs).volumeMounts.filter((m) => m.mountPath !== "/etc/oauthd/tls");
+    }],
+    ["TLS files by subPath", /subPath/, (objs) => { oauthdOf(objs).volumeMounts.find((m) => m.name === "tls").subPath = "tls"; }],
+    ["TLS mount writable", /not mounted read-only/, (objs) => { delete oauthdOf(objs).volumeMounts.find((m) => m.name === "tls").readOnly; }],
+    ["ca.crt not projected", /ca.crt is not among the items/, (objs) => {
+      const tls = podOf(objs).volumes.find((vol) => vol.name === "tls").secret;
+      tls.items = tls.items.filter((i) => i.key !== "ca.crt");
+    }],
+    ["key file is the certificate", /OAUTHD_TLS_KEY=.* is key tls.crt/, (objs) => { cmOf(objs).OAUTHD_TLS_KEY = "/etc/oauthd/tls/tls.crt"; }],
+    ["gRPC probe on the TLS port", /readiness gRPC probe on the TLS port/, (objs) => {
+      oauthdOf(objs).readinessProbe = { grpc: { port: 50051 }, periodSeconds: 5 };
+    }],
+    ["admin API on all addresses", /OAUTHD_ADMIN_LISTEN=0.0.0.0:50052 is not loopback/, (objs) => { cmOf(objs).OAUTHD_ADMIN_LISTEN = "0.0.0.0:50052"; }],
+    ["admin API on every IPv6 address", /OAUTHD_ADMIN_LISTEN=\[::\]:50052 is not loopback/, (objs) => {
+      cmOf(objs).OAUTHD_ADMIN_LISTEN = "[::]:50052";
+    }],
+    ["gateway dials the TLS port", /OAUTH_GATEWAY_UPSTREAM=127.0.0.1:50051 is not/, (objs) => { cmOf(objs).OAUTH_GATEWAY_UPSTREAM = "127.0.0.1:50051"; }],
+    ["no local listener", /OAUTHD_LOCAL_LISTEN is not set/, (objs) => { delete cmOf(objs).OAUTHD_LOCAL_LISTEN; }],
+    ["socket on separate volumes", /not the same volume/, (objs) => {
+      podOf(objs).volumes.push({ name: "other", emptyDir: {} });
+      gatewayOf(objs).volumeMounts.find((m) => m.mountPath === "/run/oauthd").name = "other";
+    }],
+    ["socket not mounted in the gateway", /not on a volume of oauth-gateway/, (objs) => {
+      gatewayOf(objs).volumeMounts = gatewayOf(objs).volumeMounts.filter((m) => m.mountPath !== "/run/oauthd");
+    }],
+    ["socket on a hostPath", /not an emptyDir/, (objs) => {
+      const vol = podOf(objs).volumes.find((x) => x.name === "grpc-socket");
+      delete vol.emptyDir;
+      vol.hostPath = { path: "/run/oauthd" };
+    }],
+    ["socket directory read-only for oauthd", /cannot create/, (objs) => {
+      oauthdOf(objs).volumeMounts.find((m) => m.mountPath === "/run/oauthd").readOnly = true;
+    }],
+    ["socket directory writable for the gateway", /oauth-gateway can replace/, (objs) => {
+      delete gatewayOf(objs).volumeMounts.find((m) => m.mountPath === "/run/oauthd").readOnly;
+    }],
+    ["NetworkPolicy rule without from", /ingress\[0\] has no from/, (objs) => { delete npOf(objs).spec.ingress[0].from; }],
+    ["NetworkPolicy source that is every namespace", /ingress\[1\]\.from\[0\] selects every/, (objs) => {
+      npOf(objs).spec.ingress[1].from[0] = { namespaceSelector: {} };
+    }],
+  ];
+  const cmOf = (objs) => configMapOf(objs, container(objs, "oauthd")).data;
+  const podOf = (objs) => deployment(objs).spec.template.spec;
+  const oauthdOf = (objs) => container(objs, "oauthd");
+  const gatewayOf = (objs) => container(objs, "oauth-gateway");
+  const npOf = (objs) => find(objs, "NetworkPolicy", "oauthd");
+  for (const [name, pattern, mutate] of cases) {
+    const objs = structuredClone(rendered.prod);
+    mutate(objs);
+    const problems = [...transportProblems(objs), ...networkPolicyProblems(objs)];
+    assert.ok(problems.some((p) => pattern.test(p)), `${name}: expected ${pattern}, got ${JSON.stringify(problems)}`);
   }
 });
 
@@ -443,6 +664,20 @@ test("Dockerfile: Debian 12 slim stages, the three binaries the build installs, 
   const exposed = stages[1].lines.filter(([i]) => i === "EXPOSE").flatMap(([, p]) => p.split(/\s+/).map(Number));
   const ports = deployment(rendered.prod).spec.template.spec.containers.flatMap((c) => c.ports.map((p) => p.containerPort));
   assert.deepEqual(exposed.sort(), ports.sort());
+});
+
+test("Dockerfile: the manifests' socket directory exists in the image, owned by the image's user", () => {
+  const { stages } = dockerfile();
+  const user = stages[1].lines.filter(([i]) => i === "USER").at(-1)[1];
+  for (const o of OVERLAYS) {
+    const local = configMapOf(rendered[o], container(rendered[o], "oauthd")).data.OAUTHD_LOCAL_LISTEN;
+    const dir = path.posix.dirname(local.replace(/^unix:/, ""));
+    // A Docker volume mounted there starts with the image's owner and mode.
+    const made = stages[1].lines.some(([i, c]) => i === "RUN" &&
+      new RegExp(`install -d -o (\\d+) -g (\\d+) -m 0?7[0-7]0 ${dir}(\\s|$)`).test(c) &&
+      c.match(/-o (\d+) -g (\d+)/).slice(1).join(":") === user);
+    assert.ok(made, `${o}: the runtime stage does not create ${dir} owned by ${user}`);
+  }
 });
 
 test("Dockerfile: the build stage has what scripts/deps installs for a build", () => {

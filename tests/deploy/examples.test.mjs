@@ -105,7 +105,9 @@ test("every YAML file in deploy/examples parses (one document per file, no dupli
     else if (/\.ya?ml$/.test(e.name)) files.push(path.relative(EXAMPLES, p));
   });
   walk(EXAMPLES);
-  assert.deepEqual(files.sort(), ["envoy/envoy.yaml", "istio/authorization-policy.yaml", "istio/mesh-config.yaml",
+  assert.deepEqual(files.sort(), ["cert-manager/certificates.yaml", "cert-manager/kustomization.yaml",
+    "envoy/envoy.yaml", "envoy/sds/oauthd-ca.yaml", "envoy/sds/oauthd-client.yaml",
+    "istio/authorization-policy.yaml", "istio/mesh-config.yaml",
     "policy.yaml", "traefik/forward-auth.yaml"]);
   for (const f of files) assert.ok(parseDocs(f).length >= 1, f);
   // A duplicate key is an error, not a silent override.
@@ -177,7 +179,7 @@ const ENVOY = {
     dns_lookup_family: { enum: ["AUTO", "V4_ONLY", "V6_ONLY", "V4_PREFERRED", "ALL"] },
     dns_refresh_rate: "duration", load_assignment: "ClusterLoadAssignment",
     typed_extension_protocol_options: ["map", "any"], health_checks: ["list", "HealthCheck"],
-    transport_socket: "struct", circuit_breakers: "struct", outlier_detection: "struct",
+    transport_socket: "TransportSocket", circuit_breakers: "struct", outlier_detection: "struct",
     per_connection_buffer_limit_bytes: "uint", respect_dns_ttl: "bool" },
   HttpProtocolOptions: { explicit_http_config: "ExplicitHttpConfig", use_downstream_protocol_config: "struct",
     auto_config: "struct", common_http_protocol_options: "struct", upstream_http_protocol_options: "struct" },
@@ -192,12 +194,45 @@ const ENVOY = {
     priority: "uint" },
   LbEndpoint: { endpoint: "Endpoint", health_status: "string", load_balancing_weight: "uint", metadata: "struct" },
   Endpoint: { address: "Address", health_check_config: "struct", hostname: "string" },
+  // Upstream TLS and file-based SDS (envoy.extensions.transport_sockets.tls.v3,
+  // envoy.config.core.v3.ConfigSource).
+  TransportSocket: { name: "string", typed_config: "any" },
+  UpstreamTlsContext: { common_tls_context: "CommonTlsContext", sni: "string", allow_renegotiation: "bool",
+    max_session_keys: "uint", auto_host_sni: "bool", auto_sni_san_validation: "bool" },
+  CommonTlsContext: { tls_params: "TlsParameters", tls_certificates: ["list", "TlsCertificate"],
+    tls_certificate_sds_secret_configs: ["list", "SdsSecretConfig"], validation_context: "CertificateValidationContext",
+    validation_context_sds_secret_config: "SdsSecretConfig", combined_validation_context: "struct",
+    alpn_protocols: ["list", "string"] },
+  TlsParameters: {
+    tls_minimum_protocol_version: { enum: ["TLS_AUTO", "TLSv1_0", "TLSv1_1", "TLSv1_2", "TLSv1_3"] },
+    tls_maximum_protocol_version: { enum: ["TLS_AUTO", "TLSv1_0", "TLSv1_1", "TLSv1_2", "TLSv1_3"] },
+    cipher_suites: ["list", "string"], ecdh_curves: ["list", "string"] },
+  SdsSecretConfig: { name: "string", sds_config: "ConfigSource" },
+  ConfigSource: { path_config_source: "PathConfigSource", resource_api_version: { enum: ["AUTO", "V2", "V3"] },
+    initial_fetch_timeout: "duration", api_config_source: "struct", ads: "struct" },
+  PathConfigSource: { path: "string", watched_directory: "WatchedDirectory" },
+  WatchedDirectory: { path: "string" },
+  SdsFile: { resources: ["list", "any"] },
+  TlsSecret: { name: "string", tls_certificate: "TlsCertificate", validation_context: "CertificateValidationContext",
+    session_ticket_keys: "struct", generic_secret: "struct" },
+  TlsCertificate: { certificate_chain: "DataSource", private_key: "DataSource", watched_directory: "WatchedDirectory",
+    password: "DataSource", ocsp_staple: "DataSource" },
+  DataSource: { filename: "string", inline_string: "string", inline_bytes: "string", environment_variable: "string" },
+  CertificateValidationContext: { trusted_ca: "DataSource", watched_directory: "WatchedDirectory",
+    match_typed_subject_alt_names: ["list", "SubjectAltNameMatcher"], verify_certificate_spki: ["list", "string"],
+    verify_certificate_hash: ["list", "string"], crl: "DataSource", only_verify_leaf_cert_crl: "bool" },
+  SubjectAltNameMatcher: { san_type: { enum: ["SAN_TYPE_UNSPECIFIED", "EMAIL", "DNS", "URI", "IP_ADDRESS", "OTHER_NAME"] },
+    matcher: "StringMatcher", oid: "string" },
+  StringMatcher: { exact: "string", prefix: "string", suffix: "string", contains: "string", safe_regex: "struct",
+    ignore_case: "bool" },
 };
 const ANY_TYPES = {
   "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager": "HttpConnectionManager",
   "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz": "ExtAuthz",
   "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router": "Router",
   "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions": "HttpProtocolOptions",
+  "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext": "UpstreamTlsContext",
+  "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret": "TlsSecret",
 };
 // envoy.type.v3.StatusCode names, from the proto this repository builds
 // oauthd's ext_authz service from.
@@ -316,6 +351,120 @@ test("envoy.yaml: the ext_authz cluster exists, speaks HTTP/2 and is oauthd's gR
     }
   }
   assert.ok(clusters.has("orders"));
+});
+
+// ----------------------------------------------------------- cert-manager
+
+const certManager = render(path.join(EXAMPLES, "cert-manager"));
+const { validateAll } = await import("./k8s_schema.mjs");
+
+test("cert-manager: every object is a valid cert-manager.io/v1 object with no unknown field, and a typo fails", () => {
+  assert.deepEqual(certManager.map((o) => `${o.kind}/${o.metadata.name}`).sort(),
+    ["Certificate/oauthd-ca", "Certificate/oauthd-tls", "Issuer/oauthd-ca", "Issuer/oauthd-selfsigned"]);
+  const errors = validateAll(certManager);
+  assert.deepEqual(certManager.flatMap((o, i) => errors[i].map((e) => `${o.kind}/${o.metadata.name}: ${e}`)), []);
+  const bad = structuredClone(certManager);
+  const cert = bad.find((o) => o.metadata.name === "oauthd-tls");
+  cert.spec.usages = ["server-auth"];
+  bad.find((o) => o.metadata.name === "oauthd-selfsigned").spec = { selfsigned: {} };
+  const badErrors = validateAll(bad).flat().join("\n");
+  assert.match(badErrors, /usages\[0\]/);
+  assert.match(badErrors, /selfsigned/);
+});
+
+test("cert-manager: oauthd-tls is the Secret prod mounts, for server and client auth, with every name of oauthd's Services, from a CA chain", () => {
+  const byName = (kind, name) => certManager.find((o) => o.kind === kind && o.metadata.name === name);
+  const tlsVolume = pod.volumes.find((v) => v.secret && containerOf("oauthd").volumeMounts
+    .some((m) => m.name === v.name && m.mountPath === "/etc/oauthd/tls"));
+  assert.ok(tlsVolume, "the prod Deployment mounts its TLS Secret at /etc/oauthd/tls");
+  const cert = certManager.find((o) => o.kind === "Certificate" && o.spec.secretName === tlsVolume.secret.secretName);
+  assert.ok(cert, `no Certificate writes Secret ${tlsVolume.secret.secretName}`);
+  assert.equal(cert.metadata.namespace, ns, "the Secret must be in oauthd's namespace");
+  for (const u of ["server auth", "client auth"]) assert.ok(cert.spec.usages.includes(u), `usage ${u}`);
+  // The Secret's keys the Deployment projects: a CA Issuer writes ca.crt
+  // next to tls.crt and tls.key; a self-signed one would not give a CA.
+  assert.deepEqual(tlsVolume.secret.items.map((i) => i.key).sort(), ["ca.crt", "tls.crt", "tls.key"]);
+  const hours = (d) => Number(/^(\d+)h$/.exec(d)[1]);
+  assert.ok(hours(cert.spec.renewBefore) < hours(cert.spec.duration));
+  assert.equal(cert.spec.privateKey.rotationPolicy, "Always", "a new key at every renewal");
+
+  // Every name a client can dial for the gRPC port.
+  const grpcServices = prod.filter((o) => o.kind === "Service" && o.spec.ports.some((p) => p.appProtocol === "grpc"));
+  assert.ok(grpcServices.length >= 2);
+  for (const s of grpcServices) {
+    const n = s.metadata.name;
+    for (const name of [n, `${n}.${ns}`, `${n}.${ns}.svc`, `${n}.${ns}.svc.cluster.local`]) {
+      assert.ok(cert.spec.dnsNames.includes(name), `dnsNames lacks ${name}`);
+    }
+  }
+
+  // The chain: the leaf's Issuer is a CA Issuer whose Secret comes from an
+  // isCA Certificate issued by a self-signed Issuer, all in this namespace.
+  const issuerOf = (c) => {
+    assert.equal(c.spec.issuerRef.kind ?? "Issuer", "Issuer");
+    const issuer = byName("Issuer", c.spec.issuerRef.name);
+    assert.ok(issuer, `Issuer ${c.spec.issuerRef.name} is not in the example`);
+    assert.equal(issuer.metadata.namespace, c.metadata.namespace);
+    return issuer;
+  };
+  const caIssuer = issuerOf(cert);
+  assert.ok(caIssuer.spec.ca?.secretName, "oauthd-tls comes from a CA Issuer (ca.crt is its CA)");
+  const caCert = certManager.find((o) => o.kind === "Certificate" && o.spec.secretName === caIssuer.spec.ca.secretName);
+  assert.ok(caCert?.spec.isCA, `no isCA Certificate writes ${caIssuer.spec.ca.secretName}`);
+  assert.deepEqual(issuerOf(caCert).spec, { selfSigned: {} });
+});
+
+test("envoy.yaml: oauthd is called over mutual TLS, certificates from file-based SDS that follows a mounted Secret", () => {
+  const sds = (rel) => one(`envoy/${rel}`);
+  const cluster = envoy.static_resources.clusters.find((c) => c.name === "oauthd");
+  const ts = cluster.transport_socket;
+  assert.ok(ts, "cluster oauthd has no transport_socket: oauthd's gRPC port takes only mTLS");
+  assert.equal(ts.typed_config["@type"], "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext");
+  const ctx = ts.typed_config.common_tls_context;
+  assert.equal(ctx.tls_params.tls_minimum_protocol_version, "TLSv1_2");
+  assert.deepEqual(ctx.alpn_protocols, ["h2"], "gRPC over TLS negotiates h2");
+  assert.equal(ctx.tls_certificates, undefined, "static certificates are read once: use SDS");
+  assert.equal(ctx.validation_context, undefined, "static trust is read once: use SDS");
+
+  // Each SDS config names a file of the example that holds a secret of that name.
+  const secretOf = (cfg) => {
+    const file = cfg.sds_config.path_config_source.path;
+    const rel = /^\/etc\/envoy\/(sds\/[a-z-]+\.yaml)$/.exec(file)?.[1];
+    assert.ok(rel, `${file} is not one of deploy/examples/envoy/sds/`);
+    const doc = sds(rel);
+    assert.deepEqual(envoyErrors(doc, "SdsFile"), [], rel);
+    const secret = doc.resources.find((r) => r.name === cfg.name);
+    assert.ok(secret, `${rel} has no secret ${cfg.name}`);
+    return secret;
+  };
+  assert.equal(ctx.tls_certificate_sds_secret_configs.length, 1);
+  const client = secretOf(ctx.tls_certificate_sds_secret_configs[0]).tls_certificate;
+  const trust = secretOf(ctx.validation_context_sds_secret_config).validation_context;
+  // One mounted kubernetes.io/tls Secret: tls.crt, tls.key, ca.crt in the
+  // watched directory (kubelet swaps it by a symlink move there).
+  const dir = client.watched_directory.path;
+  assert.equal(client.certificate_chain.filename, `${dir}/tls.crt`);
+  assert.equal(client.private_key.filename, `${dir}/tls.key`);
+  assert.equal(trust.trusted_ca.filename, `${dir}/ca.crt`);
+  assert.equal(trust.watched_directory.path, dir);
+
+  // oauthd's name is checked (Envoy checks only the chain without a SAN
+  // matcher), it is the host Envoy dials and the SNI, and the cert-manager
+  // example's certificate carries it.
+  const hosts = cluster.load_assignment.endpoints.flatMap((e) => e.lb_endpoints.map((l) => l.endpoint.address.socket_address.address));
+  const sans = trust.match_typed_subject_alt_names.map((m) => (assert.equal(m.san_type, "DNS"), m.matcher.exact));
+  assert.deepEqual([...new Set(hosts)], sans);
+  assert.equal(ts.typed_config.sni, sans[0]);
+  const cert = certManager.find((o) => o.kind === "Certificate" && o.metadata.name === "oauthd-tls");
+  for (const name of sans) assert.ok(cert.spec.dnsNames.includes(name), `oauthd-tls does not name ${name}`);
+
+  // And the checks bite: a misspelt TLS field, an unknown SAN type.
+  const bad = structuredClone(sds("sds/oauthd-ca.yaml"));
+  bad.resources[0].validation_context.trusted_cas = bad.resources[0].validation_context.trusted_ca;
+  bad.resources[0].validation_context.match_typed_subject_alt_names[0].san_type = "DNS_NAME";
+  const errs = envoyErrors(bad, "SdsFile");
+  assert.ok(errs.some((e) => /trusted_cas: CertificateValidationContext has no field/.test(e)), JSON.stringify(errs));
+  assert.ok(errs.some((e) => /"DNS_NAME" is not one of/.test(e)), JSON.stringify(errs));
 });
 
 // ------------------------------------------------------------------ Istio

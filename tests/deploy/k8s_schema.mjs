@@ -21,13 +21,16 @@ import ts from "typescript";
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-// "apps/v1" + "Deployment" -> "kubernetes-models/apps/v1/Deployment".
+// "apps/v1" + "Deployment" -> "kubernetes-models/apps/v1/Deployment";
+// cert-manager's kinds (deploy/examples/cert-manager) come from
+// @kubernetes-models/cert-manager, generated from cert-manager's CRDs.
 function modelModule(obj) {
   const { apiVersion, kind } = obj ?? {};
   if (typeof apiVersion !== "string" || !/^[a-z0-9.-]+(\/[a-z0-9]+)?$/.test(apiVersion) ||
       typeof kind !== "string" || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) {
     return null;
   }
+  if (apiVersion.startsWith("cert-manager.io/")) return `@kubernetes-models/cert-manager/${apiVersion}/${kind}`;
   return `kubernetes-models/${apiVersion}/${kind}`;
 }
 
