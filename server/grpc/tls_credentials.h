@@ -30,8 +30,10 @@ struct TlsServerFiles {
 // the CA file holds at least one certificate) so a mistake stops the start
 // with a clear message instead of failing every handshake later; then
 // returns credentials that keep re-reading them. INVALID_ARGUMENT names the
-// file and the problem. A later bad version of the files is ignored by gRPC
-// (the last good one stays in use).
+// file and the problem. Caution: with gRPC 1.51, a later version that does
+// not parse, or a certificate that does not match the key, is not skipped —
+// new handshakes fail until a good pair is back. Replace certificate and key
+// together (a Secret update or a symlink swap does; docs/operations.md).
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsServerCredentialsFrom(
     const TlsServerFiles& files);
 
