@@ -61,15 +61,18 @@ class SessionBase {
   static constexpr int64_t kBusy = -1;
 
   virtual ~SessionBase() = default;
-  // Closes the connection if it is idle (waiting for a request, no byte of
-  // it received) or already closing; one busy with a request closes after
-  // its response instead (keep-alive off) when the server shuts down, and
-  // carries on otherwise. Thread-safe.
+  // Closes the connection unless a request is in progress on it: at once
+  // when it waits for a request (no byte of it received) or is closing
+  // anyway, once the response is out when it is sending one. A connection
+  // in the middle of a request carries on (at shutdown its response turns
+  // keep-alive off). Thread-safe.
   virtual void CloseIfIdle() = 0;
 
-  // Since when (steady clock, ns) the connection has been idle, or kBusy.
+  // Since when (steady clock, ns) the connection has had no request in
+  // progress (waiting for one, or sending the last response), or kBusy.
   // Written on the connection's strand, read by the acceptor when a cap is
-  // reached.
+  // reached. A response being sent counts as idle so that a client which has
+  // read it finds its connection idle, whenever the strand gets to record it.
   std::atomic<int64_t> idle_since{kBusy};
 };
 
@@ -163,10 +166,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void CloseIfIdle() override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      // Waiting for a request (or closing anyway): close now. In the middle
-      // of a request: carry on; at shutdown the response turns keep-alive off.
       if (self->phase_ == Phase::kIdle || self->phase_ == Phase::kClosing) {
         self->Lowest().cancel();
+      } else if (self->phase_ == Phase::kWriting) {
+        self->close_after_write_ = true;
       }
     });
   }
@@ -180,9 +183,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void SetPhase(Phase phase) {
     phase_ = phase;
     // A closing connection is the first to go when room is needed.
-    idle_since.store(phase == Phase::kIdle      ? SteadyNowNs()
-                     : phase == Phase::kClosing ? 0
-                                                : kBusy,
+    idle_since.store(phase == Phase::kIdle || phase == Phase::kWriting ? SteadyNowNs()
+                     : phase == Phase::kClosing                        ? 0
+                                                                       : kBusy,
                      std::memory_order_relaxed);
   }
 
@@ -324,7 +327,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     http::async_write(stream_, response_,
                       [self = this->shared_from_this()](beast::error_code ec, size_t) {
                         if (ec) return self->Close(false);
-                        if (!self->response_.keep_alive()) return self->Close(self->linger_);
+                        if (!self->response_.keep_alive() || self->close_after_write_) {
+                          return self->Close(self->linger_);
+                        }
                         self->ReadRequest();
                       });
   }
@@ -398,6 +403,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   bool keep_alive_ = false;
   bool linger_ = false;
   bool first_request_ = true;
+  // Asked to close (CloseIfIdle) while sending a response.
+  bool close_after_write_ = false;
   unsigned version_ = 0;
   std::array<char, 4096> drain_;
   size_t drained_ = 0;

@@ -36,8 +36,13 @@ struct HttpServerOptions {
   // How long a client may take to read a response.
   absl::Duration write_timeout = absl::Seconds(10);
   // At most this many connections are open. A new connection beyond it first
-  // closes the connection that has been idle longest (waiting for a request,
-  // no byte of it received); when none is idle it is answered 503 and closed.
+  // closes the connection that has been idle longest (no request in
+  // progress: waiting for the next one with no byte of it received, or
+  // still sending its last response, in which case it closes once that is
+  // out); when none is idle it is answered 503 and closed. The evicted
+  // connection is no longer counted; if a request begins on it before it
+  // closes, that request is still served, and the count briefly exceeds the
+  // cap by one.
   int max_connections = 1024;
   // At most this many connections from one source address (the TCP peer),
   // with the same idle-first rule, except from `trusted_proxies`: a proxy
