@@ -170,23 +170,27 @@ std::shared_ptr<asio::ssl::context> MakeTlsContext() {
 }
 
 // --hsts: "max-age=<seconds>" with optional "; includeSubDomains" and
-// "; preload" (RFC 6797 §6.1), or empty.
+// "; preload" (RFC 6797 §6.1; directive names in any case), or empty.
 std::string HstsValue() {
   const std::string value = absl::GetFlag(FLAGS_hsts);
   if (value.empty()) return value;
-  bool has_max_age = false;
+  int max_ages = 0;
   for (absl::string_view directive : absl::StrSplit(value, ';')) {
     directive = absl::StripAsciiWhitespace(directive);
     int64_t seconds = 0;
-    if (absl::ConsumePrefix(&directive, "max-age=") && !directive.empty() &&
-        absl::ascii_isdigit(directive[0]) && absl::SimpleAtoi(directive, &seconds) &&
-        !has_max_age) {
-      has_max_age = true;
-    } else if (directive != "includeSubDomains" && directive != "preload") {
+    if (absl::StartsWithIgnoreCase(directive, "max-age=")) {
+      directive.remove_prefix(8);
+      if (directive.empty() || !absl::ascii_isdigit(directive[0]) ||
+          !absl::SimpleAtoi(directive, &seconds)) {
+        Fail("--hsts has an invalid max-age: " + value);
+      }
+      ++max_ages;
+    } else if (!absl::EqualsIgnoreCase(directive, "includeSubDomains") &&
+               !absl::EqualsIgnoreCase(directive, "preload")) {
       Fail("--hsts must be max-age=<seconds> [; includeSubDomains] [; preload], not " + value);
     }
   }
-  if (!has_max_age) Fail("--hsts needs max-age=<seconds>, not " + value);
+  if (max_ages != 1) Fail("--hsts needs exactly one max-age=<seconds>, not " + value);
   return value;
 }
 

@@ -285,9 +285,7 @@ TEST_F(HttpServerTest, IdleKeepAliveConnectionIsClosed) {
   RawClient client(port_);
   ASSERT_TRUE(client.Send(kGet));
   ASSERT_TRUE(absl::StartsWith(client.ReadResponse(), "HTTP/1.1 200"));
-  const absl::Time start = absl::Now();
-  EXPECT_TRUE(client.WaitForClose());
-  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  EXPECT_TRUE(client.WaitForClose());  // gives up after 5 s without EOF
 }
 
 // A new connection gets request_timeout, not idle_timeout, for its first
