@@ -108,8 +108,12 @@ HttpResponse HtmlErrorResponse(const oauth::v1::OAuthError& error) {
   return response;
 }
 
-HttpResponse RedirectResponse(const std::string& location) {
-  HttpResponse response = NewResponse(http::status::found);
+// 303 after a POST (RFC 9700 §4.12: a 307 would make the browser post the
+// login form, password included, to the client; 302 leaves the method to the
+// browser), 302 after a GET.
+HttpResponse RedirectResponse(http::verb request_method, const std::string& location) {
+  HttpResponse response = NewResponse(request_method == http::verb::post ? http::status::see_other
+                                                                         : http::status::found);
   response.set(http::field::location, location);
   response.set(http::field::cache_control, "no-store");
   response.set("Referrer-Policy", "no-referrer");
@@ -206,6 +210,8 @@ std::string IssuerPath(absl::string_view issuer) {
 // One request in flight: what it needs until the response is handed back.
 struct Gateway::Exchange {
   HttpRequest request;
+  // The client's address as sent to oauthd (SourceAddressText).
+  std::string source_address;
   Respond respond;
   Metrics* metrics = nullptr;
   absl::string_view endpoint = "other";
@@ -235,13 +241,14 @@ Gateway::Gateway(GatewayConfig config, std::shared_ptr<grpc::Channel> channel, M
       issuer_path_(IssuerPath(config_.issuer)) {}
 
 template <class Response, class Request, class Start, class Done>
-void Gateway::CallOAuthd(Request request, Start start, Done done) {
-  CallOAuthdOn<Response>(stub_->async(), std::move(request), std::move(start),
+void Gateway::CallOAuthd(const Exchange& exchange, Request request, Start start, Done done) {
+  CallOAuthdOn<Response>(exchange, stub_->async(), std::move(request), std::move(start),
                          std::move(done));
 }
 
 template <class Response, class Async, class Request, class Start, class Done>
-void Gateway::CallOAuthdOn(Async* async, Request request, Start start, Done done) {
+void Gateway::CallOAuthdOn(const Exchange& exchange, Async* async, Request request, Start start,
+                           Done done) {
   struct Call {
     grpc::ClientContext context;
     Request request;
@@ -251,6 +258,7 @@ void Gateway::CallOAuthdOn(Async* async, Request request, Start start, Done done
   call->request = std::move(request);
   call->context.set_deadline(std::chrono::system_clock::now() +
                              absl::ToChronoMilliseconds(config_.rpc_timeout));
+  call->context.AddMetadata(kSourceAddressMetadataKey, exchange.source_address);
   start(async, &call->context, &call->request, &call->response,
         [call, done = std::move(done)](grpc::Status status) mutable {
           std::unique_ptr<Call> owned(call);
@@ -258,9 +266,16 @@ void Gateway::CallOAuthdOn(Async* async, Request request, Start start, Done done
         });
 }
 
-void Gateway::Handle(HttpRequest request, Respond respond) {
+void Gateway::Handle(HttpRequest request, const ConnectionInfo& connection, Respond respond) {
   auto exchange = std::make_shared<Exchange>();
   exchange->request = std::move(request);
+  std::vector<absl::string_view> forwarded_for;
+  if (!config_.trusted_proxies.empty()) {
+    const auto [begin, end] = exchange->request.equal_range("X-Forwarded-For");
+    for (auto it = begin; it != end; ++it) forwarded_for.push_back(ToAbsl(it->value()));
+  }
+  exchange->source_address =
+      SourceAddressText(ClientAddress(connection.peer, forwarded_for, config_.trusted_proxies));
   exchange->respond = std::move(respond);
   exchange->metrics = &metrics_;
   exchange->start = absl::Now();
@@ -371,16 +386,17 @@ void Gateway::HandleAuthz(std::shared_ptr<Exchange> exchange) {
   if (!authorization.empty()) (*http->mutable_headers())["authorization"] = authorization;
 
   CallOAuthdOn<envoy::service::auth::v3::CheckResponse>(
-      authz_stub_->async(), std::move(check),
+      *exchange, authz_stub_->async(), std::move(check),
       [](auto* async, auto* context, auto* request, auto* response, auto callback) {
         async->Check(context, request, response, std::move(callback));
       },
       [exchange](const grpc::Status& status,
                  const envoy::service::auth::v3::CheckResponse& result) {
         if (!status.ok()) {
-          exchange->Finish(TextResponse(http::status::service_unavailable,
-                                        "authorization service unavailable\n"),
-                           "unavailable");
+          HttpResponse response = TextResponse(http::status::service_unavailable,
+                                               "authorization service unavailable\n");
+          response.set(http::field::retry_after, "1");
+          exchange->Finish(std::move(response), "unavailable");
           return;
         }
         if (result.has_ok_response()) {
@@ -470,14 +486,14 @@ void Gateway::HandleToken(std::shared_ptr<Exchange> exchange) {
   TokenRpc rpc = BuildTokenRpc(parsed->form, parsed->auth.client);
   if (auto* refresh = std::get_if<oauth::v1::RefreshTokenRequest>(&rpc)) {
     CallOAuthd<oauth::v1::TokenResponse>(
-        std::move(*refresh),
+        *exchange, std::move(*refresh),
         [](auto* async, auto* context, auto* request, auto* response, auto callback) {
           async->RefreshToken(context, request, response, std::move(callback));
         },
         std::move(finish));
   } else {
     CallOAuthd<oauth::v1::TokenResponse>(
-        std::move(std::get<oauth::v1::IssueTokenRequest>(rpc)),
+        *exchange, std::move(std::get<oauth::v1::IssueTokenRequest>(rpc)),
         [](auto* async, auto* context, auto* request, auto* response, auto callback) {
           async->IssueToken(context, request, response, std::move(callback));
         },
@@ -497,7 +513,7 @@ void Gateway::HandleIntrospect(std::shared_ptr<Exchange> exchange) {
   request.set_token_type_hint(parsed->form.Get("token_type_hint"));
   const bool used_header = parsed->auth.used_authorization_header;
   CallOAuthd<oauth::v1::IntrospectResponse>(
-      std::move(request),
+      *exchange, std::move(request),
       [](auto* async, auto* context, auto* request, auto* response, auto callback) {
         async->Introspect(context, request, response, std::move(callback));
       },
@@ -525,7 +541,7 @@ void Gateway::HandleRevoke(std::shared_ptr<Exchange> exchange) {
   request.set_token_type_hint(parsed->form.Get("token_type_hint"));
   const bool used_header = parsed->auth.used_authorization_header;
   CallOAuthd<oauth::v1::RevokeResponse>(
-      std::move(request),
+      *exchange, std::move(request),
       [](auto* async, auto* context, auto* request, auto* response, auto callback) {
         async->Revoke(context, request, response, std::move(callback));
       },
@@ -571,15 +587,17 @@ namespace {
 
 // The RFC 6749 §4.1.2.1 error redirect, or the error page when oauthd did not
 // name a redirect URI it trusts.
-HttpResponse AuthorizeErrorResponse(const oauth::v1::OAuthError& error, absl::string_view issuer) {
+HttpResponse AuthorizeErrorResponse(http::verb request_method, const oauth::v1::OAuthError& error,
+                                    absl::string_view issuer) {
   if (error.redirect_uri().empty()) return HtmlErrorResponse(error);
-  return RedirectResponse(AppendQueryParameters(
-      error.redirect_uri(),
-      {{"error", error.error()},
-       {"error_description", SanitizeErrorDescription(error.error_description())},
-       {"error_uri", error.error_uri()},
-       {"state", error.state()},
-       {"iss", std::string(issuer)}}));
+  return RedirectResponse(
+      request_method, AppendQueryParameters(error.redirect_uri(),
+                                            {{"error", error.error()},
+                                             {"error_description",
+                                              SanitizeErrorDescription(error.error_description())},
+                                             {"error_uri", error.error_uri()},
+                                             {"state", error.state()},
+                                             {"iss", std::string(issuer)}}));
 }
 
 std::string SetCookieValue(absl::string_view name, absl::string_view value, bool secure,
@@ -593,7 +611,7 @@ std::string SetCookieValue(absl::string_view name, absl::string_view value, bool
 void Gateway::ShowConsentPage(std::shared_ptr<Exchange> exchange, const FormParameters& form) {
   CsrfProtector::Fields request_fields = AuthorizationRequestFields(form);
   CallOAuthd<oauth::v1::AuthorizeResponse>(
-      AuthorizeRequestFromForm(form),
+      *exchange, AuthorizeRequestFromForm(form),
       [](auto* async, auto* context, auto* request, auto* response, auto callback) {
         async->Authorize(context, request, response, std::move(callback));
       },
@@ -601,7 +619,9 @@ void Gateway::ShowConsentPage(std::shared_ptr<Exchange> exchange, const FormPara
           const grpc::Status& status, const oauth::v1::AuthorizeResponse& result) mutable {
         if (!status.ok()) {
           const oauth::v1::OAuthError error = ErrorForFailedRpc(status);
-          exchange->Finish(AuthorizeErrorResponse(error, config_.issuer), error.error());
+          exchange->Finish(
+              AuthorizeErrorResponse(exchange->request.method(), error, config_.issuer),
+              error.error());
           return;
         }
         const absl::string_view cookie_name =
@@ -672,7 +692,7 @@ void Gateway::HandleAuthorizeSubmission(std::shared_ptr<Exchange> exchange,
   page.form_action = absl::StrCat(issuer_path_, "/authorize");
 
   CallOAuthd<oauth::v1::AuthorizeResponse>(
-      std::move(request),
+      *exchange, std::move(request),
       [](auto* async, auto* context, auto* request, auto* response, auto callback) {
         async->Authorize(context, request, response, std::move(callback));
       },
@@ -681,19 +701,23 @@ void Gateway::HandleAuthorizeSubmission(std::shared_ptr<Exchange> exchange,
         const std::string iss = result.iss().empty() ? config_.issuer : result.iss();
         if (status.ok() && !approve) {
           // RFC 6749 §4.1.2.1: the resource owner denied the request.
-          exchange->Finish(RedirectResponse(AppendQueryParameters(
-                               result.redirect_uri(),
-                               {{"error", "access_denied"},
-                                {"error_description", "the resource owner denied the request"},
-                                {"state", result.state()},
-                                {"iss", iss}})),
-                           "access_denied");
+          exchange->Finish(
+              RedirectResponse(exchange->request.method(),
+                               AppendQueryParameters(
+                                   result.redirect_uri(),
+                                   {{"error", "access_denied"},
+                                    {"error_description", "the resource owner denied the request"},
+                                    {"state", result.state()},
+                                    {"iss", iss}})),
+              "access_denied");
           return;
         }
         if (status.ok() && !result.code().empty()) {
-          exchange->Finish(RedirectResponse(AppendQueryParameters(
-                               result.redirect_uri(),
-                               {{"code", result.code()}, {"state", result.state()}, {"iss", iss}})),
+          exchange->Finish(RedirectResponse(exchange->request.method(),
+                                            AppendQueryParameters(result.redirect_uri(),
+                                                                  {{"code", result.code()},
+                                                                   {"state", result.state()},
+                                                                   {"iss", iss}})),
                            "code_issued");
           return;
         }
@@ -714,13 +738,14 @@ void Gateway::HandleAuthorizeSubmission(std::shared_ptr<Exchange> exchange,
           exchange->Finish(HtmlResponse(http::status::ok, RenderLoginPage(page)), "login_failed");
           return;
         }
-        exchange->Finish(AuthorizeErrorResponse(error, config_.issuer), error.error());
+        exchange->Finish(AuthorizeErrorResponse(exchange->request.method(), error, config_.issuer),
+                         error.error());
       });
 }
 
 void Gateway::HandleMetadata(std::shared_ptr<Exchange> exchange) {
   CallOAuthd<oauth::v1::ServerMetadata>(
-      oauth::v1::GetServerMetadataRequest(),
+      *exchange, oauth::v1::GetServerMetadataRequest(),
       [](auto* async, auto* context, auto* request, auto* response, auto callback) {
         async->GetServerMetadata(context, request, response, std::move(callback));
       },
@@ -761,7 +786,7 @@ void Gateway::HandleMetadata(std::shared_ptr<Exchange> exchange) {
 
 void Gateway::HandleJwks(std::shared_ptr<Exchange> exchange) {
   CallOAuthd<oauth::v1::GetJwksResponse>(
-      oauth::v1::GetJwksRequest(),
+      *exchange, oauth::v1::GetJwksRequest(),
       [](auto* async, auto* context, auto* request, auto* response, auto callback) {
         async->GetJwks(context, request, response, std::move(callback));
       },
@@ -798,6 +823,7 @@ void Gateway::HandleHealth(std::shared_ptr<Exchange> exchange) {
   auto* call = new Call;
   call->context.set_deadline(std::chrono::system_clock::now() +
                              absl::ToChronoMilliseconds(config_.health_timeout));
+  call->context.AddMetadata(kSourceAddressMetadataKey, exchange->source_address);
   health_stub_->async()->Check(
       &call->context, &call->request, &call->response, [call, exchange](grpc::Status status) {
         std::unique_ptr<Call> owned(call);

@@ -15,6 +15,7 @@
 #include "server/gateway/form.h"
 #include "server/gateway/http_types.h"
 #include "server/gateway/metrics.h"
+#include "server/gateway/source_address.h"
 
 namespace oauthd::gateway {
 
@@ -34,8 +35,11 @@ struct GatewayConfig {
   absl::Duration rpc_timeout = absl::Seconds(3);
   // Deadline of the health check behind /healthz.
   absl::Duration health_timeout = absl::Seconds(1);
-  // Mark cookies Secure (the public URL is https or the gateway serves TLS).
+  // The public URL is https or the gateway serves TLS: cookies get the
+  // __Host- prefix and Secure.
   bool secure_cookies = false;
+  // Proxies whose X-Forwarded-For names the client (see ClientAddress).
+  TrustedProxies trusted_proxies;
   // Only this proxy's header family is read by /authz: a proxy forwards the
   // client's own headers, so the other family could be chosen by the client
   // (e.g. X-Original-URI: /public through Traefik).
@@ -55,6 +59,13 @@ struct GatewayConfig {
 // envoy.service.auth.v3.Authorization/Check on oauthd, answered 200 with the
 // identity headers or 401/403/503 with WWW-Authenticate).
 //
+// Every RPC carries the client's address (ClientAddress of the TCP peer and
+// X-Forwarded-For, under --trusted_proxies) as gRPC metadata
+// kSourceAddressMetadataKey, for oauthd's per-address limits and audit log.
+//
+// After a POST, redirects are 303 See Other (RFC 9700 §4.12: the browser
+// must not re-post the credentials to the client), after a GET 302 Found.
+//
 // Thread-safe. Handle never blocks: the RPC completes on a gRPC thread that
 // calls the responder.
 class Gateway {
@@ -64,9 +75,9 @@ class Gateway {
   Gateway(GatewayConfig config, std::shared_ptr<grpc::Channel> channel, Metrics& metrics,
           const CsrfProtector& csrf);
 
-  // Handles one request; calls `respond` exactly once, on this thread or on a
-  // gRPC thread.
-  void Handle(HttpRequest request, Respond respond);
+  // Handles one request that arrived on `connection`; calls `respond` exactly
+  // once, on this thread or on a gRPC thread.
+  void Handle(HttpRequest request, const ConnectionInfo& connection, Respond respond);
 
   // From now on /healthz answers 503 so load balancers stop sending traffic
   // (called when shutdown begins).
@@ -88,13 +99,14 @@ class Gateway {
   void HandleAuthz(std::shared_ptr<Exchange> exchange);
 
   // Invokes `start(async_stub, context, request, response, callback)` with a
-  // deadline of --rpc_timeout and calls `done(status, response)` from the
-  // completion.
+  // deadline of --rpc_timeout and the source address of `exchange`, and calls
+  // `done(status, response)` from the completion.
   template <class Response, class Request, class Start, class Done>
-  void CallOAuthd(Request request, Start start, Done done);
+  void CallOAuthd(const Exchange& exchange, Request request, Start start, Done done);
   // The same on another service's async stub.
   template <class Response, class Async, class Request, class Start, class Done>
-  void CallOAuthdOn(Async* async, Request request, Start start, Done done);
+  void CallOAuthdOn(const Exchange& exchange, Async* async, Request request, Start start,
+                    Done done);
 
   const GatewayConfig config_;
   std::unique_ptr<oauth::v1::TokenService::Stub> stub_;

@@ -13,6 +13,7 @@
 #include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <optional>
 #include <type_traits>
 #include <vector>
@@ -54,13 +55,45 @@ bool IsDisconnect(const beast::error_code& ec) {
 
 }  // namespace
 
-// What every connection can see of the server.
+// What the server can see of every connection.
 class SessionBase {
  public:
+  static constexpr int64_t kBusy = -1;
+
   virtual ~SessionBase() = default;
-  // Asks the connection to close once it is idle. Thread-safe.
-  virtual void OnServerShutdown() = 0;
+  // Closes the connection unless a request is in progress on it: at once
+  // when it waits for a request (no byte of it received) or is closing
+  // anyway, once the response is out when it is sending one. A connection
+  // in the middle of a request carries on (at shutdown its response turns
+  // keep-alive off). Thread-safe.
+  virtual void CloseIfIdle() = 0;
+
+  // Since when (steady clock, ns) the connection has had no request in
+  // progress (waiting for one, or sending the last response), or kBusy.
+  // Written on the connection's strand, read by the acceptor when a cap is
+  // reached. A response being sent counts as idle so that a client which has
+  // read it finds its connection idle, whenever the strand gets to record it.
+  std::atomic<int64_t> idle_since{kBusy};
 };
+
+namespace {
+
+int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+using AddressKey = asio::ip::address_v6::bytes_type;
+
+AddressKey KeyOf(const asio::ip::address& address) {
+  if (address.is_v4()) {
+    return asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4()).to_bytes();
+  }
+  return address.to_v6().to_bytes();
+}
+
+}  // namespace
 
 struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   State(asio::io_context& io_context, HttpServerOptions server_options, Handler request_handler,
@@ -72,8 +105,25 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
         acceptor(asio::make_strand(io_context)),
         accept_retry(acceptor.get_executor()) {}
 
+  // A registered connection. A connection chosen to make room is `evicted`:
+  // no longer counted against the caps even if it lives on for a moment.
+  struct Entry {
+    std::weak_ptr<SessionBase> session;
+    AddressKey address;
+    bool per_address = false;  // counted in per_address
+    bool evicted = false;
+  };
+
   void Accept();
   void OnAccept(const beast::error_code& ec, tcp::socket socket);
+  // Takes a slot for a connection from `address` (also counted against its
+  // address when `limit_address`), first evicting the longest-idle
+  // connection when a cap is reached; `victim` is then the connection to
+  // close. False when no slot can be had; `address_cap` then says whether the
+  // per-address cap was the reason.
+  bool Reserve(const AddressKey& address, bool limit_address, std::shared_ptr<SessionBase>* victim,
+               bool* address_cap) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void Uncount(Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   void Reject(tcp::socket socket);
   void Unregister(SessionBase* session);
 
@@ -84,9 +134,14 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   tcp::acceptor acceptor;
   asio::steady_timer accept_retry;
   std::atomic<bool> shutting_down{false};
+  // Refused connections still being drained (bounded by max_connections).
+  std::atomic<int> lingering_rejections{0};
 
   absl::Mutex mu;
-  absl::flat_hash_map<SessionBase*, std::weak_ptr<SessionBase>> sessions ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<SessionBase*, Entry> sessions ABSL_GUARDED_BY(mu);
+  // Connections counted against max_connections / per address.
+  int counted ABSL_GUARDED_BY(mu) = 0;
+  absl::flat_hash_map<AddressKey, int> per_address ABSL_GUARDED_BY(mu);
   std::function<void()> on_drained ABSL_GUARDED_BY(mu);
 };
 
@@ -100,8 +155,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
   template <class... Args>
-  explicit Session(std::shared_ptr<HttpServer::State> state, Args&&... args)
-      : state_(std::move(state)), stream_(std::forward<Args>(args)...) {}
+  explicit Session(std::shared_ptr<HttpServer::State> state, ConnectionInfo info, Args&&... args)
+      : state_(std::move(state)), info_(std::move(info)), stream_(std::forward<Args>(args)...) {}
 
   ~Session() override { state_->Unregister(this); }
 
@@ -109,11 +164,13 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->Begin(); });
   }
 
-  void OnServerShutdown() override {
+  void CloseIfIdle() override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      // A connection waiting for its next request is closed now; one in the
-      // middle of a request closes after the response (keep-alive off).
-      if (self->phase_ == Phase::kIdle) self->Lowest().cancel();
+      if (self->phase_ == Phase::kIdle || self->phase_ == Phase::kClosing) {
+        self->Lowest().cancel();
+      } else if (self->phase_ == Phase::kWriting) {
+        self->close_after_write_ = true;
+      }
     });
   }
 
@@ -123,9 +180,18 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
   const HttpServerOptions& options() const { return state_->options; }
 
+  void SetPhase(Phase phase) {
+    phase_ = phase;
+    // A closing connection is the first to go when room is needed.
+    idle_since.store(phase == Phase::kIdle || phase == Phase::kWriting ? SteadyNowNs()
+                     : phase == Phase::kClosing                        ? 0
+                                                                       : kBusy,
+                     std::memory_order_relaxed);
+  }
+
   void Begin() {
     if constexpr (kTls) {
-      phase_ = Phase::kHandshake;
+      SetPhase(Phase::kHandshake);
       Lowest().expires_after(ToChrono(options().request_timeout));
       stream_.async_handshake(asio::ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code ec) {
@@ -138,7 +204,6 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void ReadRequest() {
-    phase_ = Phase::kIdle;
     if (state_->shutting_down.load()) {
       Close(false);
       return;
@@ -146,20 +211,38 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     parser_.emplace();
     parser_->body_limit(options().max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
-    // Idle phase: wait for the first bytes of the next request.
-    Lowest().expires_after(ToChrono(options().idle_timeout));
-    http::async_read_some(stream_, buffer_, *parser_,
-                          [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                            self->OnFirstBytes(ec);
-                          });
+    if (buffer_.size() > 0) {
+      // The next (pipelined) request has begun already.
+      SetPhase(Phase::kReading);
+      Lowest().expires_after(ToChrono(options().request_timeout));
+      return ReadHeader();
+    }
+    // Idle: wait for the first byte of the next request. A new connection
+    // gets request_timeout for its whole first request; a keep-alive one
+    // idle_timeout until the next request begins. Raw bytes are read here,
+    // not through the parser, which would only return once the whole head
+    // had arrived (under the idle timeout).
+    SetPhase(Phase::kIdle);
+    Lowest().expires_after(
+        ToChrono(first_request_ ? options().request_timeout : options().idle_timeout));
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                              self->buffer_.commit(n);
+                              self->OnFirstBytes(ec);
+                            });
   }
 
   void OnFirstBytes(beast::error_code ec) {
     if (ec) return OnReadError(ec);
-    // Reading phase: the whole request must arrive within request_timeout.
-    phase_ = Phase::kReading;
-    Lowest().expires_after(ToChrono(options().request_timeout));
-    if (parser_->is_header_done()) return OnHeader({});
+    SetPhase(Phase::kReading);
+    // The whole request must arrive within request_timeout of its first byte
+    // (of the connection's start for the first request: timer left running).
+    if (!first_request_) Lowest().expires_after(ToChrono(options().request_timeout));
+    ReadHeader();
+  }
+
+  void ReadHeader() {
+    first_request_ = false;
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
@@ -212,7 +295,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void Dispatch() {
-    phase_ = Phase::kHandling;
+    SetPhase(Phase::kHandling);
     // The handler's RPC deadline bounds this phase; no socket timeout.
     Lowest().expires_never();
     HttpRequest request = parser_->release();
@@ -222,7 +305,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     // Keeps io_context::run alive while only gRPC holds the request.
     work_.emplace(asio::make_work_guard(state_->io));
     auto self = this->shared_from_this();
-    state_->handler(std::move(request), [self](HttpResponse response) {
+    state_->handler(std::move(request), info_, [self](HttpResponse response) {
       auto holder = std::make_shared<HttpResponse>(std::move(response));
       asio::post(self->stream_.get_executor(),
                  [self, holder] { self->Write(std::move(*holder), self->keep_alive_); });
@@ -231,17 +314,22 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void Write(HttpResponse response, bool keep_alive) {
     work_.reset();
-    phase_ = Phase::kWriting;
+    SetPhase(Phase::kWriting);
     response_ = std::move(response);
     response_.version(version_);
     response_.keep_alive(keep_alive && !state_->shutting_down.load());
     response_.set(http::field::date, HttpDate());
+    if (!options().strict_transport_security.empty()) {
+      response_.set(http::field::strict_transport_security, options().strict_transport_security);
+    }
     response_.prepare_payload();
     Lowest().expires_after(ToChrono(options().write_timeout));
     http::async_write(stream_, response_,
                       [self = this->shared_from_this()](beast::error_code ec, size_t) {
                         if (ec) return self->Close(false);
-                        if (!self->response_.keep_alive()) return self->Close(self->linger_);
+                        if (!self->response_.keep_alive() || self->close_after_write_) {
+                          return self->Close(self->linger_);
+                        }
                         self->ReadRequest();
                       });
   }
@@ -259,14 +347,18 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     Write(std::move(response), false);
   }
 
-  // Ends the connection: TLS close_notify, or a TCP half-close (optionally
-  // draining unread request bytes for a moment so the peer is not reset
-  // before it reads our last response).
+  // Ends the connection: TLS close_notify, or a TCP half-close. With
+  // `linger`, unread request bytes are first drained for a moment (up to
+  // 1 MiB, 2 s) so that closing does not reset the connection before the
+  // peer has read our last response.
   void Close(bool linger) {
-    phase_ = Phase::kClosing;
+    SetPhase(Phase::kClosing);
     if constexpr (kTls) {
-      Lowest().expires_after(std::chrono::seconds(1));
-      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+      if (linger) {
+        Lowest().expires_after(std::chrono::seconds(2));
+        return Drain();
+      }
+      Shutdown();
     } else {
       beast::error_code ignored;
       Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -276,24 +368,43 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     }
   }
 
-  void Drain() {
-    Lowest().async_read_some(asio::buffer(drain_),
-                             [self = this->shared_from_this()](beast::error_code ec, size_t n) {
-                               self->drained_ += n;
-                               if (!ec && self->drained_ < (1u << 20)) self->Drain();
-                             });
+  void Shutdown() {
+    if constexpr (kTls) {
+      Lowest().expires_after(std::chrono::seconds(1));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+    }
   }
 
+  // Reads and drops what the peer still sends; the session ends when the
+  // peer closes, the time is up or 1 MiB has been dropped (with TLS, after a
+  // close_notify in that last case).
+  void Drain() {
+    stream_.async_read_some(asio::buffer(drain_),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                              self->drained_ += n;
+                              if (ec) return;
+                              if (self->drained_ < (1u << 20)) return self->Drain();
+                              self->Shutdown();
+                            });
+  }
+
+  // Bytes asked of the socket per read while waiting for a request.
+  static constexpr size_t kReadChunk = 8192;
+
   std::shared_ptr<HttpServer::State> state_;
+  const ConnectionInfo info_;
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;
   HttpResponse response_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-  Phase phase_ = Phase::kIdle;
+  Phase phase_ = Phase::kHandshake;
   bool keep_alive_ = false;
   bool linger_ = false;
+  bool first_request_ = true;
+  // Asked to close (CloseIfIdle) while sending a response.
+  bool close_after_write_ = false;
   unsigned version_ = 0;
   std::array<char, 4096> drain_;
   size_t drained_ = 0;
@@ -320,38 +431,98 @@ void HttpServer::State::OnAccept(const beast::error_code& ec, tcp::socket socket
     return;
   }
   if (shutting_down.load()) return;  // the socket closes as it goes out of scope
-  bool full;
+  beast::error_code peer_ec;
+  const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+  if (peer_ec) {  // already gone
+    Accept();
+    return;
+  }
+  ConnectionInfo info{CanonicalAddress(peer.address())};
+  const AddressKey address = KeyOf(info.peer);
+  const bool per_address_cap = !options.trusted_proxies.Contains(info.peer);
+  std::shared_ptr<SessionBase> victim;
+  bool admitted;
+  bool address_cap = false;
   {
     absl::MutexLock lock(&mu);
-    full = static_cast<int>(sessions.size()) >= options.max_connections;
+    admitted = Reserve(address, per_address_cap, &victim, &address_cap);
   }
-  if (full) {
-    metrics.ConnectionRejected();
+  if (victim) {
+    metrics.IdleConnectionEvicted();
+    victim->CloseIfIdle();
+  }
+  if (!admitted) {
+    metrics.ConnectionRejected(address_cap);
     Reject(std::move(socket));
-  } else {
-    std::shared_ptr<SessionBase> session;
-    if (options.tls) {
-      auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-          shared_from_this(), std::move(socket), *options.tls);
-      session = s;
-      {
-        absl::MutexLock lock(&mu);
-        sessions.emplace(session.get(), session);
-      }
-      metrics.ConnectionOpened();
-      s->Run();
-    } else {
-      auto s = std::make_shared<Session<beast::tcp_stream>>(shared_from_this(), std::move(socket));
-      session = s;
-      {
-        absl::MutexLock lock(&mu);
-        sessions.emplace(session.get(), session);
-      }
-      metrics.ConnectionOpened();
-      s->Run();
-    }
+    Accept();
+    return;
   }
+  std::shared_ptr<SessionBase> session;
+  std::function<void()> run;
+  if (options.tls) {
+    auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+        shared_from_this(), std::move(info), std::move(socket), *options.tls);
+    session = s;
+    run = [s] { s->Run(); };
+  } else {
+    auto s = std::make_shared<Session<beast::tcp_stream>>(shared_from_this(), std::move(info),
+                                                          std::move(socket));
+    session = s;
+    run = [s] { s->Run(); };
+  }
+  {
+    absl::MutexLock lock(&mu);
+    sessions.emplace(session.get(), Entry{session, address, per_address_cap, false});
+  }
+  metrics.ConnectionOpened();
+  run();
   Accept();
+}
+
+bool HttpServer::State::Reserve(const AddressKey& address, bool limit_address,
+                                std::shared_ptr<SessionBase>* victim, bool* address_cap) {
+  const auto from_address = per_address.find(address);
+  const bool address_full = limit_address && from_address != per_address.end() &&
+                            from_address->second >= options.max_connections_per_address;
+  const bool server_full = counted >= options.max_connections;
+  if (address_full || server_full) {
+    // The longest-idle connection that frees the slot needed: one from the
+    // same address when that address is at its cap, else any. A connection
+    // already on its way out (no owner left) goes first.
+    Entry* chosen = nullptr;
+    std::shared_ptr<SessionBase> chosen_session;
+    int64_t chosen_since = 0;
+    for (auto& [raw, entry] : sessions) {
+      if (entry.evicted || (address_full && entry.address != address)) continue;
+      std::shared_ptr<SessionBase> live = entry.session.lock();
+      const int64_t since = live ? raw->idle_since.load(std::memory_order_relaxed)
+                                 : std::numeric_limits<int64_t>::min();
+      if (since == SessionBase::kBusy) continue;
+      if (chosen == nullptr || since < chosen_since) {
+        chosen = &entry;
+        chosen_session = std::move(live);
+        chosen_since = since;
+      }
+    }
+    if (chosen == nullptr) {
+      *address_cap = address_full;
+      return false;
+    }
+    Uncount(*chosen);
+    chosen->evicted = true;
+    *victim = std::move(chosen_session);
+  }
+  ++counted;
+  if (limit_address) ++per_address[address];
+  return true;
+}
+
+void HttpServer::State::Uncount(Entry& entry) {
+  if (entry.evicted) return;
+  --counted;
+  if (!entry.per_address) return;
+  const auto it = per_address.find(entry.address);
+  if (it != per_address.end() && --it->second <= 0) per_address.erase(it);
 }
 
 void HttpServer::State::Reject(tcp::socket socket) {
@@ -359,21 +530,51 @@ void HttpServer::State::Reject(tcp::socket socket) {
   struct Rejection {
     beast::tcp_stream stream;
     std::string text;
+    std::array<char, 4096> drain;
+    size_t drained = 0;
   };
   static constexpr absl::string_view kBody =
       "{\"error\":\"temporarily_unavailable\",\"error_description\":\"too many "
       "connections\"}";
+  const std::string hsts =
+      options.strict_transport_security.empty()
+          ? ""
+          : absl::StrCat("Strict-Transport-Security: ", options.strict_transport_security, "\r\n");
   auto rejection = std::make_shared<Rejection>(Rejection{
       beast::tcp_stream(std::move(socket)),
       absl::StrCat("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
                    "Content-Length: ",
-                   kBody.size(), "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n", kBody)});
+                   kBody.size(), "\r\nRetry-After: 1\r\nCache-Control: no-store\r\n", hsts,
+                   "Connection: close\r\n\r\n", kBody),
+      {},
+      0});
   rejection->stream.expires_after(std::chrono::seconds(1));
-  asio::async_write(rejection->stream, asio::buffer(rejection->text),
-                    [rejection](beast::error_code, size_t) {
-                      beast::error_code ignored;
-                      rejection->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-                    });
+  asio::async_write(
+      rejection->stream, asio::buffer(rejection->text),
+      [rejection, self = shared_from_this()](beast::error_code ec, size_t) {
+        beast::error_code ignored;
+        rejection->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        // Read (and drop) what the client sent for a moment so that closing
+        // does not reset the connection before it has read the 503. The
+        // number of such connections is bounded like the open ones.
+        if (ec || self->lingering_rejections.fetch_add(1) >= self->options.max_connections) {
+          if (!ec) self->lingering_rejections.fetch_sub(1);
+          return;
+        }
+        struct Drain {
+          std::shared_ptr<Rejection> rejection;
+          std::shared_ptr<State> state;
+          void operator()(beast::error_code read_ec, size_t n) {
+            rejection->drained += n;
+            if (read_ec || rejection->drained >= (64u << 10)) {
+              state->lingering_rejections.fetch_sub(1);
+              return;
+            }
+            rejection->stream.async_read_some(asio::buffer(rejection->drain), std::move(*this));
+          }
+        };
+        Drain{rejection, self}(beast::error_code(), 0);
+      });
 }
 
 void HttpServer::State::Unregister(SessionBase* session) {
@@ -381,7 +582,10 @@ void HttpServer::State::Unregister(SessionBase* session) {
   std::function<void()> drained;
   {
     absl::MutexLock lock(&mu);
-    sessions.erase(session);
+    if (auto it = sessions.find(session); it != sessions.end()) {
+      Uncount(it->second);
+      sessions.erase(it);
+    }
     if (sessions.empty() && shutting_down.load() && on_drained) drained = std::move(on_drained);
   }
   if (drained) asio::post(io, std::move(drained));
@@ -423,8 +627,8 @@ void HttpServer::Shutdown(std::function<void()> on_drained) {
   std::vector<std::shared_ptr<SessionBase>> open;
   {
     absl::MutexLock lock(&state_->mu);
-    for (auto& [raw, weak] : state_->sessions) {
-      if (auto session = weak.lock()) open.push_back(std::move(session));
+    for (auto& [raw, entry] : state_->sessions) {
+      if (auto session = entry.session.lock()) open.push_back(std::move(session));
     }
     // The last session may end on a thread outside the io_context (the
     // handler's completion holds a reference): the guard keeps the io threads
@@ -441,7 +645,7 @@ void HttpServer::Shutdown(std::function<void()> on_drained) {
       state_->on_drained = std::move(run_then_release);
     }
   }
-  for (const auto& session : open) session->OnServerShutdown();
+  for (const auto& session : open) session->CloseIfIdle();
 }
 
 }  // namespace oauthd::gateway

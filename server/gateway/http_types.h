@@ -1,6 +1,7 @@
 #ifndef OAUTHD_SERVER_GATEWAY_HTTP_TYPES_H_
 #define OAUTHD_SERVER_GATEWAY_HTTP_TYPES_H_
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <functional>
@@ -16,6 +17,13 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 // Hands a response back to the connection. Callable from any thread, exactly
 // once per request.
 using Respond = std::function<void(HttpResponse)>;
+
+// What the server knows about the connection a request arrived on.
+struct ConnectionInfo {
+  // The TCP peer, canonical (an IPv4-mapped IPv6 address as IPv4, no IPv6
+  // zone index): a client, or a proxy in front of the gateway.
+  boost::asio::ip::address peer;
+};
 
 // Beast's string_view as an absl::string_view (Boost 1.74 uses its own type).
 inline absl::string_view ToAbsl(boost::beast::string_view view) {

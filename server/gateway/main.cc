@@ -25,9 +25,11 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "server/common/env_flags.h"
@@ -35,6 +37,8 @@
 #include "server/gateway/gateway.h"
 #include "server/gateway/http_server.h"
 #include "server/gateway/metrics.h"
+#include "server/gateway/source_address.h"
+#include "server/gateway/tls_context.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:8080", "HTTP listen address host:port ([v6]:port)");
 ABSL_FLAG(std::string, upstream, "127.0.0.1:50051",
@@ -52,12 +56,26 @@ ABSL_FLAG(absl::Duration, health_timeout, absl::Seconds(1),
 ABSL_FLAG(int, max_body_bytes, 64 * 1024, "Largest request body; larger ones get 413");
 ABSL_FLAG(int, max_header_bytes, 16 * 1024, "Largest request head; larger ones get 431");
 ABSL_FLAG(absl::Duration, idle_timeout, absl::Seconds(60),
-          "How long a keep-alive connection may wait for its next request");
+          "How long a keep-alive connection may wait for its next request (idle connections "
+          "are also closed, oldest first, when a connection cap is reached)");
 ABSL_FLAG(absl::Duration, request_timeout, absl::Seconds(10),
-          "How long a client may take to send a whole request (and a TLS handshake)");
+          "How long a client may take to send a whole request, head and body, from its first "
+          "byte (a new connection: from the moment it is ready); also bounds a TLS handshake");
 ABSL_FLAG(absl::Duration, write_timeout, absl::Seconds(10),
           "How long a client may take to read a response");
-ABSL_FLAG(int, max_connections, 1024, "Open connections beyond this get 503 and are closed");
+ABSL_FLAG(int, max_connections, 1024,
+          "Open connections at most; a new one beyond it closes the longest-idle connection, "
+          "or gets 503 and is closed when none is idle");
+ABSL_FLAG(int, max_connections_per_address, 64,
+          "Open connections per source address (TCP peer) at most, with the same idle-first "
+          "rule; peers in --trusted_proxies are exempt");
+ABSL_FLAG(std::string, trusted_proxies, "",
+          "Comma-separated IP addresses and CIDR blocks (IPv4, IPv6) of proxies in front of the "
+          "gateway whose X-Forwarded-For is believed: the client address sent to oauthd is then "
+          "the rightmost X-Forwarded-For entry that is not a trusted proxy. Empty: the TCP peer");
+ABSL_FLAG(std::string, hsts, "max-age=31536000",
+          "Strict-Transport-Security value sent on every response when the gateway serves "
+          "HTTPS or --issuer is https (e.g. max-age=63072000; includeSubDomains). Empty: none");
 ABSL_FLAG(std::string, csrf_key_file, "",
           "File with the HMAC key (>= 32 bytes) for login-form CSRF tokens; replicas behind "
           "one load balancer must share it. Empty: a random key per process");
@@ -76,10 +94,10 @@ namespace asio = boost::asio;
 using oauthd::gateway::CsrfProtector;
 
 const std::vector<std::string> kFlagNames = {
-    "listen",       "upstream",        "issuer",         "tls_cert",        "tls_key",
-    "threads",      "rpc_timeout",     "health_timeout", "max_body_bytes",  "max_header_bytes",
-    "idle_timeout", "request_timeout", "write_timeout",  "max_connections", "csrf_key_file",
-    "csrf_ttl",     "authz_proxy",     "shutdown_grace"};
+    "listen", "upstream", "issuer", "tls_cert", "tls_key", "hsts", "threads", "rpc_timeout",
+    "health_timeout", "max_body_bytes", "max_header_bytes", "idle_timeout", "request_timeout",
+    "write_timeout", "max_connections", "max_connections_per_address", "trusted_proxies",
+    "csrf_key_file", "csrf_ttl", "authz_proxy", "shutdown_grace"};
 
 [[noreturn]] void Fail(const std::string& message) {
   std::fprintf(stderr, "oauth-gateway: %s\n", message.c_str());
@@ -145,21 +163,35 @@ std::shared_ptr<asio::ssl::context> MakeTlsContext() {
   const std::string key = absl::GetFlag(FLAGS_tls_key);
   if (cert.empty() && key.empty()) return nullptr;
   if (cert.empty() || key.empty()) Fail("--tls_cert and --tls_key go together");
-  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
-  context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                       asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
-  try {
-    context->use_certificate_chain_file(cert);
-  } catch (const boost::system::system_error& e) {
-    Fail("cannot load --tls_cert " + cert + ": " + e.what());
+  absl::StatusOr<std::shared_ptr<asio::ssl::context>> context =
+      oauthd::gateway::MakeServerTlsContext(cert, key);
+  if (!context.ok()) Fail(std::string(context.status().message()));
+  return *std::move(context);
+}
+
+// --hsts: "max-age=<seconds>" with optional "; includeSubDomains" and
+// "; preload" (RFC 6797 §6.1; directive names in any case), or empty.
+std::string HstsValue() {
+  const std::string value = absl::GetFlag(FLAGS_hsts);
+  if (value.empty()) return value;
+  int max_ages = 0;
+  for (absl::string_view directive : absl::StrSplit(value, ';')) {
+    directive = absl::StripAsciiWhitespace(directive);
+    int64_t seconds = 0;
+    if (absl::StartsWithIgnoreCase(directive, "max-age=")) {
+      directive.remove_prefix(8);
+      if (directive.empty() || !absl::ascii_isdigit(directive[0]) ||
+          !absl::SimpleAtoi(directive, &seconds)) {
+        Fail("--hsts has an invalid max-age: " + value);
+      }
+      ++max_ages;
+    } else if (!absl::EqualsIgnoreCase(directive, "includeSubDomains") &&
+               !absl::EqualsIgnoreCase(directive, "preload")) {
+      Fail("--hsts must be max-age=<seconds> [; includeSubDomains] [; preload], not " + value);
+    }
   }
-  try {
-    context->use_private_key_file(key, asio::ssl::context::pem);
-  } catch (const boost::system::system_error& e) {
-    Fail("cannot load --tls_key " + key + ": " + e.what());
-  }
-  return context;
+  if (max_ages != 1) Fail("--hsts needs exactly one max-age=<seconds>, not " + value);
+  return value;
 }
 
 int PositiveFlag(int value, const char* name) {
@@ -189,6 +221,14 @@ int main(int argc, char** argv) {
   options.request_timeout = absl::GetFlag(FLAGS_request_timeout);
   options.write_timeout = absl::GetFlag(FLAGS_write_timeout);
   options.max_connections = PositiveFlag(absl::GetFlag(FLAGS_max_connections), "max_connections");
+  options.max_connections_per_address =
+      PositiveFlag(absl::GetFlag(FLAGS_max_connections_per_address), "max_connections_per_address");
+  absl::StatusOr<oauthd::gateway::TrustedProxies> trusted_proxies =
+      oauthd::gateway::TrustedProxies::Parse(absl::GetFlag(FLAGS_trusted_proxies));
+  if (!trusted_proxies.ok()) {
+    Fail(absl::StrCat("--trusted_proxies: ", trusted_proxies.status().message()));
+  }
+  options.trusted_proxies = *trusted_proxies;
   options.tls = MakeTlsContext();
   for (absl::Duration d : {options.idle_timeout, options.request_timeout, options.write_timeout,
                            absl::GetFlag(FLAGS_rpc_timeout), absl::GetFlag(FLAGS_health_timeout)}) {
@@ -199,7 +239,14 @@ int main(int argc, char** argv) {
   config.issuer = NormalizeIssuer(absl::GetFlag(FLAGS_issuer));
   config.rpc_timeout = absl::GetFlag(FLAGS_rpc_timeout);
   config.health_timeout = absl::GetFlag(FLAGS_health_timeout);
-  config.secure_cookies = options.tls != nullptr || absl::StartsWith(config.issuer, "https://");
+  // The browser reaches the gateway over https: directly, or through a
+  // TLS-terminating proxy (an https issuer). Browsers ignore HSTS received
+  // over plain http (RFC 6797 §8.1), so a loopback http issuer gets none.
+  const bool https = options.tls != nullptr || absl::StartsWith(config.issuer, "https://");
+  config.secure_cookies = https;
+  config.trusted_proxies = *trusted_proxies;
+  const std::string hsts = HstsValue();
+  if (https) options.strict_transport_security = hsts;
   const std::string authz_proxy = absl::GetFlag(FLAGS_authz_proxy);
   if (authz_proxy == "nginx") {
     config.authz_proxy = oauthd::gateway::AuthzProxy::kNginx;
@@ -232,8 +279,10 @@ int main(int argc, char** argv) {
   asio::io_context io(threads);
   oauthd::gateway::HttpServer server(
       io, options,
-      [&gateway](oauthd::gateway::HttpRequest request, oauthd::gateway::Respond respond) {
-        gateway.Handle(std::move(request), std::move(respond));
+      [&gateway](oauthd::gateway::HttpRequest request,
+                 const oauthd::gateway::ConnectionInfo& connection,
+                 oauthd::gateway::Respond respond) {
+        gateway.Handle(std::move(request), connection, std::move(respond));
       },
       metrics);
   if (absl::Status status = server.Start(); !status.ok()) Fail(std::string(status.message()));

@@ -48,10 +48,20 @@ std::string Metrics::RenderPrometheus() const {
                   "oauth_gateway_open_connections ",
                   open_connections_.load(std::memory_order_relaxed), "\n",
                   "# HELP oauth_gateway_rejected_connections_total Connections refused "
-                  "because the connection cap was reached.\n"
+                  "because a connection cap was reached.\n"
                   "# TYPE oauth_gateway_rejected_connections_total counter\n"
                   "oauth_gateway_rejected_connections_total ",
-                  rejected_connections_.load(std::memory_order_relaxed), "\n");
+                  rejected_connections_.load(std::memory_order_relaxed), "\n",
+                  "# HELP oauth_gateway_rejected_connections_per_address_total Connections "
+                  "refused because their source address reached its connection cap.\n"
+                  "# TYPE oauth_gateway_rejected_connections_per_address_total counter\n"
+                  "oauth_gateway_rejected_connections_per_address_total ",
+                  rejected_per_address_.load(std::memory_order_relaxed), "\n",
+                  "# HELP oauth_gateway_evicted_idle_connections_total Idle keep-alive "
+                  "connections closed to make room for a new connection at a cap.\n"
+                  "# TYPE oauth_gateway_evicted_idle_connections_total counter\n"
+                  "oauth_gateway_evicted_idle_connections_total ",
+                  evicted_idle_.load(std::memory_order_relaxed), "\n");
   absl::MutexLock lock(&mu_);
   absl::StrAppend(&out,
                   "# HELP oauth_gateway_requests_total HTTP requests by endpoint, grant type "

@@ -19,7 +19,9 @@ namespace oauthd::gateway {
 // Prometheus text exposition format (version 0.0.4):
 //   oauth_gateway_requests_total{endpoint,grant_type,outcome}
 //   oauth_gateway_request_duration_seconds{endpoint} (histogram)
-//   oauth_gateway_open_connections, oauth_gateway_rejected_connections_total
+//   oauth_gateway_open_connections, oauth_gateway_rejected_connections_total,
+//   oauth_gateway_rejected_connections_per_address_total,
+//   oauth_gateway_evicted_idle_connections_total
 // Label values come from small fixed sets chosen by the caller (endpoint
 // names, known grant types, OAuth error codes), so series stay bounded.
 //
@@ -33,7 +35,15 @@ class Metrics {
 
   void ConnectionOpened() { open_connections_.fetch_add(1, std::memory_order_relaxed); }
   void ConnectionClosed() { open_connections_.fetch_sub(1, std::memory_order_relaxed); }
-  void ConnectionRejected() { rejected_connections_.fetch_add(1, std::memory_order_relaxed); }
+  // A connection refused because the connection cap was reached (counted in
+  // oauth_gateway_rejected_connections_total); `per_address`: it was the
+  // per-source-address cap (also counted in the _per_address_ counter).
+  void ConnectionRejected(bool per_address = false) {
+    rejected_connections_.fetch_add(1, std::memory_order_relaxed);
+    if (per_address) rejected_per_address_.fetch_add(1, std::memory_order_relaxed);
+  }
+  // An idle connection closed to make room for a new one.
+  void IdleConnectionEvicted() { evicted_idle_.fetch_add(1, std::memory_order_relaxed); }
 
   std::string RenderPrometheus() const;
 
@@ -54,6 +64,8 @@ class Metrics {
   std::map<std::string, Histogram> latency_ ABSL_GUARDED_BY(mu_);
   std::atomic<int64_t> open_connections_{0};
   std::atomic<uint64_t> rejected_connections_{0};
+  std::atomic<uint64_t> rejected_per_address_{0};
+  std::atomic<uint64_t> evicted_idle_{0};
 };
 
 }  // namespace oauthd::gateway

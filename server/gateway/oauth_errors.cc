@@ -33,6 +33,9 @@ oauth::v1::OAuthError ErrorForFailedRpc(const grpc::Status& status) {
     case grpc::StatusCode::CANCELLED:
       return MakeOAuthError("temporarily_unavailable",
                             "the authorization server is unavailable; retry later");
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return MakeOAuthError("temporarily_unavailable",
+                            "the authorization server is overloaded; retry later");
     default:
       return MakeOAuthError("server_error", "the authorization server failed");
   }

@@ -23,8 +23,11 @@ std::optional<oauth::v1::OAuthError> OAuthErrorFromGrpcStatus(const grpc::Status
 
 // The OAuth error to answer a failed RPC with: the typed error when oauthd
 // sent one; otherwise temporarily_unavailable for UNAVAILABLE,
-// DEADLINE_EXCEEDED and CANCELLED (oauthd down, slow or restarting), and
+// DEADLINE_EXCEEDED and CANCELLED (oauthd down, slow or restarting) and for
+// RESOURCE_EXHAUSTED (oauthd shedding load: its work queue is full), and
 // server_error for anything else. Must not be called with an OK status.
+// temporarily_unavailable is answered 503 with Retry-After (see
+// MapOAuthErrorToHttp).
 oauth::v1::OAuthError ErrorForFailedRpc(const grpc::Status& status);
 
 // The OAuth error for a request the gateway rejected before calling oauthd

@@ -3,7 +3,8 @@
 // processes. Authorization code + PKCE end to end (open /authorize, log in,
 // approve, land on a local redirect catcher, exchange the code), deny ->
 // access_denied, a form post without the CSRF token -> rejected, and the page
-// refuses to be framed. A screenshot of the login page is saved under
+// refuses to be framed; and the same login over HTTPS (__Host- cookie, 303
+// after the form post). A screenshot of the login page is saved under
 // GATEWAY_TEST_OUT and its path printed.
 
 import assert from 'node:assert/strict';
@@ -68,6 +69,8 @@ before(async () => {
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
+    // The HTTPS gateway below has a throw-away self-signed certificate.
+    ignoreHTTPSErrors: true,
     args: [
       '--headless',
       '--no-sandbox',
@@ -88,11 +91,11 @@ after(async () => {
   if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
 });
 
-async function authorizationRequest(state, scope = 'read write') {
+async function authorizationRequest(state, scope = 'read write', { issuer = stack.issuer, client = appClient } = {}) {
   const verifier = oauth.generateRandomCodeVerifier();
-  const url = new URL(`${stack.issuer}/authorize`);
+  const url = new URL(`${issuer}/authorize`);
   url.searchParams.set('response_type', 'code');
-  url.searchParams.set('client_id', appClient.client_id);
+  url.searchParams.set('client_id', client.client_id);
   url.searchParams.set('redirect_uri', `${catcherUrl}/callback`);
   url.searchParams.set('scope', scope);
   url.searchParams.set('state', state);
@@ -214,6 +217,51 @@ describe('login page in Chromium', () => {
     assert.ok(frame);
     const hasForm = await frame.locator('form').count().catch(() => 0);
     assert.equal(hasForm, 0, 'the framed login form must not render');
+    await page.close();
+  });
+});
+
+describe('login over HTTPS in Chromium', () => {
+  let tlsStack;
+  let tlsClient;
+  before(async () => {
+    tlsStack = await startStack({ tls: true });
+    tlsClient = tlsStack.createClient({
+      name: 'HTTPS Test App',
+      grantTypes: ['authorization_code'],
+      redirectUris: [`${catcherUrl}/callback`],
+      scopes: ['read'],
+    });
+    tlsStack.createUser(USERNAME, PASSWORD);
+  });
+  after(async () => {
+    await tlsStack?.close();
+  });
+
+  test('the __Host- CSRF cookie works and the form post is answered 303 to the client', async () => {
+    const page = await context.newPage();
+    const { url } = await authorizationRequest('browser-tls-1', 'read', { issuer: tlsStack.issuer, client: tlsClient });
+    const login = await page.goto(url);
+    assert.equal(login.status(), 200);
+    assert.equal((await login.allHeaders())['strict-transport-security'], 'max-age=31536000');
+    const cookies = await context.cookies(tlsStack.issuer);
+    const csrf = cookies.find((c) => c.name === '__Host-oauth_gateway_csrf');
+    assert.ok(csrf, JSON.stringify(cookies));
+    assert.equal(csrf.secure, true);
+    assert.equal(csrf.path, '/');
+    assert.equal(csrf.sameSite, 'Strict');
+    await page.getByLabel('Username').fill(USERNAME);
+    await page.getByLabel('Password').fill(PASSWORD);
+    const [posted] = await Promise.all([
+      page.waitForResponse((r) => r.url() === `${tlsStack.issuer}/authorize` && r.request().method() === 'POST'),
+      page.waitForURL(`${catcherUrl}/callback?**`),
+      page.getByRole('button', { name: 'Approve' }).click(),
+    ]);
+    assert.equal(posted.status(), 303);
+    const callback = new URL(page.url());
+    assert.equal(callback.searchParams.get('state'), 'browser-tls-1');
+    assert.equal(callback.searchParams.get('iss'), tlsStack.issuer);
+    assert.ok(callback.searchParams.get('code'));
     await page.close();
   });
 });

@@ -362,7 +362,7 @@ describe('authorization endpoint', () => {
     assert.match(retry.body, /role="alert"/);
     assert.match(retry.body, new RegExp(`value="${USERNAME}"`));
     const ok = await post(hiddenFields(retry.body), cookie, { username: USERNAME, password: PASSWORD, action: 'approve' });
-    assert.equal(ok.status, 302, ok.body);
+    assert.equal(ok.status, 303, ok.body);
     const location = new URL(ok.headers.location);
     assert.ok(location.searchParams.get('code'));
     assert.equal(location.searchParams.get('state'), 'again');
@@ -372,7 +372,7 @@ describe('authorization endpoint', () => {
   test('deny redirects with access_denied, state and iss', async () => {
     const { fields, cookie } = await openPage('denied');
     const r = await post(fields, cookie, { action: 'deny' });
-    assert.equal(r.status, 302, r.body);
+    assert.equal(r.status, 303, r.body);
     const location = new URL(r.headers.location);
     assert.equal(location.searchParams.get('error'), 'access_denied');
     assert.equal(location.searchParams.get('state'), 'denied');
@@ -386,7 +386,7 @@ describe('authorization endpoint', () => {
       client_id: full.client_id, response_type: 'code', redirect_uri: REDIRECT_URI,
       code_challenge: CHALLENGE, code_challenge_method: 'S256',
     }), { username: USERNAME, password: PASSWORD });
-    assert.equal(response.status, 302);
+    assert.equal(response.status, 303);
     const code = new URL(response.headers.location).searchParams.get('code');
     const r = await token(`grant_type=authorization_code&code=${encodeURIComponent(code)}&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&code_verifier=${verifier}`,
       { authorization: basic(full.client_id, full.client_secret) });

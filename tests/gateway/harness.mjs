@@ -128,14 +128,15 @@ export async function stopChild(child, signal = 'SIGTERM', timeoutMs = 10000) {
 }
 
 // A plain HTTP(S) request with full control over method, headers and body
-// (fetch hides some of it); resolves {status, headers, body}.
-export function rawRequest(url, { method = 'GET', headers = {}, body, ca, agent } = {}) {
+// (fetch hides some of it); resolves {status, headers, body}. `localAddress`
+// picks the source address (any of 127.0.0.0/8 works on Linux).
+export function rawRequest(url, { method = 'GET', headers = {}, body, ca, agent, localAddress } = {}) {
   const u = new URL(url);
   const lib = u.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = lib.request(
       u,
-      { method, headers, ca, agent: agent ?? false },
+      { method, headers, ca, agent: agent ?? false, ...(localAddress ? { localAddress } : {}) },
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
@@ -149,6 +150,99 @@ export function rawRequest(url, { method = 'GET', headers = {}, body, ca, agent 
     if (body !== undefined) req.write(body);
     req.end();
   });
+}
+
+// A TCP connection that sends exactly what it is told and parses responses
+// itself: for slow heads, idle keep-alive connections and connection caps.
+//   const c = await RawConnection.open(port, {localAddress: '127.0.0.2'});
+//   c.send('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+//   const r = await c.readResponse();   // {status, headers, body} or null if closed first
+//   await c.waitClosed(20000);          // true once the server closed it
+export class RawConnection {
+  static async open(port, { host = '127.0.0.1', localAddress } = {}) {
+    const socket = net.connect({ port, host, ...(localAddress ? { localAddress } : {}) });
+    await once(socket, 'connect');
+    return new RawConnection(socket);
+  }
+
+  constructor(socket) {
+    this.socket = socket;
+    this.buffer = Buffer.alloc(0);
+    this.closed = false;
+    this.waiters = [];
+    const wake = () => {
+      for (const w of this.waiters.splice(0)) w();
+    };
+    socket.on('data', (chunk) => {
+      this.buffer = Buffer.concat([this.buffer, chunk]);
+      wake();
+    });
+    const close = () => {
+      this.closed = true;
+      wake();
+    };
+    socket.on('end', close);
+    socket.on('close', close);
+    socket.on('error', close);
+  }
+
+  send(text) {
+    if (!this.closed) this.socket.write(text);
+  }
+
+  // Waits for the next event (data or close) or the deadline; false on timeout.
+  async waitEvent(deadline) {
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), left);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  // Resolves the next response (Content-Length framed), or null when the
+  // connection closes first. Rejects after timeoutMs.
+  async readResponse(timeoutMs = 15000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const headEnd = this.buffer.indexOf('\r\n\r\n');
+      if (headEnd >= 0) {
+        const lines = this.buffer.subarray(0, headEnd).toString('latin1').split('\r\n');
+        const status = Number(lines[0].split(' ')[1]);
+        const headers = {};
+        for (const line of lines.slice(1)) {
+          const colon = line.indexOf(':');
+          const name = line.slice(0, colon).trim().toLowerCase();
+          const value = line.slice(colon + 1).trim();
+          headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+        }
+        const length = Number(headers['content-length'] ?? 0);
+        if (this.buffer.length >= headEnd + 4 + length) {
+          const body = this.buffer.subarray(headEnd + 4, headEnd + 4 + length).toString('utf8');
+          this.buffer = this.buffer.subarray(headEnd + 4 + length);
+          return { status, headers, body };
+        }
+      }
+      if (this.closed) return null;
+      if (!(await this.waitEvent(deadline))) throw new Error(`no response within ${timeoutMs} ms`);
+    }
+  }
+
+  // True when the server closes the connection within timeoutMs.
+  async waitClosed(timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed) {
+      if (!(await this.waitEvent(deadline))) return false;
+    }
+    return true;
+  }
+
+  destroy() {
+    this.socket.destroy();
+  }
 }
 
 function tlsFiles() {

@@ -67,7 +67,7 @@ async function login(record, clientAuth, scope = 'read write') {
   url.searchParams.set('code_challenge_method', 'S256');
   const { page, response } = await submitLoginForm(stack, url, { username: USERNAME, password: PASSWORD });
   assert.equal(page.status, 200, page.body);
-  assert.equal(response.status, 302, response.body);
+  assert.equal(response.status, 303, response.body);
   const callback = new URL(response.headers.location);
   assert.equal(callback.origin + callback.pathname, 'http://127.0.0.1:9/callback');
   assert.equal(callback.searchParams.get('tenant'), 'acme', 'existing query kept');

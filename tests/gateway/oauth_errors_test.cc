@@ -48,6 +48,14 @@ TEST(ErrorForFailedRpcTest, ChannelFailuresAreTemporarilyUnavailable) {
             "the authorization server failed");
 }
 
+TEST(ErrorForFailedRpcTest, LoadSheddingIsTemporarilyUnavailable) {
+  const oauth::v1::OAuthError error =
+      ErrorForFailedRpc(grpc::Status(grpc::RESOURCE_EXHAUSTED, "queue full"));
+  EXPECT_EQ(error.error(), "temporarily_unavailable");
+  EXPECT_EQ(error.error_description(), "the authorization server is overloaded; retry later");
+  EXPECT_EQ(MapOAuthErrorToHttp(error.error(), ErrorAudience::kOAuthClient, false).status, 503);
+}
+
 TEST(ErrorForFailedRpcTest, TypedErrorWinsOverTheCode) {
   auto status = StatusWithDetails(grpc::UNAVAILABLE, MakeOAuthError("invalid_scope", "no"));
   EXPECT_EQ(ErrorForFailedRpc(status).error(), "invalid_scope");
