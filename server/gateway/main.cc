@@ -32,6 +32,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "client/lib/channel.h"
 #include "server/common/env_flags.h"
 #include "server/gateway/csrf.h"
 #include "server/gateway/gateway.h"
@@ -41,6 +42,15 @@
 #include "server/gateway/tls_context.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:8080", "HTTP listen address host:port ([v6]:port)");
+ABSL_FLAG(bool, upstream_tls, false,
+          "Call oauthd over TLS (system CAs unless --upstream_tls_ca); needed when oauthd "
+          "listens with --tls_cert (not on its --local_listen socket)");
+ABSL_FLAG(std::string, upstream_tls_ca, "", "PEM CAs that sign oauthd's certificate");
+ABSL_FLAG(std::string, upstream_tls_cert, "",
+          "PEM client certificate for oauthd's mTLS (--tls_client_ca), with --upstream_tls_key");
+ABSL_FLAG(std::string, upstream_tls_key, "", "PEM key of --upstream_tls_cert");
+ABSL_FLAG(std::string, upstream_tls_server_name, "",
+          "Expect this name in oauthd's certificate instead of --upstream's host");
 ABSL_FLAG(std::string, upstream, "127.0.0.1:50051",
           "oauthd gRPC address: host:port, or unix:/path/to/socket");
 ABSL_FLAG(std::string, issuer, "http://127.0.0.1:8080",
@@ -94,7 +104,8 @@ namespace asio = boost::asio;
 using oauthd::gateway::CsrfProtector;
 
 const std::vector<std::string> kFlagNames = {
-    "listen", "upstream", "issuer", "tls_cert", "tls_key", "hsts", "threads", "rpc_timeout",
+    "listen", "upstream", "upstream_tls", "upstream_tls_ca", "upstream_tls_cert",
+    "upstream_tls_key", "upstream_tls_server_name", "issuer", "tls_cert", "tls_key", "hsts", "threads", "rpc_timeout",
     "health_timeout", "max_body_bytes", "max_header_bytes", "idle_timeout", "request_timeout",
     "write_timeout", "max_connections", "max_connections_per_address", "trusted_proxies",
     "csrf_key_file", "csrf_ttl", "authz_proxy", "shutdown_grace"};
@@ -267,8 +278,16 @@ int main(int argc, char** argv) {
   channel_args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   channel_args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 2000);
   channel_args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateCustomChannel(upstream, grpc::InsecureChannelCredentials(), channel_args);
+  oauthd::client::ChannelOptions upstream_tls;
+  upstream_tls.tls = absl::GetFlag(FLAGS_upstream_tls);
+  upstream_tls.ca_file = absl::GetFlag(FLAGS_upstream_tls_ca);
+  upstream_tls.cert_file = absl::GetFlag(FLAGS_upstream_tls_cert);
+  upstream_tls.key_file = absl::GetFlag(FLAGS_upstream_tls_key);
+  upstream_tls.server_name = absl::GetFlag(FLAGS_upstream_tls_server_name);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> opened =
+      oauthd::client::NewOauthdChannel(upstream, upstream_tls, channel_args);
+  if (!opened.ok()) Fail("--upstream_tls*: " + std::string(opened.status().message()));
+  std::shared_ptr<grpc::Channel> channel = *std::move(opened);
 
   oauthd::gateway::Metrics metrics;
   const CsrfProtector csrf = MakeCsrfProtector();

@@ -176,6 +176,60 @@ TEST_F(TransportSecurityTest, TheSidecarsLocalListenerIsPlaintextAndPublicServic
             grpc::StatusCode::UNIMPLEMENTED);
 }
 
+// GET `url` with Python's urllib (in the test dependencies); the status, or
+// -1 when no HTTP answer came.
+int HttpStatus(const std::string& url) {
+  const std::string command = absl::StrCat(
+      "python3 -c 'import sys, urllib.request, urllib.error\n"
+      "try:\n  print(urllib.request.urlopen(sys.argv[1], timeout=5).status)\n"
+      "except urllib.error.HTTPError as e:\n  print(e.code)\n"
+      "except Exception:\n  print(-1)' ",
+      url);
+  std::FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return -1;
+  char buffer[32] = {0};
+  const bool read = std::fgets(buffer, sizeof(buffer), p) != nullptr;
+  pclose(p);
+  return read ? std::atoi(buffer) : -1;
+}
+
+TEST_F(TransportSecurityTest, TheGatewayReachesOauthdOverMutualTls) {
+  auto start_gateway = [&](bool with_client_cert, int* port) {
+    *port = *test_support::PickUnusedTcpPort();
+    test_support::ChildProcessOptions o;
+    o.argv = {OAUTH_GATEWAY_BINARY, absl::StrCat("--listen=127.0.0.1:", *port),
+              "--upstream=" + oauthd_->address(), "--upstream_tls",
+              "--upstream_tls_ca=" + pki_->Path("ca", "crt"),
+              "--upstream_tls_server_name=localhost",
+              absl::StrCat("--issuer=http://127.0.0.1:", *port), "--threads=2"};
+    if (with_client_cert) {
+      o.argv.push_back("--upstream_tls_cert=" + pki_->Path("client", "crt"));
+      o.argv.push_back("--upstream_tls_key=" + pki_->Path("client", "key"));
+    }
+    auto child = test_support::ChildProcess::Start(o);
+    EXPECT_TRUE(child.ok());
+    EXPECT_TRUE(test_support::WaitForTcpPort("127.0.0.1", *port, absl::Seconds(20),
+                                             child->get())
+                    .ok());
+    return child;
+  };
+  int with_port = 0, without_port = 0;
+  auto with = start_gateway(true, &with_port);
+  auto without = start_gateway(false, &without_port);
+  ASSERT_TRUE(with.ok() && without.ok());
+  int status = -1;
+  for (int i = 0; i < 40 && status != 200; ++i) {  // the first connection may take a moment
+    status = HttpStatus(absl::StrCat("http://127.0.0.1:", with_port, "/healthz"));
+    if (status != 200) absl::SleepFor(absl::Milliseconds(250));
+  }
+  EXPECT_EQ(status, 200) << (*with)->ReadOutput();
+  EXPECT_EQ(HttpStatus(absl::StrCat("http://127.0.0.1:", with_port,
+                                    "/.well-known/oauth-authorization-server")),
+            200);
+  // Without a client certificate oauthd refuses the handshake: not healthy.
+  EXPECT_EQ(HttpStatus(absl::StrCat("http://127.0.0.1:", without_port, "/healthz")), 503);
+}
+
 TEST_F(TransportSecurityTest, TheAdminApiIsOnlyOnItsOwnListener) {
   auto channel = client::NewOauthdChannel(oauthd_->address(), Mtls());
   ASSERT_TRUE(channel.ok());
