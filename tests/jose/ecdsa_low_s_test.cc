@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
 #include "server/jose/base64url.h"
+#include "server/jose/internal/ecdsa_signature.h"
 #include "server/jose/jwt.h"
 #include "server/jose/key_set.h"
 #include "server/jose/verification_key.h"
@@ -71,6 +72,21 @@ TEST(EcdsaLowSTest, VerificationKeyRejectsHighS) {
                     .ok());
     EXPECT_FALSE(verifier.Verify(signing_input, Base64UrlDecode(twin.substr(dot + 1)).value())
                      .ok());
+  }
+}
+
+// n - (n - S) == S: the normaliser's constant is the P-256 order OpenSSL uses.
+TEST(EcdsaLowSTest, NormalizingTheTwinGivesBackTheSignature) {
+  const SigningKey& key = TestKey(Algorithm::kEs256);
+  for (int i = 0; i < kTokens; ++i) {
+    const std::string token = EncodeJwt(key, Claims(i)).value();
+    const size_t dot = token.rfind('.');
+    const std::string low = Base64UrlDecode(token.substr(dot + 1)).value();
+    std::string high = Base64UrlDecode(EcdsaHighSTwin(token).substr(dot + 1)).value();
+    EXPECT_TRUE(internal::IsLowSP256(low));
+    EXPECT_FALSE(internal::IsLowSP256(high));
+    internal::NormalizeToLowSP256(&high);
+    EXPECT_EQ(high, low);
   }
 }
 
