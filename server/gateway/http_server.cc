@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "server/gateway/request_parser.h"
 
 namespace oauthd::gateway {
 
@@ -144,8 +145,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       return;
     }
     parser_.emplace();
-    parser_->body_limit(options().max_body_bytes);
-    parser_->header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
+    ConfigureRequestParser(*parser_, options().max_body_bytes, options().max_header_bytes);
     // Idle phase: wait for the first bytes of the next request.
     Lowest().expires_after(ToChrono(options().idle_timeout));
     http::async_read_some(stream_, buffer_, *parser_,
@@ -287,7 +287,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::shared_ptr<HttpServer::State> state_;
   Stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   std::optional<http::response<http::empty_body>> continue_;
   HttpResponse response_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;

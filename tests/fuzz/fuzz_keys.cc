@@ -1,0 +1,99 @@
+#include "tests/fuzz/fuzz_keys.h"
+
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "server/jose/key_generation.h"
+
+namespace oauthd::fuzz {
+namespace {
+
+[[noreturn]] void Die(const absl::Status& status) {
+  std::fprintf(stderr, "fuzz key setup failed: %s\n", status.ToString().c_str());
+  std::abort();
+}
+
+jose::Jwk PublicJwk(size_t index) {
+  jose::Jwk jwk = FuzzSigningKeys()[index]->public_jwk();
+  jwk.kid = FuzzKids()[index];
+  return jwk;
+}
+
+}  // namespace
+
+const std::vector<std::shared_ptr<const jose::SigningKey>>& FuzzSigningKeys() {
+  static const auto* keys = [] {
+    auto* out = new std::vector<std::shared_ptr<const jose::SigningKey>>();
+    for (jose::Algorithm alg :
+         {jose::Algorithm::kRs256, jose::Algorithm::kEs256, jose::Algorithm::kEdDsa}) {
+      absl::StatusOr<std::string> pem = jose::GeneratePrivateKeyPem(alg);
+      if (!pem.ok()) Die(pem.status());
+      absl::StatusOr<jose::SigningKey> key = jose::SigningKey::FromPem(*pem, "fuzz key");
+      if (!key.ok()) Die(key.status());
+      out->push_back(std::make_shared<const jose::SigningKey>(*std::move(key)));
+    }
+    return out;
+  }();
+  return *keys;
+}
+
+const std::vector<std::string>& FuzzKids() {
+  static const auto* kids = new std::vector<std::string>{"rs", "es", "ed"};
+  return *kids;
+}
+
+const jose::KeySet& FuzzKeySet() {
+  static const auto* set = [] {
+    std::vector<jose::VerificationKey> keys;
+    for (size_t i = 0; i < FuzzKids().size(); ++i) {
+      absl::StatusOr<jose::VerificationKey> key = jose::VerificationKey::FromJwk(PublicJwk(i));
+      if (!key.ok()) Die(key.status());
+      keys.push_back(*std::move(key));
+    }
+    absl::StatusOr<jose::KeySet> created = jose::KeySet::Create(std::move(keys));
+    if (!created.ok()) Die(created.status());
+    return new jose::KeySet(*std::move(created));
+  }();
+  return *set;
+}
+
+oauth::v1::GetJwksResponse FuzzJwks() {
+  oauth::v1::GetJwksResponse response;
+  for (size_t i = 0; i < FuzzKids().size(); ++i) {
+    const jose::Jwk jwk = PublicJwk(i);
+    oauth::v1::Jwk* out = response.add_keys();
+    out->set_kty(jwk.kty);
+    out->set_kid(jwk.kid);
+    out->set_use(jwk.use);
+    out->set_alg(jwk.alg);
+    out->set_crv(jwk.crv);
+    out->set_x(jwk.x);
+    out->set_y(jwk.y);
+    out->set_n(jwk.n);
+    out->set_e(jwk.e);
+  }
+  return response;
+}
+
+std::string HighSTwin(absl::string_view signature) {
+  std::string twin(signature);
+  if (twin.size() != 64) return twin;
+  static const BIGNUM* const order = [] {
+    EC_GROUP* group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+    BIGNUM* n = BN_dup(EC_GROUP_get0_order(group));
+    EC_GROUP_free(group);
+    return n;
+  }();
+  auto* s_bytes = reinterpret_cast<unsigned char*>(twin.data()) + 32;
+  BIGNUM* s = BN_bin2bn(s_bytes, 32, nullptr);
+  BN_sub(s, order, s);
+  BN_bn2binpad(s, s_bytes, 32);
+  BN_free(s);
+  return twin;
+}
+
+}  // namespace oauthd::fuzz
