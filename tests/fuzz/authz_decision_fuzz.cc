@@ -59,7 +59,7 @@ const authz::Policy& FuzzPolicy() {
 
 const TokenIssuer& Issuer() {
   static const TokenIssuer* issuer =
-      new TokenIssuer("https://as.example", FuzzSigningKeys(), [] { return kNow; });
+      new TokenIssuer("https://as.example", FuzzIssuerKeys(), [] { return kNow; });
   return *issuer;
 }
 

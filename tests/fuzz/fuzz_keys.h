@@ -19,6 +19,10 @@ namespace oauthd::fuzz {
 // The three algorithms' keys in the order RS256, ES256, EdDSA.
 const std::vector<std::shared_ptr<const jose::SigningKey>>& FuzzSigningKeys();
 
+// The same keys with ES256 first, for a TokenIssuer (the first key signs, and
+// ES256 signs fastest).
+std::vector<std::shared_ptr<const jose::SigningKey>> FuzzIssuerKeys();
+
 // Fixed short kids for FuzzSigningKeys() in the same order, so seed tokens
 // can name a key: "rs", "es", "ed".
 const std::vector<std::string>& FuzzKids();

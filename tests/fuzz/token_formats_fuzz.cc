@@ -69,14 +69,21 @@ void CheckParsers(absl::string_view input) {
   FUZZ_CHECK(!OpenSuccessor(std::string(parts[0]) + "x", sealed).has_value());
 }
 
-// A token endpoint with one confidential client that may use every grant.
+// Stateless, so one serves every input.
+const TokenIssuer& Issuer() {
+  static const TokenIssuer* issuer =
+      new TokenIssuer("https://as.example", FuzzIssuerKeys(), [] { return kNow; });
+  return *issuer;
+}
+
+// A token endpoint with one confidential client that may use every grant,
+// fresh for every input so that no input depends on an earlier one.
 struct Endpoint {
   Endpoint() {
     config.issuer = "https://as.example";
     Clock clock = [] { return kNow; };
     store = storage::NewMemoryStore(clock);
-    issuer = std::make_unique<TokenIssuer>(config.issuer, FuzzSigningKeys(), clock);
-    service = std::make_unique<OAuthService>(config, *store, *issuer, clock);
+    service = std::make_unique<OAuthService>(config, *store, Issuer(), clock);
     ClientAdmin admin(config, *store, service->clients(), clock);
     oauth::admin::v1::CreateClientRequest request;
     oauth::admin::v1::Client& c = *request.mutable_client();
@@ -94,7 +101,6 @@ struct Endpoint {
 
   ServerConfig config;
   std::unique_ptr<storage::Store> store;
-  std::unique_ptr<TokenIssuer> issuer;
   std::unique_ptr<OAuthService> service;
   oauth::v1::ClientAuthentication client;
 };
