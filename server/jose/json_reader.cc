@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "server/jose/internal/json_cursor.h"
 #include "server/jose/json_writer.h"
 
 namespace oauthd::jose {
@@ -16,36 +17,11 @@ constexpr double kMaxSafeInteger = 9007199254740991.0;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void AppendUtf8(uint32_t code_point, std::string* out) {
-  if (code_point < 0x80) {
-    out->push_back(static_cast<char>(code_point));
-  } else if (code_point < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (code_point >> 6)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  } else if (code_point < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (code_point >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (code_point >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  }
-}
-
 // Recursive descent over RFC 8259's grammar. Every error names the byte
 // offset, never the input (it may be part of a token).
-class StrictJsonParser {
+class StrictJsonParser : public internal::JsonCursor {
  public:
-  explicit StrictJsonParser(absl::string_view json) : json_(json) {}
+  using JsonCursor::JsonCursor;
 
   absl::Status ParseRootObject(google::protobuf::Struct* root) {
     SkipWhitespace();
@@ -58,28 +34,6 @@ class StrictJsonParser {
   }
 
  private:
-  absl::Status Fail(absl::string_view what) const {
-    return absl::InvalidArgumentError(absl::StrCat(what, " at offset ", pos_));
-  }
-
-  bool At(char c) const { return pos_ < json_.size() && json_[pos_] == c; }
-
-  // RFC 8259 §2: ws = *( %x20 / %x09 / %x0A / %x0D ).
-  void SkipWhitespace() {
-    while (pos_ < json_.size() && (json_[pos_] == ' ' || json_[pos_] == '\t' ||
-                                   json_[pos_] == '\n' || json_[pos_] == '\r')) {
-      ++pos_;
-    }
-  }
-
-  // Consumes `c` after optional whitespace.
-  bool Consume(char c) {
-    SkipWhitespace();
-    if (!At(c)) return false;
-    ++pos_;
-    return true;
-  }
-
   absl::Status ParseValue(google::protobuf::Value* out, int depth) {
     SkipWhitespace();
     if (pos_ == json_.size()) return Fail("unexpected end of input");
@@ -89,7 +43,7 @@ class StrictJsonParser {
       case '[':
         return ParseArray(out->mutable_list_value(), depth + 1);
       case '"':
-        return ParseString(out->mutable_string_value());
+        return ReadString(out->mutable_string_value());
       case 't':
         if (!Literal("true")) return Fail("invalid literal");
         out->set_bool_value(true);
@@ -111,12 +65,6 @@ class StrictJsonParser {
     }
   }
 
-  bool Literal(absl::string_view word) {
-    if (json_.substr(pos_, word.size()) != word) return false;
-    pos_ += word.size();
-    return true;
-  }
-
   // At '{'. `depth` counts this object.
   absl::Status ParseObject(google::protobuf::Struct* out, int depth) {
     if (depth > kMaxJsonDepth) {
@@ -129,7 +77,7 @@ class StrictJsonParser {
     do {
       SkipWhitespace();
       if (!At('"')) return Fail("expected a member name in double quotes");
-      absl::Status status = ParseString(&name);
+      absl::Status status = ReadString(&name);
       if (!status.ok()) return status;
       if (!Consume(':')) return Fail("expected ':' after a member name");
       if (fields.find(name) != fields.end()) return Fail("duplicate member name");
@@ -153,74 +101,6 @@ class StrictJsonParser {
     } while (Consume(','));
     if (!Consume(']')) return Fail("expected ',' or ']' in an array");
     return absl::OkStatus();
-  }
-
-  // Four hex digits after "\u", or -1.
-  int32_t ReadHex4() {
-    if (json_.size() - pos_ < 4) return -1;
-    int32_t value = 0;
-    for (int i = 0; i < 4; ++i) {
-      const int digit = HexDigit(json_[pos_ + i]);
-      if (digit < 0) return -1;
-      value = value * 16 + digit;
-    }
-    pos_ += 4;
-    return value;
-  }
-
-  // At '"'. Replaces `*out` with the decoded string (RFC 8259 §7).
-  absl::Status ParseString(std::string* out) {
-    ++pos_;
-    out->clear();
-    while (true) {
-      const size_t run = pos_;
-      while (pos_ < json_.size() && json_[pos_] != '"' && json_[pos_] != '\\' &&
-             static_cast<unsigned char>(json_[pos_]) >= 0x20) {
-        ++pos_;
-      }
-      out->append(json_.data() + run, pos_ - run);
-      if (pos_ == json_.size()) return Fail("unterminated string");
-      const char c = json_[pos_];
-      if (c == '"') {
-        ++pos_;
-        return absl::OkStatus();
-      }
-      if (c != '\\') return Fail("control character in a string");
-      ++pos_;
-      if (pos_ == json_.size()) return Fail("unterminated string");
-      const char escape = json_[pos_++];
-      switch (escape) {
-        case '"': out->push_back('"'); break;
-        case '\\': out->push_back('\\'); break;
-        case '/': out->push_back('/'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
-        case 'u': {
-          const int32_t unit = ReadHex4();
-          if (unit < 0) return Fail("\\u needs four hex digits");
-          if (unit >= 0xDC00 && unit <= 0xDFFF) return Fail("lone low surrogate");
-          if (unit < 0xD800 || unit > 0xDBFF) {
-            AppendUtf8(static_cast<uint32_t>(unit), out);
-            break;
-          }
-          // A high surrogate must be followed at once by an escaped low one.
-          if (json_.substr(pos_, 2) != "\\u") return Fail("lone high surrogate");
-          pos_ += 2;
-          const int32_t low = ReadHex4();
-          if (low < 0xDC00 || low > 0xDFFF) return Fail("lone high surrogate");
-          AppendUtf8(0x10000 + ((static_cast<uint32_t>(unit) - 0xD800) << 10) +
-                         (static_cast<uint32_t>(low) - 0xDC00),
-                     out);
-          break;
-        }
-        default:
-          --pos_;
-          return Fail("invalid escape in a string");
-      }
-    }
   }
 
   // number = [ minus ] int [ frac ] [ exp ] (RFC 8259 §6), as a finite double.
@@ -252,9 +132,6 @@ class StrictJsonParser {
     }
     return absl::OkStatus();
   }
-
-  absl::string_view json_;
-  size_t pos_ = 0;
 };
 
 }  // namespace

@@ -26,9 +26,9 @@ void CheckBasic(absl::string_view header) {
   FUZZ_CHECK(!basic->client_id.empty());
   FUZZ_CHECK(gateway::IsValidUtf8(basic->client_id) && gateway::IsValidUtf8(basic->client_secret));
   // What a conforming client sends for these credentials reads back the same.
-  const std::string canonical = "Basic " + absl::Base64Escape(gateway::UrlEncode(basic->client_id) +
-                                                              ":" +
-                                                              gateway::UrlEncode(basic->client_secret));
+  const std::string pair =
+      gateway::UrlEncode(basic->client_id) + ":" + gateway::UrlEncode(basic->client_secret);
+  const std::string canonical = "Basic " + absl::Base64Escape(pair);
   absl::StatusOr<gateway::BasicCredentials> again = gateway::ParseBasicAuthorization(canonical);
   FUZZ_CHECK(again.ok());
   FUZZ_CHECK(again->client_id == basic->client_id);

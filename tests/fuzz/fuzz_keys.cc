@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "google/protobuf/util/json_util.h"
+#include "server/jose/jwks.h"
 #include "server/jose/key_generation.h"
 
 namespace oauthd::fuzz {
@@ -89,19 +91,12 @@ const jose::KeySet& FuzzKeySet() {
 }
 
 oauth::v1::GetJwksResponse FuzzJwks() {
+  std::vector<jose::Jwk> jwks;
+  for (size_t i = 0; i < FuzzKids().size(); ++i) jwks.push_back(PublicJwk(i));
+  // The proto's JSON names are the JWK member names.
   oauth::v1::GetJwksResponse response;
-  for (size_t i = 0; i < FuzzKids().size(); ++i) {
-    const jose::Jwk jwk = PublicJwk(i);
-    oauth::v1::Jwk* out = response.add_keys();
-    out->set_kty(jwk.kty);
-    out->set_kid(jwk.kid);
-    out->set_use(jwk.use);
-    out->set_alg(jwk.alg);
-    out->set_crv(jwk.crv);
-    out->set_x(jwk.x);
-    out->set_y(jwk.y);
-    out->set_n(jwk.n);
-    out->set_e(jwk.e);
+  if (!google::protobuf::util::JsonStringToMessage(jose::RenderJwks(jwks), &response).ok()) {
+    Die(absl::InternalError("cannot convert the fuzz JWKS"));
   }
   return response;
 }

@@ -49,7 +49,8 @@ void CheckParsers(absl::string_view input) {
     FUZZ_CHECK(refresh->family_id == input.substr(0, 22));
     FUZZ_CHECK(AllBase64Url(input.substr(0, 22)) && AllBase64Url(input.substr(23)));
     // A new token of that family parses to the same family.
-    std::optional<ParsedRefreshToken> fresh = ParseRefreshToken(NewRefreshToken(refresh->family_id));
+    std::optional<ParsedRefreshToken> fresh =
+        ParseRefreshToken(NewRefreshToken(refresh->family_id));
     FUZZ_CHECK(fresh.has_value() && fresh->family_id == refresh->family_id);
   }
   std::optional<int64_t> instant = TimedIdInstantMs(input);
