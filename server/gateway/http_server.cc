@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "server/gateway/request_parser.h"
 
 namespace oauthd::gateway {
 
@@ -209,8 +210,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       return;
     }
     parser_.emplace();
-    parser_->body_limit(options().max_body_bytes);
-    parser_->header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
+    ConfigureRequestParser(*parser_, options().max_body_bytes, options().max_header_bytes);
     if (buffer_.size() > 0) {
       // The next (pipelined) request has begun already.
       SetPhase(Phase::kReading);
@@ -395,7 +395,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   const ConnectionInfo info_;
   Stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   std::optional<http::response<http::empty_body>> continue_;
   HttpResponse response_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;

@@ -1,10 +1,13 @@
 #include "server/jose/json_reader.h"
 
 #include <cmath>
+#include <cstdint>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/json_util.h"
+#include "server/jose/internal/json_cursor.h"
+#include "server/jose/json_writer.h"
 
 namespace oauthd::jose {
 namespace {
@@ -12,60 +15,134 @@ namespace {
 // 2^53 - 1: the largest integer n such that n and n + 1 are both doubles.
 constexpr double kMaxSafeInteger = 9007199254740991.0;
 
-// Returns true if objects/arrays in `json` nest deeper than kMaxJsonDepth.
-// Protobuf's transcoder takes time superlinear in the nesting depth (about a
-// second for 4000 levels, which fit in an 8 KiB token header that is parsed
-// before any signature check), so depth is bounded up front in linear time.
-bool NestsTooDeep(absl::string_view json) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < json.size(); ++i) {
-    const char c = json[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;  // Skip the escaped character (it may be a quote).
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        in_string = true;
-        break;
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Recursive descent over RFC 8259's grammar. Every error names the byte
+// offset, never the input (it may be part of a token).
+class StrictJsonParser : public internal::JsonCursor {
+ public:
+  using JsonCursor::JsonCursor;
+
+  absl::Status ParseRootObject(google::protobuf::Struct* root) {
+    SkipWhitespace();
+    if (!At('{')) return Fail("the root must be an object");
+    absl::Status status = ParseObject(root, 1);
+    if (!status.ok()) return status;
+    SkipWhitespace();
+    if (pos_ != json_.size()) return Fail("unexpected data after the root object");
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status ParseValue(google::protobuf::Value* out, int depth) {
+    SkipWhitespace();
+    if (pos_ == json_.size()) return Fail("unexpected end of input");
+    switch (json_[pos_]) {
       case '{':
+        return ParseObject(out->mutable_struct_value(), depth + 1);
       case '[':
-        if (++depth > kMaxJsonDepth) return true;
-        break;
-      case '}':
-      case ']':
-        --depth;
-        break;
-      default:
-        break;
+        return ParseArray(out->mutable_list_value(), depth + 1);
+      case '"':
+        return ReadString(out->mutable_string_value());
+      case 't':
+        if (!Literal("true")) return Fail("invalid literal");
+        out->set_bool_value(true);
+        return absl::OkStatus();
+      case 'f':
+        if (!Literal("false")) return Fail("invalid literal");
+        out->set_bool_value(false);
+        return absl::OkStatus();
+      case 'n':
+        if (!Literal("null")) return Fail("invalid literal");
+        out->set_null_value(google::protobuf::NULL_VALUE);
+        return absl::OkStatus();
+      default: {
+        double number;
+        absl::Status status = ParseNumber(&number);
+        if (status.ok()) out->set_number_value(number);
+        return status;
+      }
     }
   }
-  return false;
-}
+
+  // At '{'. `depth` counts this object.
+  absl::Status ParseObject(google::protobuf::Struct* out, int depth) {
+    if (depth > kMaxJsonDepth) {
+      return Fail(absl::StrCat("nested deeper than ", kMaxJsonDepth, " levels"));
+    }
+    ++pos_;
+    auto& fields = *out->mutable_fields();
+    if (Consume('}')) return absl::OkStatus();
+    std::string name;
+    do {
+      SkipWhitespace();
+      if (!At('"')) return Fail("expected a member name in double quotes");
+      absl::Status status = ReadString(&name);
+      if (!status.ok()) return status;
+      if (!Consume(':')) return Fail("expected ':' after a member name");
+      if (fields.find(name) != fields.end()) return Fail("duplicate member name");
+      status = ParseValue(&fields[name], depth);
+      if (!status.ok()) return status;
+    } while (Consume(','));
+    if (!Consume('}')) return Fail("expected ',' or '}' in an object");
+    return absl::OkStatus();
+  }
+
+  // At '['. `depth` counts this array.
+  absl::Status ParseArray(google::protobuf::ListValue* out, int depth) {
+    if (depth > kMaxJsonDepth) {
+      return Fail(absl::StrCat("nested deeper than ", kMaxJsonDepth, " levels"));
+    }
+    ++pos_;
+    if (Consume(']')) return absl::OkStatus();
+    do {
+      absl::Status status = ParseValue(out->add_values(), depth);
+      if (!status.ok()) return status;
+    } while (Consume(','));
+    if (!Consume(']')) return Fail("expected ',' or ']' in an array");
+    return absl::OkStatus();
+  }
+
+  // number = [ minus ] int [ frac ] [ exp ] (RFC 8259 §6), as a finite double.
+  absl::Status ParseNumber(double* out) {
+    const size_t start = pos_;
+    if (At('-')) ++pos_;
+    if (At('0')) {
+      ++pos_;
+      if (pos_ < json_.size() && IsDigit(json_[pos_])) return Fail("leading zero in a number");
+    } else if (pos_ < json_.size() && IsDigit(json_[pos_])) {
+      while (pos_ < json_.size() && IsDigit(json_[pos_])) ++pos_;
+    } else {
+      return Fail("expected a value");
+    }
+    if (At('.')) {
+      ++pos_;
+      if (pos_ == json_.size() || !IsDigit(json_[pos_])) return Fail("digit expected after '.'");
+      while (pos_ < json_.size() && IsDigit(json_[pos_])) ++pos_;
+    }
+    if (At('e') || At('E')) {
+      ++pos_;
+      if (At('+') || At('-')) ++pos_;
+      if (pos_ == json_.size() || !IsDigit(json_[pos_])) return Fail("digit expected in exponent");
+      while (pos_ < json_.size() && IsDigit(json_[pos_])) ++pos_;
+    }
+    // SimpleAtod turns an overflow into an infinity, which JSON cannot carry.
+    if (!absl::SimpleAtod(json_.substr(start, pos_ - start), out) || !std::isfinite(*out)) {
+      return Fail("number out of range");
+    }
+    return absl::OkStatus();
+  }
+};
 
 }  // namespace
 
 absl::StatusOr<google::protobuf::Struct> ParseJsonObject(absl::string_view json) {
-  if (NestsTooDeep(json)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid JSON object: nested deeper than ", kMaxJsonDepth, " levels"));
-  }
+  // RFC 8259 §8.1: UTF-8 only (a byte-order mark then fails the grammar).
+  if (!IsValidUtf8(json)) return absl::InvalidArgumentError("invalid JSON object: not UTF-8");
   google::protobuf::Struct object;
-  // Struct's JSON form is any JSON object; other roots fail to parse.
-  const auto status = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(json.data(), json.size()), &object);
+  absl::Status status = StrictJsonParser(json).ParseRootObject(&object);
   if (!status.ok()) {
-    // Protobuf appends the offending input on further lines: keep line one.
-    absl::string_view reason(status.message().data(), status.message().size());
-    reason = reason.substr(0, reason.find('\n'));
-    while (!reason.empty() && reason.back() == ' ') reason.remove_suffix(1);
-    if (reason.empty()) reason = "malformed JSON";
-    return absl::InvalidArgumentError(absl::StrCat("invalid JSON object: ", reason));
+    return absl::InvalidArgumentError(absl::StrCat("invalid JSON object: ", status.message()));
   }
   return object;
 }

@@ -1,18 +1,21 @@
 #ifndef OAUTHD_SERVER_JOSE_JSON_READER_H_
 #define OAUTHD_SERVER_JOSE_JSON_READER_H_
 
-// JSON input for JOSE documents, parsed with protobuf's JSON support into a
+// JSON input for JOSE documents: a strict RFC 8259 parser into a
 // google.protobuf.Struct, plus typed member access.
 //
-// Parser properties worth knowing (protobuf 3.21): duplicate member names are
-// rejected (which satisfies RFC 7515 §4's "reject or use the last" rule for
-// JOSE headers); invalid UTF-8, lone surrogates, NaN/Infinity and trailing
-// data are rejected; numbers are doubles. Nesting is limited to
-// kMaxJsonDepth here, before protobuf sees the input, because protobuf's
-// time grows superlinearly with depth.
-// It is lenient about some non-standard syntax (single-quoted strings,
-// unquoted member names, trailing commas), which does not weaken signature
-// checks because the bytes signed are the encoded segments, not the parse.
+// Strict means exactly the grammar of RFC 8259 §2-§7 and nothing more:
+// double-quoted strings only, no comments, no trailing commas, no leading
+// zeros or '+' signs, no NaN/Infinity, only the escapes of §7 (with \u
+// surrogates in valid pairs), no raw control characters in strings, only
+// space, tab, CR and LF as whitespace, no byte-order mark, nothing after the
+// root. The input must be valid UTF-8 (§8.1). Beyond the grammar: member
+// names must be unique in every object (RFC 7515 §4 lets a JOSE header
+// "reject or use the last": we reject, everywhere); numbers must fit a
+// double (1e400 is refused, not made infinite); nesting is limited to
+// kMaxJsonDepth. JOSE headers are parsed before any signature check, so a
+// lenient parser would give one header several spellings.
+// The parse is one linear pass with recursion bounded by kMaxJsonDepth.
 
 #include <cstdint>
 #include <optional>

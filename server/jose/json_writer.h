@@ -2,8 +2,9 @@
 #define OAUTHD_SERVER_JOSE_JSON_WRITER_H_
 
 // Minimal JSON output for the fixed-shape documents this library writes (JWS
-// headers, JWT claims, JWKs). Parsing goes through protobuf (json_reader.h);
-// writing is hand-rolled because it sits on the token-issuing hot path.
+// headers, JWT claims, JWKs). Parsing is json_reader.h's strict RFC 8259
+// reader; writing is hand-rolled because it sits on the token-issuing hot
+// path.
 
 #include <string>
 

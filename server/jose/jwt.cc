@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/core/status_macros.h"
 #include "server/jose/base64url.h"
+#include "server/jose/internal/json_cursor.h"
 #include "server/jose/json_reader.h"
 #include "server/jose/json_writer.h"
 
@@ -146,67 +147,12 @@ namespace {
 // A cursor over the JSON text for ParseSimpleJwtClaims. Every method returns
 // false when the input leaves the supported subset (the caller then answers
 // nullopt and the full parser decides).
-class SimpleJsonScanner {
+class SimpleJsonScanner : public internal::JsonCursor {
  public:
-  explicit SimpleJsonScanner(absl::string_view json) : json_(json) {}
+  using JsonCursor::JsonCursor;
 
-  void SkipWhitespace() {
-    while (pos_ < json_.size() && (json_[pos_] == ' ' || json_[pos_] == '\t' ||
-                                   json_[pos_] == '\n' || json_[pos_] == '\r')) {
-      ++pos_;
-    }
-  }
-
-  // Consumes `c` (after whitespace) if it is next.
-  bool Consume(char c) {
-    SkipWhitespace();
-    if (pos_ < json_.size() && json_[pos_] == c) {
-      ++pos_;
-      return true;
-    }
-    return false;
-  }
-
-  char Peek() {
-    SkipWhitespace();
-    return pos_ < json_.size() ? json_[pos_] : '\0';
-  }
-
-  bool AtEnd() {
-    SkipWhitespace();
-    return pos_ == json_.size();
-  }
-
-  // Reads a string literal into `*out`. Supports the two-character escapes
-  // of RFC 8259 §7; \u escapes and raw control characters are rejected.
-  bool String(std::string* out) {
-    if (!Consume('"')) return false;
-    out->clear();
-    while (pos_ < json_.size()) {
-      const size_t start = pos_;
-      while (pos_ < json_.size() && json_[pos_] != '"' && json_[pos_] != '\\' &&
-             static_cast<unsigned char>(json_[pos_]) >= 0x20) {
-        ++pos_;
-      }
-      out->append(json_.data() + start, pos_ - start);
-      if (pos_ == json_.size()) return false;
-      const char c = json_[pos_++];
-      if (c == '"') return true;
-      if (c != '\\' || pos_ == json_.size()) return false;  // control character
-      switch (json_[pos_++]) {
-        case '"': out->push_back('"'); break;
-        case '\\': out->push_back('\\'); break;
-        case '/': out->push_back('/'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
-        default: return false;  // \u and invalid escapes
-      }
-    }
-    return false;
-  }
+  // Reads a string literal into `*out` exactly as the strict reader does.
+  bool String(std::string* out) { return Peek() == '"' && ReadString(out).ok(); }
 
   // Reads an integer literal of at most 16 digits within ±(2^53-1). Numbers
   // with a fraction or an exponent are outside the subset.
@@ -235,13 +181,6 @@ class SimpleJsonScanner {
     return true;
   }
 
-  bool Literal(absl::string_view word) {
-    SkipWhitespace();
-    if (json_.substr(pos_, word.size()) != word) return false;
-    pos_ += word.size();
-    return true;
-  }
-
   // Skips one scalar value (string, integer, true, false, null).
   bool SkipScalar() {
     switch (Peek()) {
@@ -267,8 +206,6 @@ class SimpleJsonScanner {
   }
 
  private:
-  absl::string_view json_;
-  size_t pos_ = 0;
   std::string scratch_;
 };
 
@@ -289,7 +226,8 @@ bool ReadSimpleTime(SimpleJsonScanner& scanner, std::optional<int64_t>* out) {
 }  // namespace
 
 std::optional<JwtClaims> ParseSimpleJwtClaims(absl::string_view json) {
-  // Protobuf rejects invalid UTF-8 anywhere in the document; so do we.
+  // The strict reader rejects invalid UTF-8 anywhere in the document; so do
+  // we.
   if (!IsValidUtf8(json)) return std::nullopt;
   SimpleJsonScanner scanner(json);
   if (!scanner.Consume('{')) return std::nullopt;

@@ -92,8 +92,9 @@ absl::StatusOr<JwtClaims> ParseJwtClaims(const google::protobuf::Struct& payload
 // Fast path for the claims of a verified token: reads the JwtClaims of a
 // claims object directly from its JSON text, without building a Struct.
 // It understands a strict subset of JSON -- one flat object whose members are
-// strings (simple escapes only, no \u), integers of at most 16 digits, true,
-// false, null, or arrays of those, with no repeated member names -- and
+// strings (read by the strict reader's own code), integers of at most 16
+// digits, true, false, null, or arrays of those, with no repeated member
+// names -- and
 // returns nullopt for anything else, including every input that is invalid
 // or that ParseJwtClaims would reject. When it returns claims they equal
 // ParseJwtClaims(ParseJsonObject(json)); callers fall back to that pair on

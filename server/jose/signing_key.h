@@ -55,7 +55,8 @@ class SigningKey {
   // Signs `signing_input` (the ASCII "BASE64URL(header).BASE64URL(payload)"
   // of RFC 7515 §5.1) and returns the raw signature bytes, not base64url:
   // RS256 a PKCS#1 v1.5 signature of the modulus size, ES256 exactly 64
-  // bytes R||S (RFC 7518 §3.4, not DER), EdDSA 64 bytes (RFC 8037 §3.1).
+  // bytes R||S (RFC 7518 §3.4, not DER) with S <= n/2 (low-S, the only form
+  // VerificationKey accepts), EdDSA 64 bytes (RFC 8037 §3.1).
   // Returns Internal only if OpenSSL fails.
   absl::StatusOr<std::string> Sign(absl::string_view signing_input) const;
 

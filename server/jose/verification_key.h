@@ -37,8 +37,9 @@ class VerificationKey {
 
   // Returns OK iff `signature` (raw bytes, not base64url) is a valid
   // signature of `signing_input` under this key and algorithm. ES256
-  // signatures must be the 64-byte JOSE form R||S (RFC 7518 §3.4); DER is
-  // rejected. Returns Unauthenticated("... signature verification failed")
+  // signatures must be the 64-byte JOSE form R||S (RFC 7518 §3.4), DER is
+  // rejected, and S must be at most n/2 (the low-S form: its twin n - S
+  // would give one token a second valid string). Returns Unauthenticated("... signature verification failed")
   // otherwise.
   absl::Status Verify(absl::string_view signing_input, absl::string_view signature) const;
 

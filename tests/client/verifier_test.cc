@@ -211,6 +211,21 @@ TEST_F(VerifierTest, TypedErrors) {
   EXPECT_EQ(ErrorOf(*verifier, Mint(Key0(), claims)), VerifyErrorCode::kNotYetValid);
 }
 
+// ECDSA malleability: (R, n - S) verifies wherever (R, S) does, so one token
+// would have two strings with one jti. The verifier accepts only low S.
+TEST_F(VerifierTest, HighSTwinOfEs256TokenIsABadSignature) {
+  auto verifier = Make();
+  for (int i = 0; i < 32; ++i) {
+    jose::AccessTokenClaims claims = ValidClaims(clock_.Now());
+    claims.jti = absl::StrCat("jti-", i);
+    const std::string token = Mint(Key0(), claims);
+    ASSERT_TRUE(verifier->Verify(token).ok());
+    EXPECT_EQ(ErrorOf(*verifier, jose::testing::EcdsaHighSTwin(token)),
+              VerifyErrorCode::kBadSignature)
+        << "token " << i;
+  }
+}
+
 TEST_F(VerifierTest, ErrorsMapToStatusesAndBearerCodes) {
   auto verifier = Make();
   VerifyResult expired = verifier->Verify(Mint(Key0(), ValidClaims(clock_.Now() - absl::Hours(1))));

@@ -7,7 +7,10 @@
 #include <mutex>
 #include <utility>
 
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 #include <openssl/pem.h>
 
 #include "absl/strings/str_cat.h"
@@ -148,6 +151,56 @@ std::string SignCompact(const SigningKey& key, absl::string_view header_json,
   absl::StatusOr<std::string> signature = key.Sign(input);
   EXPECT_TRUE(signature.ok()) << signature.status();
   return absl::StrCat(input, ".", Base64UrlEncode(signature.value_or("")));
+}
+
+namespace {
+
+// The P-256 group order, from OpenSSL (not from the code under test).
+BIGNUM* P256Order() {
+  EC_GROUP* group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+  BIGNUM* order = BN_dup(EC_GROUP_get0_order(group));
+  EC_GROUP_free(group);
+  return order;
+}
+
+// The signature bytes of an ES256 compact JWS, or "" (with a test failure).
+std::string EcdsaSignature(absl::string_view compact) {
+  const size_t dot = compact.rfind('.');
+  absl::StatusOr<std::string> signature =
+      Base64UrlDecode(compact.substr(dot == absl::string_view::npos ? 0 : dot + 1));
+  if (dot == absl::string_view::npos || !signature.ok() || signature->size() != 64) {
+    ADD_FAILURE() << "not an ES256 compact JWS";
+    return "";
+  }
+  return *signature;
+}
+
+}  // namespace
+
+std::string EcdsaHighSTwin(absl::string_view compact) {
+  std::string signature = EcdsaSignature(compact);
+  if (signature.empty()) return "";
+  auto* bytes = reinterpret_cast<unsigned char*>(signature.data());
+  BIGNUM* order = P256Order();
+  BIGNUM* s = BN_bin2bn(bytes + 32, 32, nullptr);
+  BN_sub(s, order, s);
+  BN_bn2binpad(s, bytes + 32, 32);
+  BN_free(s);
+  BN_free(order);
+  return absl::StrCat(compact.substr(0, compact.rfind('.') + 1), Base64UrlEncode(signature));
+}
+
+bool EcdsaHasLowS(absl::string_view compact) {
+  const std::string signature = EcdsaSignature(compact);
+  if (signature.empty()) return false;
+  BIGNUM* half = P256Order();
+  BN_rshift1(half, half);
+  BIGNUM* s =
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(signature.data()) + 32, 32, nullptr);
+  const bool low = BN_cmp(s, half) <= 0;
+  BN_free(s);
+  BN_free(half);
+  return low;
 }
 
 Algorithm Alg(absl::string_view name) {

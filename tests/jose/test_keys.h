@@ -39,6 +39,15 @@ std::string WriteFile(absl::string_view name, absl::string_view contents);
 std::string SignCompact(const SigningKey& key, absl::string_view header_json,
                         absl::string_view payload_json);
 
+// The ES256 compact JWS `compact` with its signature's S replaced by n - S
+// (n: the P-256 group order): the other signature ECDSA accepts for the same
+// key and message. Fails the test and returns "" if `compact` does not end in
+// a 64-byte R||S signature.
+std::string EcdsaHighSTwin(absl::string_view compact);
+
+// True if the S half of the ES256 compact JWS `compact` is at most n/2.
+bool EcdsaHasLowS(absl::string_view compact);
+
 // Parses a key name ("RS256", "ES256", "EdDSA") into an Algorithm or dies.
 Algorithm Alg(absl::string_view name);
 

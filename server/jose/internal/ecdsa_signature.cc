@@ -3,9 +3,24 @@
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 
+#include <cstring>
+
 #include "server/jose/internal/openssl_util.h"
 
 namespace oauthd::jose::internal {
+namespace {
+
+// The order n of the P-256 group (SEC 2 v2 §2.4.2), big-endian.
+constexpr unsigned char kP256Order[32] = {
+    0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51};
+
+// floor(n / 2): the largest S of a low-S signature.
+constexpr unsigned char kP256HalfOrder[32] = {
+    0x7F, 0xFF, 0xFF, 0xFF, 0x80, 0x00, 0x00, 0x00, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xDE, 0x73, 0x7D, 0x56, 0xD3, 0x8B, 0xCF, 0x42, 0x79, 0xDC, 0xE5, 0x61, 0x7E, 0x31, 0x92, 0xA8};
+
+}  // namespace
 
 bool EcdsaDerToJose(absl::string_view der, size_t coordinate_size, std::string* jose) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
@@ -41,6 +56,24 @@ bool EcdsaJoseToDer(absl::string_view jose, size_t coordinate_size, std::string*
   der->resize(static_cast<size_t>(len));
   auto* out = reinterpret_cast<unsigned char*>(der->data());
   return i2d_ECDSA_SIG(sig.get(), &out) == len;
+}
+
+bool IsLowSP256(absl::string_view jose) {
+  // Fixed-width big-endian numbers compare like byte strings.
+  return jose.size() == 2 * kP256CoordinateSize &&
+         std::memcmp(jose.data() + kP256CoordinateSize, kP256HalfOrder, kP256CoordinateSize) <= 0;
+}
+
+void NormalizeToLowSP256(std::string* jose) {
+  if (jose->size() != 2 * kP256CoordinateSize || IsLowSP256(*jose)) return;
+  // S := n - S, byte by byte from the least significant end.
+  auto* s = reinterpret_cast<unsigned char*>(jose->data()) + kP256CoordinateSize;
+  int borrow = 0;
+  for (size_t i = kP256CoordinateSize; i-- > 0;) {
+    const int difference = kP256Order[i] - s[i] - borrow;
+    borrow = difference < 0 ? 1 : 0;
+    s[i] = static_cast<unsigned char>(difference + (borrow << 8));
+  }
 }
 
 }  // namespace oauthd::jose::internal

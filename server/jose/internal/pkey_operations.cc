@@ -136,6 +136,7 @@ absl::Status PkeyOperations::Sign(absl::string_view signing_input,
                           kP256CoordinateSize, signature)) {
         return absl::InternalError("ES256 sign: OpenSSL returned a malformed signature");
       }
+      NormalizeToLowSP256(signature);
       break;
     }
     case Algorithm::kRs256: {
@@ -176,6 +177,8 @@ bool PkeyOperations::Verify(absl::string_view signing_input,
       break;
     }
     case Algorithm::kEs256: {
+      // The high-S twin of a valid signature is valid to OpenSSL; refuse it.
+      if (!IsLowSP256(signature)) break;
       std::string der;
       if (!EcdsaJoseToDer(signature, kP256CoordinateSize, &der)) break;
       unsigned char digest[SHA256_DIGEST_LENGTH];
