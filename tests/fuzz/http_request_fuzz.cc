@@ -117,7 +117,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto calls = std::make_shared<std::atomic<int>>(0);
     auto done = std::make_shared<absl::Notification>();
     auto response = std::make_shared<gateway::HttpResponse>();
-    FuzzGateway().Handle(std::move(request), [calls, done, response](gateway::HttpResponse r) {
+    // A loopback peer that varies with the input (the gateway's
+    // per-connection information since the issue 10 changes).
+    gateway::ConnectionInfo connection;
+    connection.peer = boost::asio::ip::make_address_v4(
+        static_cast<boost::asio::ip::address_v4::uint_type>(0x7f000001u + (size % 7)));
+    FuzzGateway().Handle(std::move(request), connection,
+                         [calls, done, response](gateway::HttpResponse r) {
       // The gateway answers every request exactly once.
       FUZZ_CHECK(calls->fetch_add(1) == 0);
       *response = std::move(r);
