@@ -53,6 +53,8 @@ const std::vector<std::string>& Accepted() {
       R"({"extra":[1,"two",true,false,null],"other":null,"n":-0,"b":true})",
       R"({"exp":-0})",
       R"({"":"empty name"})",
+      // \u escapes: the fast path shares the strict reader's string cursor.
+      R"({"sub":"\u00e9","iss":"\ud83d\ude00"})",
   };
   return *cases;
 }
@@ -67,7 +69,6 @@ const std::vector<std::string>& Declined() {
       R"({"iss":"x"} trailing)",
       R"({"iss":"x","iss":"y"})",                 // repeated member
       R"({"a":1,"a":2})",
-      R"({"sub":"\u00e9"})",                     // \u escape
       R"({"nested":{"a":1}})",                   // nested object
       R"({"nested":[[1]]})",
       R"({"exp":1.5})",

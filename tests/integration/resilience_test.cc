@@ -130,6 +130,7 @@ TEST(Resilience, ConfiguredFromEnvironmentOnUnixSocket) {
   test_support::ChildProcessOptions o;
   o.argv = {OAUTHD_BINARY};
   o.env = {{"OAUTHD_LISTEN", "unix:" + socket},
+           {"OAUTHD_ADMIN_LISTEN", "unix:" + socket + ".admin"},
            {"OAUTHD_STORE", "memory"},
            {"OAUTHD_SIGNING_KEYS", (*p)->key_path()},
            {"OAUTHD_ISSUER", "https://env.test"}};
