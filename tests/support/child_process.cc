@@ -17,6 +17,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <algorithm>
 
 #include "absl/container/flat_hash_map.h"
@@ -91,7 +92,7 @@ std::string Tail(const std::string& text, size_t max_bytes) {
 // ThreadSanitizer: data race", "ERROR: AddressSanitizer: heap-use-after-free",
 // "ERROR: LeakSanitizer: detected memory leaks"), their SUMMARY lines, and
 // UBSan's "file:line:col: runtime error: ...".
-constexpr absl::string_view kSanitizerMarkers[] = {
+constexpr std::string_view kSanitizerMarkers[] = {
     "ThreadSanitizer:", "AddressSanitizer:", "LeakSanitizer:",
     "UndefinedBehaviorSanitizer:", ": runtime error: "};
 
@@ -99,7 +100,7 @@ constexpr absl::string_view kSanitizerMarkers[] = {
 
 std::string FindSanitizerReports(const std::string& output, size_t max_bytes) {
   size_t first = std::string::npos;
-  for (absl::string_view marker : kSanitizerMarkers) {
+  for (std::string_view marker : kSanitizerMarkers) {
     first = std::min(first, output.find(marker));
   }
   if (first == std::string::npos) return "";
