@@ -338,6 +338,14 @@ int main(int argc, char** argv) {
     std::fflush(stderr);
     std::_Exit(0);
   }
+  // Drained: every response has been written. Leave without running
+  // destructors here too (a race found by ThreadSanitizer): the last session
+  // can be released by a gRPC callback thread, which posts the drain notice
+  // to `io` and then goes on destroying the session (its socket and timers
+  // belong to `io`); main returns as soon as the notice has run and used to
+  // destroy `io` under that thread (pthread_cond_destroy in ~io_context
+  // against pthread_cond_signal in HttpServer::State::Unregister).
   std::fprintf(stderr, "oauth-gateway: stopped\n");
-  return 0;
+  std::fflush(stderr);
+  std::_Exit(0);
 }

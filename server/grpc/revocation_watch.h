@@ -36,7 +36,13 @@ class RevocationWatch final : public grpc::ServerWriteReactor<oauth::v1::Revocat
 
  private:
   void Enqueue(oauth::v1::RevocationUpdate update, bool heartbeat);
-  void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Marks the call finished. Returns the status to pass to Finish() once mu_
+  // is released, or nothing when a write is in flight or Start has not
+  // returned yet (then OnWriteDone or Start finishes it). Finish() is never
+  // called with mu_ held: OnDone may run at once on another thread and
+  // delete the reactor, mutex included.
+  std::optional<grpc::Status> FinishLocked(const grpc::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   storage::RevocationFeed& feed_;
   absl::Mutex mu_;
@@ -45,10 +51,10 @@ class RevocationWatch final : public grpc::ServerWriteReactor<oauth::v1::Revocat
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
-  // Finish waits for the write in flight.
+  // Finish waits for the write in flight and for Start to return.
   std::optional<grpc::Status> finish_after_write_ ABSL_GUARDED_BY(mu_);
-  uint64_t listener_ = 0;
-  bool listening_ = false;
+  uint64_t listener_ ABSL_GUARDED_BY(mu_) = 0;
+  bool listening_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace oauthd::grpc_api

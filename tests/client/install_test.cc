@@ -4,12 +4,14 @@
 // find_package(oauth_client CONFIG), and its two programs run against a
 // real oauthd: an authorized call succeeds, an under-scoped one is refused.
 
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -37,11 +39,25 @@ struct Ran {
   std::string output;
 };
 
+// The environment of the example's programs. In a ThreadSanitizer build they
+// are instrumented too (the package carries the flags), but unlike the
+// programs of this tree they do not have tests/support/tsan.supp compiled in.
+std::vector<std::pair<std::string, std::string>> ExampleEnvironment() {
+#if defined(__SANITIZE_THREAD__)
+  const char* options = getenv("TSAN_OPTIONS");
+  return {{"TSAN_OPTIONS", absl::StrCat(options != nullptr ? options : "", " suppressions=",
+                                        OAUTHD_SOURCE_DIR, "/tests/support/tsan.supp")}};
+#else
+  return {};
+#endif
+}
+
 // Runs `argv` to completion (at most `timeout`) and returns its exit code and
 // combined output.
 Ran RunProgram(std::vector<std::string> argv, absl::Duration timeout = absl::Minutes(10)) {
   ChildProcessOptions options;
   options.argv = std::move(argv);
+  options.env = ExampleEnvironment();
   Ran ran;
   auto child = ChildProcess::Start(options);
   if (!child.ok()) {
@@ -120,6 +136,7 @@ TEST(InstallTest, ExampleBuildsAgainstInstalledPackageAndRuns) {
                          "--audience=inventory",
                          "--introspection_client_id=" + introspector->client_id(),
                          "--introspection_client_secret=" + introspector->client_secret()};
+  server_options.env = ExampleEnvironment();
   auto server = ChildProcess::Start(server_options);
   ASSERT_TRUE(server.ok()) << server.status();
   for (int i = 0; i < 200 && !absl::StrContains((*server)->ReadOutput(), "listening"); ++i) {

@@ -631,8 +631,10 @@ function renderNginx(dir, { listen, upstreams, globals = "" }) {
 }
 
 const cleanups = [];
+const sanitizerReports = [];
 after(async () => {
   for (const f of cleanups.reverse()) await f();
+  if (sanitizerReports.length) throw new Error(`sanitizer report:\n${sanitizerReports.join("\n")}`);
 });
 const tmpDir = (prefix) => {
   const d = mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -671,6 +673,10 @@ function startProcess(name, file, argv, dir) {
       child.kill("SIGKILL");
       await once(child, "exit");
     }
+    // A sanitizer build (OAUTHD_SANITIZE): a report fails the file even
+    // though the process was killed (docs/operations.md#sanitizers).
+    const at = out.search(/ThreadSanitizer:|AddressSanitizer:|LeakSanitizer:|UndefinedBehaviorSanitizer:|: runtime error: /);
+    if (at >= 0) sanitizerReports.push(`${name}:\n${out.slice(out.lastIndexOf("\n", at) + 1, at + 16000)}`);
   });
   return child;
 }

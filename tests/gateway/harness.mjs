@@ -115,6 +115,25 @@ export function startChild(name, file, args, workDir, env = {}) {
   return child;
 }
 
+// Sanitizer builds (OAUTHD_SANITIZE): the reports that a sanitizer runtime
+// printed into the *.log files of `dir` (a stack's workDir), '' if none.
+// stack.close() fails on any, so a race or memory error in oauthd or the
+// gateway fails the test even when the process was killed or its exit code
+// was not looked at (tests/support/child_process.h does the same in C++).
+const SANITIZER_MARKER =
+  /ThreadSanitizer:|AddressSanitizer:|LeakSanitizer:|UndefinedBehaviorSanitizer:|: runtime error: /;
+export function sanitizerReports(dir) {
+  const found = [];
+  for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.log')).sort()) {
+    const text = fs.readFileSync(path.join(dir, name), 'utf8');
+    const at = text.search(SANITIZER_MARKER);
+    if (at < 0) continue;
+    const start = text.lastIndexOf('\n', at) + 1;
+    found.push(`--- ${path.join(dir, name)} ---\n${text.slice(start, start + 16000)}`);
+  }
+  return found.join('\n');
+}
+
 export async function stopChild(child, signal = 'SIGTERM', timeoutMs = 10000) {
   if (!child || child.exitCode !== null || child.signalCode !== null) {
     return { code: child?.exitCode, signal: child?.signalCode };
@@ -428,6 +447,8 @@ export async function startStack({ tls = false, unixSocket = false, gatewayArgs 
       await stopChild(oauthd);
       await stopChild(redis);
       if (socketPath) fs.rmSync(path.dirname(socketPath), { recursive: true, force: true });
+      const reports = sanitizerReports(workDir);
+      if (reports) throw new Error(`a process of this stack printed a sanitizer report:\n${reports}`);
     },
   };
   await stack.waitHealthy();

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <algorithm>
 
 #include "absl/container/flat_hash_map.h"
@@ -25,6 +26,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "gtest/gtest.h"
 
 extern char** environ;
 
@@ -86,7 +88,29 @@ std::string Tail(const std::string& text, size_t max_bytes) {
   return absl::StrCat("...", text.substr(text.size() - max_bytes));
 }
 
+// Lines that only a sanitizer runtime prints: report headers ("WARNING:
+// ThreadSanitizer: data race", "ERROR: AddressSanitizer: heap-use-after-free",
+// "ERROR: LeakSanitizer: detected memory leaks"), their SUMMARY lines, and
+// UBSan's "file:line:col: runtime error: ...".
+constexpr std::string_view kSanitizerMarkers[] = {
+    "ThreadSanitizer:", "AddressSanitizer:", "LeakSanitizer:",
+    "UndefinedBehaviorSanitizer:", ": runtime error: "};
+
 }  // namespace
+
+std::string FindSanitizerReports(const std::string& output, size_t max_bytes) {
+  size_t first = std::string::npos;
+  for (std::string_view marker : kSanitizerMarkers) {
+    first = std::min(first, output.find(marker));
+  }
+  if (first == std::string::npos) return "";
+  // From the start of the report: TSan and ASan open it with a "=====" line.
+  size_t line = output.rfind('\n', first);
+  size_t start = line == std::string::npos ? 0 : line + 1;
+  size_t rule = output.rfind("==================", start);
+  if (rule != std::string::npos && start - rule < 200) start = rule;
+  return output.substr(start, max_bytes);
+}
 
 std::string ExitInfo::ToString() const {
   if (signaled) {
@@ -152,6 +176,10 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     return absl::InternalError(
         absl::StrCat("cannot open ", output_path, ": ", ErrnoText(errno)));
   }
+  // The file may hold an earlier process's output (a restart appends):
+  // only what this child writes is scanned for sanitizer reports.
+  struct stat out_stat {};
+  const off_t output_start = fstat(out.get(), &out_stat) == 0 ? out_stat.st_size : 0;
   Fd devnull(open("/dev/null", O_RDONLY | O_CLOEXEC));
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -208,7 +236,8 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     return absl::InternalError(absl::StrCat("cannot start ", *program, ": ",
                                             ErrnoText(child_errno)));
   }
-  return std::unique_ptr<ChildProcess>(new ChildProcess(pid, output_path));
+  return std::unique_ptr<ChildProcess>(
+      new ChildProcess(pid, options.argv[0], output_path, output_start));
 }
 
 ChildProcess::~ChildProcess() {
@@ -234,6 +263,7 @@ bool ChildProcess::Reap(bool block) {
   if (r < 0) {
     // Already reaped elsewhere (e.g. a SIGCHLD handler): the status is lost.
     exit_ = ExitInfo{false, 0, -1};
+    CheckForSanitizerReports();
     return true;
   }
   if (WIFSIGNALED(status)) {
@@ -241,7 +271,20 @@ bool ChildProcess::Reap(bool block) {
   } else {
     exit_ = ExitInfo{false, 0, WEXITSTATUS(status)};
   }
+  CheckForSanitizerReports();
   return true;
+}
+
+void ChildProcess::CheckForSanitizerReports() const {
+  std::string output = ReadOutput();
+  if (output_start_ > 0) {
+    output.erase(0, std::min(output.size(), static_cast<size_t>(output_start_)));
+  }
+  std::string reports = FindSanitizerReports(output);
+  if (reports.empty()) return;
+  ADD_FAILURE() << "process " << pid_ << " (" << program_ << ", " << exit_.ToString()
+                << ") printed a sanitizer report; its whole output is in " << output_path_
+                << ":\n" << reports;
 }
 
 bool ChildProcess::Running() { return !Reap(false); }

@@ -25,6 +25,14 @@
 // start children from a long-lived thread (the test's main thread), or set
 // `kill_with_parent_thread = false`.
 //
+// Sanitizer reports: when the child has been reaped (Wait, Terminate, Kill,
+// Running, the destructor), what it wrote since it started is scanned for
+// reports of ThreadSanitizer, AddressSanitizer, LeakSanitizer and
+// UndefinedBehaviorSanitizer. Each report fails the running test
+// (ADD_FAILURE, with the report), also when the child was killed and whatever
+// its exit code, so a race or memory error in an oauthd started by a test
+// cannot go unnoticed in a sanitizer build.
+//
 // Thread safety: one ChildProcess must not be used from several threads at
 // once; distinct ones are independent.
 
@@ -56,6 +64,11 @@ struct ChildProcessOptions {
   // Deliver SIGKILL to the child when the starting thread exits.
   bool kill_with_parent_thread = true;
 };
+
+// The sanitizer reports in `output` (a program's stdout and stderr): from the
+// first report's header to the end, at most `max_bytes`; empty when there is
+// none.
+std::string FindSanitizerReports(const std::string& output, size_t max_bytes = 16000);
 
 // How a process ended.
 struct ExitInfo {
@@ -104,12 +117,18 @@ class ChildProcess {
   void Kill();
 
  private:
-  ChildProcess(pid_t pid, std::string output_path)
-      : pid_(pid), output_path_(std::move(output_path)) {}
+  ChildProcess(pid_t pid, std::string program, std::string output_path, off_t output_start)
+      : pid_(pid),
+        program_(std::move(program)),
+        output_path_(std::move(output_path)),
+        output_start_(output_start) {}
   bool Reap(bool block);
+  void CheckForSanitizerReports() const;
 
   pid_t pid_;
+  std::string program_;
   std::string output_path_;
+  off_t output_start_;  // size of the output file before the child started
   bool exited_ = false;
   ExitInfo exit_;
 };
