@@ -290,6 +290,27 @@ TEST_F(OauthctlTest, UsersAndPasswordAndRefreshGrants) {
   EXPECT_EQ(Run({"user", "get", user}).exit_code, 1);
 }
 
+// Issue 10: operators can see and clear a user's login limits.
+TEST_F(OauthctlTest, UserGetShowsLoginLimitsAndUnlockClearsThem) {
+  ASSERT_EQ(Run({"user", "create", "lockme", "--password=long enough pw"}).exit_code, 0);
+  const oauth::admin::v1::CreateClientResponse app = CreateClient("password");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Run({"token", "--grant=password", "--client_id=" + app.client().client_id(),
+                   "--client_secret=" + app.client_secret(), "--username=lockme",
+                   "--password=wrong"})
+                  .exit_code,
+              1);
+  }
+  Result get = Run({"user", "get", "lockme"});
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_THAT(get.out, HasSubstr("logins"));
+  EXPECT_THAT(get.out, HasSubstr("3 of 100 unsuccessful attempts"));
+  Result unlocked = Run({"user", "unlock", "lockme"});
+  ASSERT_EQ(unlocked.exit_code, 0) << unlocked.err;
+  EXPECT_THAT(unlocked.out, HasSubstr("0 of 100 unsuccessful attempts"));
+  EXPECT_EQ(Run({"user", "unlock", "nobody-here"}).exit_code, 1);
+}
+
 TEST_F(OauthctlTest, ExitCodes) {
   Result usage = Run({"frobnicate"});
   EXPECT_EQ(usage.exit_code, 2);
