@@ -26,6 +26,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "absl/synchronization/mutex.h"
 #include "server/common/env_flags.h"
 #include "server/common/secret_strength.h"
 #include "server/core/audit_log.h"
@@ -401,6 +402,10 @@ Listeners ChooseListeners() {
 }
 
 int main(int argc, char** argv) {
+  // Debian builds Abseil without NDEBUG, which leaves Mutex deadlock
+  // detection on: every lock of ours and of gRPC's records lock order in one
+  // process-wide graph behind a global spin lock.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   oauthd::ParseFlagsWithEnv(
       argc, argv, "OAUTHD_", kFlagNames,
       "OAuth 2.0 authorization server over gRPC.\n"
