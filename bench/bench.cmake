@@ -21,3 +21,8 @@ find_package(benchmark REQUIRED)
 add_executable(verifier_bench ${CMAKE_CURRENT_LIST_DIR}/verifier_bench.cc)
 target_link_libraries(verifier_bench PRIVATE oauth_client oauth_jose OpenSSL::Crypto
   benchmark::benchmark)
+
+# One-time credentials (refresh tokens, codes) for bench/http.
+add_executable(oauthd-mint ${CMAKE_CURRENT_LIST_DIR}/mint.cc)
+target_link_libraries(oauthd-mint PRIVATE oauth_proto gRPC::grpc++ absl::flags
+  absl::flags_parse absl::synchronization)
