@@ -26,3 +26,7 @@ target_link_libraries(verifier_bench PRIVATE oauth_client oauth_jose OpenSSL::Cr
 add_executable(oauthd-mint ${CMAKE_CURRENT_LIST_DIR}/mint.cc)
 target_link_libraries(oauthd-mint PRIVATE oauth_proto gRPC::grpc++ absl::flags
   absl::flags_parse absl::synchronization)
+
+# SigningKey::Sign vs OpenSSL signing directly, 1 and 2 threads.
+add_executable(sign_bench ${CMAKE_CURRENT_LIST_DIR}/sign_bench.cc)
+target_link_libraries(sign_bench PRIVATE oauth_jose OpenSSL::Crypto benchmark::benchmark)
