@@ -14,6 +14,10 @@
 // --rpc=echo drives bench/echo_server, the trivial gRPC service whose rate is
 // the RPC ceiling of this machine.
 //
+// --rpc=refresh rotates refresh tokens (RefreshToken): each caller starts
+// from one line of --refresh_tokens (bench/oauthd-mint --kind=refresh) and
+// goes on with the token each rotation returns, so every token is used once.
+//
 // --rpc=check drives envoy.service.auth.v3.Authorization/Check with Envoy-
 // shaped requests cycling over a mix of paths, each with its expected answer
 // (an allowed GET /orders/<n>, a POST /orders denied for a missing scope, an
@@ -26,6 +30,7 @@
 #include <condition_variable>
 #include <atomic>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -48,11 +53,14 @@ ABSL_FLAG(std::string, address, "127.0.0.1:50051", "oauthd address");
 ABSL_FLAG(std::string, client_id, "", "client (confidential, client_credentials allowed)");
 ABSL_FLAG(std::string, client_secret, "", "its secret");
 ABSL_FLAG(std::string, rpc, "issue",
-          "issue (IssueToken client_credentials), introspect, check (ext_authz), or echo "
+          "issue (IssueToken client_credentials), introspect, refresh (rotation chains), "
+          "check (ext_authz), or echo "
           "(bench/echo_server: the gRPC ceiling)");
 ABSL_FLAG(std::string, token, "",
           "introspect: this token (e.g. a user's, whose grant and owners are checked) "
           "instead of a client_credentials token minted at start");
+ABSL_FLAG(std::string, refresh_tokens, "",
+          "refresh: file with one refresh token per line, at least one per caller");
 ABSL_FLAG(int, concurrency, 64, "calls kept in flight (with --rate: callers available)");
 ABSL_FLAG(double, rate, 0,
           "calls started per second on a fixed schedule (latency counted from each "
@@ -123,6 +131,11 @@ class Caller {
       : stub_(stub), stats_(stats), warm_(warm), end_(end), running_(running), done_(done) {}
 
   void SetIssue(const oauth::v1::IssueTokenRequest& r) { issue_ = r; }
+  // Rotation chain: `r` carries this caller's first refresh token.
+  void SetRefresh(const oauth::v1::RefreshTokenRequest& r) {
+    refresh_ = r;
+    is_refresh_ = true;
+  }
   void SetIntrospect(const oauth::v1::IntrospectRequest& r) {
     introspect_ = r;
     is_introspect_ = true;
@@ -169,6 +182,8 @@ class Caller {
       current_check_ = next_check_++ % checks_->size();
       authz_stub_->async()->Check(ctx_.get(), &(*checks_)[current_check_].first, &check_out_,
                                   on_done);
+    } else if (is_refresh_) {
+      stub_->async()->RefreshToken(ctx_.get(), &refresh_, &issue_out_, on_done);
     } else if (is_introspect_) {
       stub_->async()->Introspect(ctx_.get(), &introspect_, &introspect_out_, on_done);
     } else {
@@ -179,6 +194,8 @@ class Caller {
  private:
   void Done(const grpc::Status& s) {
     const absl::Time now = absl::Now();
+    // A rotation returns the chain's next token (also during warm-up).
+    if (is_refresh_ && s.ok()) refresh_.set_refresh_token(issue_out_.refresh_token());
     if (start_ >= warm_ && now <= end_) {
       bool as_expected = s.ok() && (!is_introspect_ || introspect_out_.active());
       if (s.ok() && echo_stub_ != nullptr) {
@@ -232,6 +249,8 @@ class Caller {
   oauth::v1::TokenResponse issue_out_;
   oauth::v1::IntrospectRequest introspect_;
   oauth::v1::IntrospectResponse introspect_out_;
+  oauth::v1::RefreshTokenRequest refresh_;
+  bool is_refresh_ = false;
   std::unique_ptr<grpc::ClientContext> ctx_;
   absl::Time start_;
   std::vector<double> latencies_;
@@ -256,8 +275,9 @@ int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::ParseCommandLine(argc, argv);
   const std::string rpc = absl::GetFlag(FLAGS_rpc);
-  if (rpc != "issue" && rpc != "introspect" && rpc != "check" && rpc != "echo") {
-    std::fprintf(stderr, "--rpc must be issue, introspect, check or echo\n");
+  if (rpc != "issue" && rpc != "introspect" && rpc != "check" && rpc != "echo" &&
+      rpc != "refresh") {
+    std::fprintf(stderr, "--rpc must be issue, introspect, refresh, check or echo\n");
     return 2;
   }
   std::vector<std::unique_ptr<oauth::v1::TokenService::Stub>> stubs;
@@ -346,8 +366,19 @@ int main(int argc, char** argv) {
     echo.set_payload(std::string(std::max(0, absl::GetFlag(FLAGS_echo_bytes)), 'x'));
   }
 
-  Stats stats;
   const int n = absl::GetFlag(FLAGS_concurrency);
+  std::vector<std::string> refresh_tokens;
+  if (rpc == "refresh") {
+    std::ifstream in(absl::GetFlag(FLAGS_refresh_tokens));
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) refresh_tokens.push_back(line);
+    }
+    if (static_cast<int>(refresh_tokens.size()) < n) {
+      std::fprintf(stderr, "--refresh_tokens must hold at least %d tokens (one per caller)\n", n);
+      return 2;
+    }
+  }
+  Stats stats;
   const double rate = absl::GetFlag(FLAGS_rate);
   const absl::Time warm = absl::Now() + absl::GetFlag(FLAGS_warmup);
   const absl::Time end = warm + absl::GetFlag(FLAGS_duration);
@@ -359,6 +390,12 @@ int main(int argc, char** argv) {
                                                end, &running, &done));
     if (rpc == "introspect") callers.back()->SetIntrospect(introspect);
     else callers.back()->SetIssue(issue);
+    if (rpc == "refresh") {
+      oauth::v1::RefreshTokenRequest refresh;
+      *refresh.mutable_client() = issue.client();
+      refresh.set_refresh_token(refresh_tokens[i]);
+      callers.back()->SetRefresh(refresh);
+    }
     if (rpc == "check") {
       callers.back()->SetChecks(authz_stubs[i % authz_stubs.size()].get(), &checks, i);
     }

@@ -79,7 +79,7 @@ absl::StatusOr<oauth::v1::TokenResponse> AuthorizationCodeGrant::Handle(
   // The owner may have been disabled (or the client's grants revoked) since
   // approving: such a code is dead like the grants it would have started.
   ASSIGN_OR_RETURN(const bool revoked,
-                   OwnersRevokedGrant(revocations_, result.code.subject, c.client_id(),
+                   OwnersRevokedGrant(owner_revocations_, result.code.subject, c.client_id(),
                                       result.code.granted_at_ms));
   if (revoked) {
     return InvalidGrant("the authorization was revoked");

@@ -19,9 +19,9 @@ class AuthorizationCodeGrant final : public GrantHandler {
  public:
   AuthorizationCodeGrant(const TokenResponseFactory& tokens, storage::CodeStore& codes,
                          storage::RefreshTokenStore& refresh_tokens,
-                         storage::RevocationStore& revocations, Clock clock)
+                         storage::RevocationChecker& owner_revocations, Clock clock)
       : tokens_(tokens), codes_(codes), refresh_tokens_(refresh_tokens),
-        revocations_(revocations), clock_(std::move(clock)) {}
+        owner_revocations_(owner_revocations), clock_(std::move(clock)) {}
 
   absl::string_view grant_type() const override { return "authorization_code"; }
   oauth::v1::IssueTokenRequest::GrantCase grant_case() const override {
@@ -36,7 +36,7 @@ class AuthorizationCodeGrant final : public GrantHandler {
   const TokenResponseFactory& tokens_;
   storage::CodeStore& codes_;
   storage::RefreshTokenStore& refresh_tokens_;
-  storage::RevocationStore& revocations_;
+  storage::RevocationChecker& owner_revocations_;
   const Clock clock_;
 };
 

@@ -18,14 +18,18 @@ OAuthService::OAuthService(const ServerConfig& config, storage::Store& store,
       clients_(store.clients(), config.client_cache_ttl, clock),
       owners_(config, store.users(), store.counters(), audit_),
       tokens_(config, issuer, store.refresh_tokens(), clock, audit_),
-      refresh_(tokens_, store.refresh_tokens(), store.revocations(), clock),
+      // With a revocation view, the owners' not-before instants come from
+      // memory: a rotation is then one Redis round trip.
+      refresh_(tokens_, store.refresh_tokens(),
+               revocations ? *revocations : store.revocations(), clock),
       inspector_(issuer, store.refresh_tokens(), store.revocations(),
                  revocations ? *revocations : store.revocations(), clock),
       authorization_(config, clients_, owners_, store.codes(), clock) {
   grants_.push_back(std::make_unique<ClientCredentialsGrant>(tokens_));
   grants_.push_back(std::make_unique<PasswordGrant>(tokens_, owners_, clock));
   grants_.push_back(std::make_unique<AuthorizationCodeGrant>(
-      tokens_, store.codes(), store.refresh_tokens(), store.revocations(), clock));
+      tokens_, store.codes(), store.refresh_tokens(),
+      revocations ? *revocations : store.revocations(), clock));
 }
 
 absl::StatusOr<oauth::v1::TokenResponse> OAuthService::IssueToken(

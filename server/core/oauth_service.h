@@ -28,9 +28,11 @@ namespace oauthd {
 class OAuthService {
  public:
   // `store`, `issuer` and `config` must outlive the service. `revocations`
-  // answers introspection's revocation questions: the store's when null, or
-  // an in-memory view (storage/redis/revocation_view.h); it must outlive the
-  // service too. `audit` (none when null) hears the security events
+  // answers introspection's revocation questions and the owners' not-before
+  // check of a refresh or code redemption: the store's when null, or an
+  // in-memory view (storage/redis/revocation_view.h; it may lag another
+  // replica's revocation by its propagation delay, well under a second); it
+  // must outlive the service too. `audit` (none when null) hears the security events
   // (audit_log.h) and must outlive the service.
   OAuthService(const ServerConfig& config, storage::Store& store,
                const TokenIssuer& issuer, Clock clock,

@@ -70,7 +70,7 @@ absl::StatusOr<oauth::v1::TokenResponse> RefreshTokenGrant::Handle(
   // The owners: a user disabled, deleted or given a new password, or a
   // client deleted (and perhaps created again) or revoked, since the grant.
   ASSIGN_OR_RETURN(const bool revoked,
-                   OwnersRevokedGrant(revocations_, result.grant.subject, c.client_id(),
+                   OwnersRevokedGrant(owner_revocations_, result.grant.subject, c.client_id(),
                                       result.grant.granted_at_ms));
   if (revoked) {
     return InvalidGrant("refresh token is unknown, expired or revoked");

@@ -29,8 +29,8 @@ class RefreshTokenGrant {
  public:
   RefreshTokenGrant(const TokenResponseFactory& tokens,
                     storage::RefreshTokenStore& refresh_tokens,
-                    storage::RevocationStore& revocations, Clock clock)
-      : tokens_(tokens), refresh_tokens_(refresh_tokens), revocations_(revocations),
+                    storage::RevocationChecker& owner_revocations, Clock clock)
+      : tokens_(tokens), refresh_tokens_(refresh_tokens), owner_revocations_(owner_revocations),
         clock_(std::move(clock)) {}
 
   // `client` is already authenticated and allowed the refresh_token grant.
@@ -41,7 +41,7 @@ class RefreshTokenGrant {
  private:
   const TokenResponseFactory& tokens_;
   storage::RefreshTokenStore& refresh_tokens_;
-  storage::RevocationStore& revocations_;
+  storage::RevocationChecker& owner_revocations_;
   const Clock clock_;
 };
 

@@ -59,13 +59,13 @@ absl::StatusOr<bool> AccessTokenRevoked(storage::RevocationChecker& checker,
   return IsRevoked(*state, token.grant_id, token.issued_at_ms);
 }
 
-absl::StatusOr<bool> OwnersRevokedGrant(storage::RevocationStore& store,
+absl::StatusOr<bool> OwnersRevokedGrant(storage::RevocationChecker& checker,
                                         absl::string_view user_subject,
                                         absl::string_view client_id, int64_t granted_at_ms) {
   storage::RevocationQuery query;
   query.user_subject = std::string(user_subject);
   query.client_id = std::string(client_id);
-  absl::StatusOr<storage::RevocationState> owners = store.Check(query);
+  absl::StatusOr<storage::RevocationState> owners = checker.Check(query);
   if (!owners.ok()) return owners.status();
   return GrantPredatesOwnerRevocation(*owners, granted_at_ms);
 }

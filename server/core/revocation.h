@@ -45,10 +45,11 @@ absl::StatusOr<bool> AccessTokenRevoked(storage::RevocationChecker& checker,
 bool GrantPredatesOwnerRevocation(const storage::RevocationState& state,
                                   int64_t granted_at_ms);
 
-// Reads the user's and the client's not-before instants (one store round
-// trip) and tells whether a grant authorized at `granted_at_ms` predates
-// either. Errors: the store's (UNAVAILABLE).
-absl::StatusOr<bool> OwnersRevokedGrant(storage::RevocationStore& store,
+// Reads the user's and the client's not-before instants from `checker` (one
+// store round trip, or none from the in-memory revocation view) and tells
+// whether a grant authorized at `granted_at_ms` predates either. Errors: the
+// checker's (UNAVAILABLE; the view's when it is stale).
+absl::StatusOr<bool> OwnersRevokedGrant(storage::RevocationChecker& checker,
                                         absl::string_view user_subject,
                                         absl::string_view client_id, int64_t granted_at_ms);
 

@@ -66,7 +66,7 @@ std::optional<oauth::v1::IntrospectResponse> TokenInspector::InspectRefresh(
   if (g.expires_at <= absl::ToUnixSeconds(clock_())) return std::nullopt;
   if (!MayIntrospect(caller, g.client_id, g.audiences)) return std::nullopt;
   absl::StatusOr<bool> revoked =
-      OwnersRevokedGrant(revocations_, g.subject, g.client_id, g.granted_at_ms);
+      OwnersRevokedGrant(checker_, g.subject, g.client_id, g.granted_at_ms);
   if (!revoked.ok()) {
     *error = revoked.status();
     return std::nullopt;

@@ -7,6 +7,11 @@
 
 #include <thread>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+
 #include "server/core/pkce.h"
 #include "tests/integration/oauthd_process.h"
 
@@ -284,6 +289,99 @@ TEST_F(RevocationTest, RevocationsSurviveARestart) {
   ASSERT_TRUE(oauthd_->Restart().ok()) << oauthd_->output();
   EXPECT_FALSE(Active(client, t.access_token()));
   EXPECT_EQ(Refresh(client, t.refresh_token()), "invalid_grant");
+}
+
+// Calls of `command` Redis has served so far (INFO commandstats; commands a
+// Lua script runs count under their own names).
+int64_t RedisCalls(test_support::RedisServer& redis, const std::string& command) {
+  absl::StatusOr<std::string> info = redis.Command({"INFO", "commandstats"});
+  EXPECT_TRUE(info.ok()) << info.status();
+  if (!info.ok()) return -1;
+  const std::string prefix = absl::StrCat("cmdstat_", command, ":calls=");
+  for (absl::string_view line : absl::StrSplit(*info, '\n')) {
+    if (!absl::ConsumePrefix(&line, prefix)) continue;
+    int64_t calls = 0;
+    EXPECT_TRUE(absl::SimpleAtoi(line.substr(0, line.find(',')), &calls)) << line;
+    return calls;
+  }
+  return 0;
+}
+
+// With the revocation view (on by default with Redis), the owners'
+// not-before instants come from memory: a rotation is one script call, with
+// no GET of the user's or client's instants beside it (issue 12's target).
+TEST_F(RevocationTest, RotationIsOneRedisRoundTrip) {
+  const std::string u = User("u");
+  auto client = NewClient({"password", "refresh_token"});
+  TokenResponse t = Password(client, u), next;
+  ASSERT_EQ(Refresh(client, t.refresh_token(), &next), "");  // the client is cached now
+  test_support::RedisServer& redis = oauthd_->redis();
+  const int64_t evalsha = RedisCalls(redis, "evalsha"), get = RedisCalls(redis, "get"),
+                mget = RedisCalls(redis, "mget");
+  ASSERT_EQ(Refresh(client, next.refresh_token(), &next), "");
+  EXPECT_EQ(RedisCalls(redis, "evalsha") - evalsha, 1);
+  EXPECT_EQ(RedisCalls(redis, "get") - get, 0);
+  EXPECT_EQ(RedisCalls(redis, "mget") - mget, 0);
+}
+
+// The other side of reading owners from the view: a user disabled through
+// one replica can refresh on another only until that replica's view hears of
+// it, which must take well under a second; every token obtained in between
+// dies with the grant.
+TEST(RevocationReplicaTest, UserDisabledOnOneReplicaStopsRefreshOnAnotherWithinASecond) {
+  auto a = OauthdProcess::Start();
+  ASSERT_TRUE(a.ok()) << a.status();
+  auto b = OauthdProcess::StartReplica(**a);
+  ASSERT_TRUE(b.ok()) << b.status();
+  ASSERT_TRUE((*a)->CreateUser("replica-user", "password-1").ok());
+  Client c;
+  c.add_grant_types("password");
+  c.add_grant_types("refresh_token");
+  c.add_allowed_scopes("read");
+  auto client = (*a)->CreateClient(c);
+  ASSERT_TRUE(client.ok()) << client.status();
+
+  oauth::v1::IssueTokenRequest login;
+  *login.mutable_client() = *client;
+  login.mutable_password()->set_username("replica-user");
+  login.mutable_password()->set_password("password-1");
+  TokenResponse tokens;
+  ASSERT_TRUE((*a)->tokens().IssueToken((*a)->Context().get(), login, &tokens).ok());
+
+  oauth::admin::v1::SetUserDisabledRequest disable;
+  disable.set_username("replica-user");
+  disable.set_disabled(true);
+  oauth::admin::v1::User user;
+  ASSERT_TRUE((*a)->admin().SetUserDisabled((*a)->Context(true).get(), disable, &user).ok());
+  const absl::Time disabled = absl::Now();
+
+  std::vector<std::string> obtained;  // access tokens issued by b in between
+  std::string refresh_token = tokens.refresh_token();
+  grpc::Status s;
+  while (absl::Now() - disabled < absl::Seconds(5)) {
+    oauth::v1::RefreshTokenRequest r;
+    *r.mutable_client() = *client;
+    r.set_refresh_token(refresh_token);
+    TokenResponse out;
+    s = (*b)->tokens().RefreshToken((*b)->Context().get(), r, &out);
+    if (!s.ok()) break;
+    refresh_token = out.refresh_token();
+    obtained.push_back(out.access_token());
+  }
+  const absl::Duration until_refused = absl::Now() - disabled;
+  std::printf("refresh on the other replica refused %.2f ms after the disable returned "
+              "(%zu rotations in between)\n",
+              absl::ToDoubleMilliseconds(until_refused), obtained.size());
+  EXPECT_EQ(OAuthErrorOf(s).error(), "invalid_grant");
+  EXPECT_LT(until_refused, absl::Seconds(1));
+  for (const std::string& token : obtained) {
+    oauth::v1::IntrospectRequest r;
+    *r.mutable_client() = *client;
+    r.set_token(token);
+    oauth::v1::IntrospectResponse out;
+    ASSERT_TRUE((*b)->tokens().Introspect((*b)->Context().get(), r, &out).ok());
+    EXPECT_FALSE(out.active());
+  }
 }
 
 }  // namespace
