@@ -1,17 +1,18 @@
 #include "server/core/hashing.h"
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
+
+#include <array>
+#include <cstdint>
 
 #include "absl/strings/escaping.h"
+#include "server/jose/sha256.h"
 
 namespace oauthd {
 
 std::string Sha256(absl::string_view data) {
-  std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-         reinterpret_cast<unsigned char*>(out.data()));
-  return out;
+  const std::array<uint8_t, 32> digest = jose::Sha256Digest(data);
+  return std::string(digest.begin(), digest.end());
 }
 
 std::string Sha256Hex(absl::string_view data) {

@@ -1,14 +1,16 @@
 #include "server/jose/internal/pkey_operations.h"
 
+#include <array>
+#include <cstdint>
 #include <utility>
 
 #include <openssl/err.h>
 #include <openssl/rsa.h>
-#include <openssl/sha.h>
 
 #include "absl/strings/str_cat.h"
 #include "server/core/status_macros.h"
 #include "server/jose/internal/ecdsa_signature.h"
+#include "server/jose/sha256.h"
 
 namespace oauthd::jose::internal {
 namespace {
@@ -125,11 +127,11 @@ absl::Status PkeyOperations::Sign(absl::string_view signing_input,
       break;
     }
     case Algorithm::kEs256: {
-      unsigned char digest[SHA256_DIGEST_LENGTH];
-      SHA256(Bytes(signing_input), signing_input.size(), digest);
+      const std::array<uint8_t, 32> digest = Sha256Digest(signing_input);
       unsigned char der[kMaxEcdsaDerSize];
       size_t der_len = sizeof(der);
-      if (EVP_PKEY_sign(context->pkey_ctx.get(), der, &der_len, digest, sizeof(digest)) != 1) {
+      if (EVP_PKEY_sign(context->pkey_ctx.get(), der, &der_len, digest.data(),
+                        digest.size()) != 1) {
         return OpenSslFailure("ES256 sign");
       }
       if (!EcdsaDerToJose(absl::string_view(reinterpret_cast<const char*>(der), der_len),
@@ -140,13 +142,12 @@ absl::Status PkeyOperations::Sign(absl::string_view signing_input,
       break;
     }
     case Algorithm::kRs256: {
-      unsigned char digest[SHA256_DIGEST_LENGTH];
-      SHA256(Bytes(signing_input), signing_input.size(), digest);
+      const std::array<uint8_t, 32> digest = Sha256Digest(signing_input);
       size_t len = static_cast<size_t>(EVP_PKEY_get_size(pkey_.get()));
       signature->resize(len);
       if (EVP_PKEY_sign(context->pkey_ctx.get(),
-                        reinterpret_cast<unsigned char*>(signature->data()), &len, digest,
-                        sizeof(digest)) != 1) {
+                        reinterpret_cast<unsigned char*>(signature->data()), &len, digest.data(),
+                        digest.size()) != 1) {
         return OpenSslFailure("RS256 sign");
       }
       signature->resize(len);
@@ -181,18 +182,16 @@ bool PkeyOperations::Verify(absl::string_view signing_input,
       if (!IsLowSP256(signature)) break;
       std::string der;
       if (!EcdsaJoseToDer(signature, kP256CoordinateSize, &der)) break;
-      unsigned char digest[SHA256_DIGEST_LENGTH];
-      SHA256(Bytes(signing_input), signing_input.size(), digest);
-      valid = EVP_PKEY_verify(context->pkey_ctx.get(), Bytes(der), der.size(), digest,
-                              sizeof(digest)) == 1;
+      const std::array<uint8_t, 32> digest = Sha256Digest(signing_input);
+      valid = EVP_PKEY_verify(context->pkey_ctx.get(), Bytes(der), der.size(), digest.data(),
+                              digest.size()) == 1;
       break;
     }
     case Algorithm::kRs256: {
       if (signature.size() != static_cast<size_t>(EVP_PKEY_get_size(pkey_.get()))) break;
-      unsigned char digest[SHA256_DIGEST_LENGTH];
-      SHA256(Bytes(signing_input), signing_input.size(), digest);
+      const std::array<uint8_t, 32> digest = Sha256Digest(signing_input);
       valid = EVP_PKEY_verify(context->pkey_ctx.get(), Bytes(signature), signature.size(),
-                              digest, sizeof(digest)) == 1;
+                              digest.data(), digest.size()) == 1;
       break;
     }
   }
