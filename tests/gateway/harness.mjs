@@ -423,13 +423,14 @@ export async function startStack({ tls = false, unixSocket = false, gatewayArgs 
     async stopGateway(signal = 'SIGTERM', timeoutMs = 15000) {
       return stopChild(gateway, signal, timeoutMs);
     },
-    // Starts another gateway (same issuer flags otherwise) in front of
-    // `upstream`; resolves {url, child, stop(signal)}.
+    // Starts another gateway in front of `upstream`, with oauthd's issuer
+    // (a gateway refuses to serve under another one); resolves
+    // {url, child, stop(signal)}.
     async startExtraGateway({ upstream, args = [] }) {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
       const child = startChild(`gateway-${port}`, gatewayBin,
-        [`--listen=127.0.0.1:${port}`, `--upstream=${upstream}`, `--issuer=${url}`, '--threads=2', ...args],
+        [`--listen=127.0.0.1:${port}`, `--upstream=${upstream}`, `--issuer=${issuer}`, '--threads=2', ...args],
         workDir);
       await waitForPort(port, child);
       return { url, child, stop: (signal = 'SIGTERM') => stopChild(child, signal) };
