@@ -90,7 +90,8 @@ const CommandSpec* ResolveCommand(const std::vector<std::string>& words, bool he
     if (c == nullptr) {
       if (help) PrintHelp(FamilyHelp(first));
       Usage(first,
-            absl::StrCat("unknown command ", first, " ", words[1], DidYouMean(words[1], verbs),
+            absl::StrCat("unknown command ", first, " ", words[1],
+                         DidYouMean(words[1], verbs, first + " "),
                          "; ", first, " takes ", absl::StrJoin(verbs, "|")),
             first);
     }
@@ -159,9 +160,11 @@ std::vector<std::string> ReadCommandLine(int argc, char** argv,
     }
     absl::CommandLineFlag* flag = absl::FindCommandLineFlag(raw.name);
     if (flag == nullptr && absl::StartsWith(raw.name, "no") && !raw.value) {
-      absl::CommandLineFlag* positive = absl::FindCommandLineFlag(raw.name.substr(2));
+      // --noforce, --no-force, --no_force
+      std::string positive_name = raw.name.substr(raw.name.size() > 2 && raw.name[2] == '_' ? 3 : 2);
+      absl::CommandLineFlag* positive = absl::FindCommandLineFlag(positive_name);
       if (positive != nullptr && positive->IsOfType<bool>()) {
-        raw.name = raw.name.substr(2);
+        raw.name = positive_name;
         raw.negated = true;
         flag = positive;
       }
@@ -185,8 +188,10 @@ std::vector<std::string> ReadCommandLine(int argc, char** argv,
   for (const RawFlag& raw : flags) {
     if (std::find(allowed.begin(), allowed.end(), raw.name) == allowed.end()) {
       Usage(command->name,
-            absl::StrCat(absl::FindCommandLineFlag(raw.name) ? "no flag --" : "unknown flag --",
-                         raw.name, DidYouMean(raw.name, allowed, "--")),
+            absl::StrCat(absl::FindCommandLineFlag(raw.name)
+                             ? absl::StrCat("--", raw.name, " is not a flag of ", command->name)
+                             : absl::StrCat("unknown flag --", raw.name),
+                         DidYouMean(raw.name, allowed, "--")),
             command->name);
     }
   }

@@ -163,13 +163,15 @@ std::string CommandHelp(const CommandSpec& command) {
                                  command.summary, "\n");
   if (!command.details.empty()) absl::StrAppend(&out, command.details, "\n");
   if (!command.flags.empty()) absl::StrAppend(&out, "\nFlags:\n");
+  size_t width = 0;
+  for (const std::string& name : command.flags) width = std::max(width, name.size() + 12);
   for (const std::string& name : command.flags) {
     const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     if (flag == nullptr) continue;
     std::string left = absl::StrCat("  --", name);
     if (!flag->IsOfType<bool>()) absl::StrAppend(&left, "=VALUE");
     std::string line = left;
-    line.append(left.size() < 34 ? 34 - left.size() : 1, ' ');
+    line.append(width - left.size(), ' ');
     absl::StrAppend(&line, flag->Help());
     const std::string def = flag->DefaultValue();
     if (!def.empty() && def != "0" && def != "false") absl::StrAppend(&line, " (default ", def, ")");
