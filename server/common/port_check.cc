@@ -73,7 +73,7 @@ absl::Status CheckListenAddressFree(absl::string_view flag, absl::string_view te
       if (error == EADDRINUSE) {
         status = absl::FailedPreconditionError(
             absl::StrCat(flag, "=", text, ": port ", address.port,
-                         " is already in use (another process listens on it)"));
+                         " is already in use by another process"));
       } else if (error == EADDRNOTAVAIL) {
         status = absl::InvalidArgumentError(absl::StrCat(
             flag, "=", text, ": ", address.host, " is not an address of this machine"));
