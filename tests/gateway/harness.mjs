@@ -3,7 +3,7 @@
 // clients and users through a real oauthctl.
 //
 // Binaries come from the environment (CTest sets them):
-//   OAUTHD_BIN, OAUTHCTL_BIN, OAUTH_GATEWAY_BIN   paths to the built programs
+//   BIN_OAUTHD, BIN_OAUTHCTL, BIN_OAUTH_GATEWAY   paths to the built programs
 //   REDIS_SERVER_BIN                              default: redis-server in PATH
 //   GATEWAY_TLS_CERT, GATEWAY_TLS_KEY             for startStack({tls: true})
 //   GATEWAY_TEST_OUT                              where logs/screenshots go
@@ -278,9 +278,9 @@ function tlsFiles() {
 //   unixSocket: oauthd listens on a Unix socket (upstream unix:/path)
 //   gatewayArgs / oauthdArgs: extra flags
 export async function startStack({ tls = false, unixSocket = false, gatewayArgs = [], oauthdArgs = [] } = {}) {
-  const oauthdBin = requireEnv('OAUTHD_BIN');
-  const oauthctlBin = requireEnv('OAUTHCTL_BIN');
-  const gatewayBin = requireEnv('OAUTH_GATEWAY_BIN');
+  const oauthdBin = requireEnv('BIN_OAUTHD');
+  const oauthctlBin = requireEnv('BIN_OAUTHCTL');
+  const gatewayBin = requireEnv('BIN_OAUTH_GATEWAY');
   const redisBin = process.env.REDIS_SERVER_BIN || 'redis-server';
   const workDir = fs.mkdtempSync(path.join(outDir(), 'stack-'));
 

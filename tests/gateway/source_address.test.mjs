@@ -177,7 +177,7 @@ test('an IPv6 peer is sent without brackets', async (t) => {
     return;
   }
   const port = await freePort();
-  const child = startChild(`gateway-v6-${port}`, process.env.OAUTH_GATEWAY_BIN,
+  const child = startChild(`gateway-v6-${port}`, process.env.BIN_OAUTH_GATEWAY,
     [`--listen=[::1]:${port}`, `--upstream=${upstreamAddress}`, `--issuer=http://[::1]:${port}`, '--threads=2'],
     stack.workDir);
   try {

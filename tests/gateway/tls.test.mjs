@@ -71,7 +71,7 @@ describe('protocol and cipher suites (RSA certificate, openssl s_client)', () =>
       '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]);
     assert.equal(made.status, 0, made.stderr);
     port = await freePort();
-    child = startChild(`gateway-rsa-${port}`, process.env.OAUTH_GATEWAY_BIN, [
+    child = startChild(`gateway-rsa-${port}`, process.env.BIN_OAUTH_GATEWAY, [
       `--listen=127.0.0.1:${port}`, `--upstream=${stack.grpcAddress}`, `--issuer=${stack.issuer}`,
       '--threads=2', `--tls_cert=${cert}`, `--tls_key=${key}`,
     ], stack.workDir);
@@ -189,7 +189,7 @@ describe('Strict-Transport-Security', () => {
     assert.equal(r.status, 200);
     assert.equal(r.headers['strict-transport-security'], undefined);
 
-    const bad = run(process.env.OAUTH_GATEWAY_BIN, [`--listen=127.0.0.1:${await freePort()}`, '--hsts=max-age=soon']);
+    const bad = run(process.env.BIN_OAUTH_GATEWAY, [`--listen=127.0.0.1:${await freePort()}`, '--hsts=max-age=soon']);
     assert.equal(bad.status, 1);
     assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
     assert.match(bad.stderr, /--hsts/);
