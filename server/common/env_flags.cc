@@ -1,7 +1,6 @@
 #include "server/common/env_flags.h"
 
-#include <unistd.h>
-
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <set>

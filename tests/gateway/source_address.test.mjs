@@ -100,6 +100,7 @@ describe('without trusted proxies', () => {
       '/oauth.v1.TokenService/GetServerMetadata',
       '/oauth.v1.TokenService/GetJwks',
       '/grpc.health.v1.Health/Check',
+      '/oauth.v1.TokenService/GetServerMetadata', // /healthz also compares the issuers
       '/envoy.service.auth.v3.Authorization/Check',
     ]);
     for (const call of calls) assert.equal(call.address, from, call.method);
