@@ -6,35 +6,37 @@
 
 #include "absl/flags/flag.h"
 #include "client/oauthctl/cli.h"
+#include "client/oauthctl/command_line.h"
 #include "client/oauthctl/output.h"
 #include "oauth/admin/v1/admin.grpc.pb.h"
 
-ABSL_FLAG(std::string, id, "", "client create: client id (generated when empty)");
-ABSL_FLAG(std::string, name, "", "client create/update: display name");
+// Each command accepts only its own flags (client/oauthctl/commands.cc).
+ABSL_FLAG(std::string, id, "", "client id (generated when empty)");
+ABSL_FLAG(std::string, name, "", "display name");
 ABSL_FLAG(std::string, auth_method, "",
-          "client create: client_secret_basic (default), client_secret_post or none (public)");
+          "client_secret_basic (the default), client_secret_post or none (a public client)");
 ABSL_FLAG(std::string, grant_types, "",
-          "client create/update: comma list of client_credentials,password,"
-          "authorization_code,refresh_token");
-ABSL_FLAG(std::string, redirect_uris, "", "client create/update: comma list");
-ABSL_FLAG(std::string, scopes, "", "client create/update: allowed scopes, comma list");
-ABSL_FLAG(std::string, default_scopes, "", "client create/update: comma list");
-ABSL_FLAG(std::string, audiences, "", "client create/update: comma list (resource indicators)");
-ABSL_FLAG(int64_t, access_token_ttl_seconds, 0, "client create/update: 0 = server default");
-ABSL_FLAG(int64_t, refresh_token_ttl_seconds, 0, "client create/update: 0 = server default");
-ABSL_FLAG(int64_t, refresh_family_ttl_seconds, 0, "client create/update: 0 = server default");
-ABSL_FLAG(int64_t, refresh_grace_seconds, 0, "client create/update: refresh grace window");
-ABSL_FLAG(bool, allow_plain_pkce, false, "client create/update: accept PKCE plain");
+          "comma list of client_credentials, password, authorization_code, refresh_token");
+ABSL_FLAG(std::string, redirect_uris, "", "comma list of exact redirect URIs");
+ABSL_FLAG(std::string, scopes, "", "allowed scopes, separated by commas or spaces");
+ABSL_FLAG(std::string, default_scopes, "",
+          "scopes granted when a request names none, separated by commas or spaces");
+ABSL_FLAG(std::string, audiences, "", "comma list of audiences (resource indicators)");
+ABSL_FLAG(int64_t, access_token_ttl_seconds, 0, "access token lifetime; 0: the server's");
+ABSL_FLAG(int64_t, refresh_token_ttl_seconds, 0, "refresh token lifetime; 0: the server's");
+ABSL_FLAG(int64_t, refresh_family_ttl_seconds, 0,
+          "absolute lifetime of a refresh token family; 0: the server's");
+ABSL_FLAG(int64_t, refresh_grace_seconds, 0,
+          "how long a rotated refresh token may still be presented once");
+ABSL_FLAG(bool, allow_plain_pkce, false, "accept PKCE method plain (S256 only otherwise)");
 ABSL_FLAG(bool, introspect_any_token, false,
-          "client create/update: may introspect any token (a resource server that is "
-          "not named in the tokens' aud)");
+          "may introspect any token (a resource server that is not named in the tokens' aud)");
 ABSL_FLAG(bool, require_pkce, true,
-          "client create/update: require PKCE (may be false only for confidential clients)");
-ABSL_FLAG(std::string, username, "", "user …, token --grant=password: username");
-ABSL_FLAG(std::string, password, "",
-          "user create/set-password, token --grant=password (prompted on a terminal if absent)");
-ABSL_FLAG(int, page_size, 100, "list: entries per page");
-ABSL_FLAG(std::string, page_token, "", "list: continue after this token");
+          "require PKCE (may be false only for confidential clients)");
+ABSL_FLAG(std::string, username, "", "username (user commands: instead of USERNAME)");
+ABSL_FLAG(std::string, password, "", "password (prompted on a terminal if absent)");
+ABSL_FLAG(int, page_size, 100, "entries per page");
+ABSL_FLAG(std::string, page_token, "", "continue after this token (from the previous page)");
 
 namespace oauthctl {
 namespace {
@@ -85,11 +87,13 @@ const std::vector<ClientField>& ClientFields() {
        }},
       {"scopes", "allowed_scopes",
        [](admin::Client* c) {
-         for (auto& s : SplitList(absl::GetFlag(FLAGS_scopes))) c->add_allowed_scopes(s);
+         for (auto& s : SplitScopes(absl::GetFlag(FLAGS_scopes))) c->add_allowed_scopes(s);
        }},
       {"default_scopes", "default_scopes",
        [](admin::Client* c) {
-         for (auto& s : SplitList(absl::GetFlag(FLAGS_default_scopes))) c->add_default_scopes(s);
+         for (auto& s : SplitScopes(absl::GetFlag(FLAGS_default_scopes))) {
+           c->add_default_scopes(s);
+         }
        }},
       {"audiences", "audiences",
        [](admin::Client* c) {

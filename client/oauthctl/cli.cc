@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <set>
 #include <sstream>
 
 #include "absl/flags/flag.h"
@@ -15,7 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "client/lib/channel.h"
-#include "google/protobuf/util/json_util.h"
+#include "client/oauthctl/json_output.h"
 #include "google/rpc/status.pb.h"
 #include "oauth/v1/error.pb.h"
 
@@ -46,11 +45,6 @@ std::string ReadFileOrDie(const std::string& path, const char* what) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
-}
-
-std::set<std::string>& GivenFlags() {
-  static auto* flags = new std::set<std::string>();
-  return *flags;
 }
 
 }  // namespace
@@ -118,11 +112,7 @@ std::unique_ptr<grpc::ClientContext> NewContext(bool admin) {
 bool JsonOutput() { return absl::GetFlag(FLAGS_json); }
 
 void PrintJson(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
-  std::printf("%s\n", out.c_str());
+  std::printf("%s\n", MessageToJson(message).c_str());
 }
 
 int ReportError(const grpc::Status& status) {
@@ -132,11 +122,7 @@ int ReportError(const grpc::Status& status) {
                      rich.ParseFromString(status.error_details()) &&
                      rich.details_size() > 0 && rich.details(0).UnpackTo(&error);
   if (JsonOutput() && typed) {
-    std::string out;
-    google::protobuf::util::JsonPrintOptions options;
-    options.preserve_proto_field_names = true;
-    (void)google::protobuf::util::MessageToJsonString(error, &out, options);
-    std::fprintf(stderr, "%s\n", out.c_str());
+    std::fprintf(stderr, "%s\n", MessageToJson(error).c_str());
   } else if (typed) {
     std::fprintf(stderr, "oauthctl: %s: %s\n", error.error().c_str(),
                  error.error_description().c_str());
@@ -152,26 +138,22 @@ int ReportError(const grpc::Status& status) {
 }
 
 int UsageError(const std::string& message) {
-  std::fprintf(stderr, "oauthctl: %s (see oauthctl --help)\n", message.c_str());
+  std::fprintf(stderr, "oauthctl: %s (see oauthctl help)\n", message.c_str());
   return kExitUsage;
 }
 
 std::vector<std::string> SplitList(const std::string& value) {
-  return absl::StrSplit(value, ',', absl::SkipWhitespace());
-}
-
-void RecordGivenFlags(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    absl::string_view arg = argv[i];
-    if (arg == "--") break;
-    if (!absl::ConsumePrefix(&arg, "--") && !absl::ConsumePrefix(&arg, "-")) continue;
-    arg = arg.substr(0, arg.find('='));
-    GivenFlags().emplace(arg);
-    if (absl::ConsumePrefix(&arg, "no")) GivenFlags().emplace(arg);  // --nofoo sets foo
+  std::vector<std::string> items;
+  for (absl::string_view item : absl::StrSplit(value, ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    if (!item.empty()) items.emplace_back(item);
   }
+  return items;
 }
 
-bool FlagGiven(const std::string& name) { return GivenFlags().count(name) > 0; }
+std::vector<std::string> SplitScopes(const std::string& value) {
+  return absl::StrSplit(value, absl::ByAnyChar(", \t\n"), absl::SkipEmpty());
+}
 
 std::string ValueOrPrompt(const std::string& value, const std::string& prompt) {
   if (!value.empty() || !isatty(STDIN_FILENO)) return value;

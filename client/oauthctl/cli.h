@@ -34,14 +34,9 @@ std::unique_ptr<grpc::ClientContext> NewContext(bool admin);
 // True when --json was given: print results as one line of JSON.
 bool JsonOutput();
 
-// Prints `message` as one line of JSON (proto field names).
+// Prints `message` as one line of JSON (proto field names; 64-bit integers
+// as JSON numbers, not strings).
 void PrintJson(const google::protobuf::Message& message);
-
-// Remembers which flags the command line names (before absl parses it), so
-// that `client update` sends only those fields.
-void RecordGivenFlags(int argc, char** argv);
-// True if --name (or --noname) was on the command line.
-bool FlagGiven(const std::string& name);
 
 // `value` if not empty; otherwise, on a terminal, asks for it with `prompt`
 // without echo. Returns "" when there is no terminal to ask.
@@ -55,6 +50,9 @@ int UsageError(const std::string& message);
 
 // Splits a comma-separated flag value, dropping empty items.
 std::vector<std::string> SplitList(const std::string& value);
+// Splits a list of scopes separated by commas, spaces or both ("a,b",
+// "a b", "a, b"), dropping empty items.
+std::vector<std::string> SplitScopes(const std::string& value);
 
 int RunKeysCommand(const Args& args);
 int RunClientCommand(const Args& args);

@@ -11,9 +11,9 @@
 #include "server/jose/key_generation.h"
 #include "server/jose/signing_key.h"
 
-ABSL_FLAG(std::string, alg, "ES256", "keys generate: ES256, RS256 or EdDSA");
-ABSL_FLAG(std::string, out, "", "keys generate: output PEM file (created with mode 0600)");
-ABSL_FLAG(bool, force, false, "keys generate: overwrite an existing --out file");
+ABSL_FLAG(std::string, alg, "ES256", "signature algorithm: ES256, RS256 or EdDSA");
+ABSL_FLAG(std::string, out, "", "the PEM file to write (created with mode 0600)");
+ABSL_FLAG(bool, force, false, "overwrite an existing --out file");
 
 namespace oauthctl {
 

@@ -4,6 +4,7 @@
 
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
+#include "absl/strings/str_join.h"
 #include "client/oauthctl/cli.h"
 #include "client/oauthctl/output.h"
 #include "oauth/v1/token.grpc.pb.h"
@@ -11,14 +12,15 @@
 ABSL_DECLARE_FLAG(std::string, username);
 ABSL_DECLARE_FLAG(std::string, password);
 
-ABSL_FLAG(std::string, client_id, "", "token/introspect/revoke: client id");
-ABSL_FLAG(std::string, client_secret, "", "token/introspect/revoke: client secret");
+ABSL_FLAG(std::string, client_id, "", "client id");
+ABSL_FLAG(std::string, client_secret, "", "client secret (none for a public client)");
 ABSL_FLAG(std::string, grant, "client_credentials",
-          "token: client_credentials, password or refresh_token");
-ABSL_FLAG(std::string, scope, "", "token: space-delimited scope to request");
-ABSL_FLAG(std::string, refresh_token, "", "token --grant=refresh_token: the refresh token");
-ABSL_FLAG(std::string, resource, "", "token: comma list of resource indicators (audiences)");
-ABSL_FLAG(std::string, token_type_hint, "", "introspect/revoke: access_token or refresh_token");
+          "client_credentials, password or refresh_token");
+ABSL_FLAG(std::string, scope, "",
+          "scopes to request, separated by spaces or commas (default: the client's)");
+ABSL_FLAG(std::string, refresh_token, "", "with --grant=refresh_token: the refresh token");
+ABSL_FLAG(std::string, resource, "", "comma list of resource indicators (audiences)");
+ABSL_FLAG(std::string, token_type_hint, "", "access_token or refresh_token");
 
 namespace oauthctl {
 namespace {
@@ -47,6 +49,12 @@ int FinishToken(const grpc::Status& status, const oauth::v1::TokenResponse& resp
 
 }  // namespace
 
+// The scope parameter of a token request (RFC 6749 §3.3): space-delimited,
+// whichever separator --scope used.
+std::string RequestedScope() {
+  return absl::StrJoin(SplitScopes(absl::GetFlag(FLAGS_scope)), " ");
+}
+
 int RunTokenCommand(const Args&) {
   if (absl::GetFlag(FLAGS_client_id).empty()) return UsageError("token needs --client_id");
   const std::string grant = absl::GetFlag(FLAGS_grant);
@@ -59,14 +67,14 @@ int RunTokenCommand(const Args&) {
     oauth::v1::RefreshTokenRequest request;
     *request.mutable_client() = ClientAuth();
     request.set_refresh_token(absl::GetFlag(FLAGS_refresh_token));
-    request.set_scope(absl::GetFlag(FLAGS_scope));
+    request.set_scope(RequestedScope());
     return FinishToken(Stub().RefreshToken(ctx.get(), request, &response), response);
   }
   oauth::v1::IssueTokenRequest request;
   *request.mutable_client() = ClientAuth();
   for (auto& r : SplitList(absl::GetFlag(FLAGS_resource))) request.add_resource(r);
   if (grant == "client_credentials") {
-    request.mutable_client_credentials()->set_scope(absl::GetFlag(FLAGS_scope));
+    request.mutable_client_credentials()->set_scope(RequestedScope());
   } else if (grant == "password") {
     const std::string username = absl::GetFlag(FLAGS_username);
     if (username.empty()) return UsageError("token --grant=password needs --username");
@@ -76,7 +84,7 @@ int RunTokenCommand(const Args&) {
     auto* p = request.mutable_password();
     p->set_username(username);
     p->set_password(password);
-    p->set_scope(absl::GetFlag(FLAGS_scope));
+    p->set_scope(RequestedScope());
   } else {
     return UsageError("--grant must be client_credentials, password or refresh_token");
   }

@@ -289,6 +289,12 @@ void Gateway::Handle(HttpRequest request, const ConnectionInfo& connection, Resp
     bool post;
     void (Gateway::*handler)(std::shared_ptr<Exchange>);
   };
+  if (config_.issuer_agreement && path != "/healthz" && path != "/metrics") {
+    if (std::string mismatch = config_.issuer_agreement->Mismatch(); !mismatch.empty()) {
+      exchange->FinishError(MakeOAuthError("temporarily_unavailable", mismatch), false);
+      return;
+    }
+  }
   if (path == "/authz") {  // any method: it is the original request's
     exchange->endpoint = "authz";
     HandleAuthz(std::move(exchange));
@@ -754,6 +760,13 @@ void Gateway::HandleMetadata(std::shared_ptr<Exchange> exchange) {
           exchange->FinishError(ErrorForFailedRpc(status), false);
           return;
         }
+        if (config_.issuer_agreement) {
+          if (std::string mismatch = config_.issuer_agreement->Observe(m.issuer());
+              !mismatch.empty()) {
+            exchange->FinishError(MakeOAuthError("temporarily_unavailable", mismatch), false);
+            return;
+          }
+        }
         const std::string& base = config_.issuer;
         JsonObjectWriter json;
         json.String("issuer", m.issuer().empty() ? base : m.issuer());
@@ -825,16 +838,50 @@ void Gateway::HandleHealth(std::shared_ptr<Exchange> exchange) {
                              absl::ToChronoMilliseconds(config_.health_timeout));
   call->context.AddMetadata(kSourceAddressMetadataKey, exchange->source_address);
   health_stub_->async()->Check(
-      &call->context, &call->request, &call->response, [call, exchange](grpc::Status status) {
+      &call->context, &call->request, &call->response, [this, call, exchange](grpc::Status status) {
         std::unique_ptr<Call> owned(call);
-        if (status.ok() &&
-            owned->response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
-          exchange->Finish(TextResponse(http::status::ok, "ok\n"), "success");
-        } else {
+        if (!status.ok() ||
+            owned->response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
           exchange->Finish(
               TextResponse(http::status::service_unavailable, "oauthd is not serving\n"),
               "unavailable");
+          return;
         }
+        if (!config_.issuer_agreement) {
+          exchange->Finish(TextResponse(http::status::ok, "ok\n"), "success");
+          return;
+        }
+        CheckIssuerForHealth(exchange);
+      });
+}
+
+// The second half of /healthz: oauthd serves; does it have our issuer?
+void Gateway::CheckIssuerForHealth(std::shared_ptr<Exchange> exchange) {
+  struct Call {
+    grpc::ClientContext context;
+    oauth::v1::GetServerMetadataRequest request;
+    oauth::v1::ServerMetadata response;
+  };
+  auto* call = new Call;
+  call->context.set_deadline(std::chrono::system_clock::now() +
+                             absl::ToChronoMilliseconds(config_.health_timeout));
+  call->context.AddMetadata(kSourceAddressMetadataKey, exchange->source_address);
+  stub_->async()->GetServerMetadata(
+      &call->context, &call->request, &call->response, [this, call, exchange](grpc::Status status) {
+        std::unique_ptr<Call> owned(call);
+        if (!status.ok()) {
+          exchange->Finish(
+              TextResponse(http::status::service_unavailable, "oauthd is not serving\n"),
+              "unavailable");
+          return;
+        }
+        const std::string mismatch = config_.issuer_agreement->Observe(owned->response.issuer());
+        if (!mismatch.empty()) {
+          exchange->Finish(TextResponse(http::status::service_unavailable, mismatch + "\n"),
+                           "unavailable");
+          return;
+        }
+        exchange->Finish(TextResponse(http::status::ok, "ok\n"), "success");
       });
 }
 

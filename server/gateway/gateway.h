@@ -14,6 +14,7 @@
 #include "server/gateway/csrf.h"
 #include "server/gateway/form.h"
 #include "server/gateway/http_types.h"
+#include "server/gateway/issuer_check.h"
 #include "server/gateway/metrics.h"
 #include "server/gateway/source_address.h"
 
@@ -44,6 +45,11 @@ struct GatewayConfig {
   // client's own headers, so the other family could be chosen by the client
   // (e.g. X-Original-URI: /public through Traefik).
   AuthzProxy authz_proxy = AuthzProxy::kNginx;
+  // oauthd's issuer compared with the gateway's by /healthz and the
+  // metadata endpoint; while they differ, every endpoint but /healthz and
+  // /metrics answers 503 temporarily_unavailable and /healthz says why.
+  // Null: not compared.
+  std::shared_ptr<IssuerAgreement> issuer_agreement;
 };
 
 // The HTTP side of OAuth: turns each request into exactly one oauthd RPC
@@ -95,6 +101,7 @@ class Gateway {
   void HandleMetadata(std::shared_ptr<Exchange> exchange);
   void HandleJwks(std::shared_ptr<Exchange> exchange);
   void HandleHealth(std::shared_ptr<Exchange> exchange);
+  void CheckIssuerForHealth(std::shared_ptr<Exchange> exchange);
   void HandleMetrics(std::shared_ptr<Exchange> exchange);
   void HandleAuthz(std::shared_ptr<Exchange> exchange);
 

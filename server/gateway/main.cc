@@ -35,9 +35,12 @@
 #include "absl/synchronization/mutex.h"
 #include "client/lib/channel.h"
 #include "server/common/env_flags.h"
+#include "server/common/listen_address.h"
+#include "server/common/port_check.h"
 #include "server/gateway/csrf.h"
 #include "server/gateway/gateway.h"
 #include "server/gateway/http_server.h"
+#include "server/gateway/issuer_check.h"
 #include "server/gateway/metrics.h"
 #include "server/gateway/source_address.h"
 #include "server/gateway/tls_context.h"
@@ -117,29 +120,28 @@ const std::vector<std::string> kFlagNames = {
 }
 
 asio::ip::tcp::endpoint ParseListen(const std::string& listen) {
-  absl::string_view host;
-  absl::string_view port_text;
-  absl::string_view rest = listen;
-  if (absl::ConsumePrefix(&rest, "[")) {
-    const size_t close = rest.find("]:");
-    if (close == absl::string_view::npos) Fail("--listen must be host:port, not " + listen);
-    host = rest.substr(0, close);
-    port_text = rest.substr(close + 2);
-  } else {
-    const size_t colon = rest.rfind(':');
-    if (colon == absl::string_view::npos) Fail("--listen must be host:port, not " + listen);
-    host = rest.substr(0, colon);
-    port_text = rest.substr(colon + 1);
+  absl::StatusOr<oauthd::ListenAddress> parsed =
+      oauthd::ParseListenAddress("--listen", listen, /*allow_unix=*/false, "127.0.0.1:8080");
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "oauth-gateway: %s\n", std::string(parsed.status().message()).c_str());
+    std::exit(oauthd::kConfigErrorExit);
   }
-  int port = 0;
-  if (!absl::SimpleAtoi(port_text, &port) || port < 0 || port > 65535) {
-    Fail("--listen has an invalid port: " + listen);
+  // Taken already: say so before anything else starts (the bind below would
+  // fail too, later and after talking to oauthd).
+  if (absl::Status free = oauthd::CheckListenAddressFree("--listen", listen, *parsed);
+      !free.ok()) {
+    std::fprintf(stderr, "oauth-gateway: %s\n", std::string(free.message()).c_str());
+    std::exit(free.code() == absl::StatusCode::kInvalidArgument ? oauthd::kConfigErrorExit : 1);
   }
-  if (host == "localhost") host = "127.0.0.1";
+  std::string host = parsed->host == "localhost" ? "127.0.0.1" : parsed->host;
   boost::system::error_code ec;
-  const asio::ip::address address = asio::ip::make_address(std::string(host), ec);
-  if (ec) Fail("--listen needs an IP address (or localhost), not " + std::string(host));
-  return asio::ip::tcp::endpoint(address, static_cast<unsigned short>(port));
+  const asio::ip::address address = asio::ip::make_address(host, ec);
+  if (ec) {
+    std::fprintf(stderr, "oauth-gateway: --listen=%s: the host must be an IP address or localhost\n",
+                 listen.c_str());
+    std::exit(oauthd::kConfigErrorExit);
+  }
+  return asio::ip::tcp::endpoint(address, static_cast<unsigned short>(parsed->port));
 }
 
 std::string NormalizeIssuer(std::string issuer) {
@@ -293,6 +295,25 @@ int main(int argc, char** argv) {
       oauthd::client::NewOauthdChannel(upstream, upstream_tls, channel_args);
   if (!opened.ok()) Fail("--upstream_tls*: " + std::string(opened.status().message()));
   std::shared_ptr<grpc::Channel> channel = *std::move(opened);
+
+  // oauthd's issuer must be ours. Checked now if oauthd answers, else by the
+  // first /healthz or metadata request; refused from then on while they differ.
+  config.issuer_agreement =
+      std::make_shared<oauthd::gateway::IssuerAgreement>(absl::GetFlag(FLAGS_issuer));
+  if (absl::StatusOr<std::string> oauthd_issuer =
+          oauthd::gateway::FetchOauthdIssuer(
+              channel, std::min(config.rpc_timeout, absl::Seconds(2)));
+      oauthd_issuer.ok()) {
+    if (std::string mismatch = config.issuer_agreement->Observe(*oauthd_issuer);
+        !mismatch.empty()) {
+      Fail(mismatch);
+    }
+  } else {
+    std::fprintf(stderr,
+                 "oauth-gateway: oauthd at %s does not answer yet (%s); its issuer will be "
+                 "compared with --issuer by /healthz\n",
+                 upstream.c_str(), std::string(oauthd_issuer.status().message()).c_str());
+  }
 
   oauthd::gateway::Metrics metrics;
   const CsrfProtector csrf = MakeCsrfProtector();

@@ -43,6 +43,7 @@
 #include "server/grpc/token_service.h"
 #include "server/authz/policy.h"
 #include "server/jose/signing_key.h"
+#include "server/oauthd/listen_checks.h"
 #include "storage/memory/memory_store.h"
 #include "storage/redis/redis_store.h"
 #include "storage/redis/revocation_view.h"
@@ -412,6 +413,7 @@ int main(int argc, char** argv) {
       "Every flag can also be set with an environment variable OAUTHD_<FLAG>, e.g.\n"
       "OAUTHD_REDIS_URL for --redis_url; the command line wins.",
       "server/oauthd/");
+  oauthd::CheckListenFlags();
 
   const oauthd::ServerConfig config = BuildConfig();
   const std::string admin_token = ReadAdminToken(absl::GetFlag(FLAGS_admin_token_file));
@@ -474,6 +476,7 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_reflection)) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   const Listeners listeners = ChooseListeners();
   grpc::ServerBuilder builder;
+  oauthd::ConfigureListenerOptions(builder);
   if (!absl::GetFlag(FLAGS_reflection)) builder.SetOption(std::make_unique<WithoutReflection>());
   int bound_port = 0;
   builder.AddListeningPort(listeners.public_address, listeners.public_credentials,
@@ -485,15 +488,22 @@ int main(int argc, char** argv) {
   builder.RegisterService(&token_service);
   builder.RegisterService(&authorization_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server) Fail("cannot listen on " + listeners.public_address);
+  if (!server) {
+    Fail("cannot listen on --listen=" + listeners.public_address +
+         (listeners.local_address.empty() ? "" : " or --local_listen=" + listeners.local_address) +
+         " (is the port in use?)");
+  }
   // The admin API has a listener of its own, so the public port never
   // carries it (NetworkPolicies and TLS can differ).
   grpc::ServerBuilder admin_builder;
+  oauthd::ConfigureListenerOptions(admin_builder);
   admin_builder.SetOption(std::make_unique<WithoutReflection>());
   admin_builder.AddListeningPort(listeners.admin_address, listeners.admin_credentials);
   admin_builder.RegisterService(&admin_service);
   std::unique_ptr<grpc::Server> admin_server = admin_builder.BuildAndStart();
-  if (!admin_server) Fail("cannot listen on --admin_listen " + listeners.admin_address);
+  if (!admin_server) {
+    Fail("cannot listen on --admin_listen=" + listeners.admin_address + " (is the port in use?)");
+  }
 
   oauthd::grpc_api::HealthMonitor health(*store, server->GetHealthCheckService(),
                                          absl::Seconds(1));

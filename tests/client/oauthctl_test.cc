@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -15,6 +16,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
@@ -49,8 +51,9 @@ std::string ReadFile(const std::string& path) {
   return buffer.str();
 }
 
-// Runs oauthctl with `args` (stdin /dev/null, no OAUTHCTL_* environment).
-Result Oauthctl(const std::vector<std::string>& args) {
+// Runs oauthctl with `args` (stdin /dev/null, no OAUTHCTL_* environment but
+// `env`, entries "NAME=value").
+Result Oauthctl(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
   const std::string base =
       absl::StrCat(test_support::TestTempDir(), "/oauthctl-", RandomToken(6));
   std::vector<std::string> argv_storage = {OAUTHCTL_BINARY};
@@ -62,6 +65,7 @@ Result Oauthctl(const std::vector<std::string>& args) {
   for (char** e = environ; *e != nullptr; ++e) {
     if (!absl::StartsWith(*e, "OAUTHCTL_")) env_storage.push_back(*e);
   }
+  env_storage.insert(env_storage.end(), env.begin(), env.end());
   std::vector<char*> envp;
   for (std::string& e : env_storage) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -390,6 +394,144 @@ TEST_F(OauthctlTest, UnixSocketAddress) {
   EXPECT_TRUE((*oauthd)->Terminate().ok());
   unlink(socket.c_str());
   unlink((socket + ".admin").c_str());
+}
+
+// Issue 14: each command accepts only its own flags. `--scope` belongs to
+// `token`; on `client create` it used to create a client with no scopes.
+TEST_F(OauthctlTest, AnotherCommandsFlagIsRefusedWithTheClosestName) {
+  const int before = ParseJson<oauth::admin::v1::ListClientsResponse>(
+                         Run({"--json", "client", "list", "--page_size=1000"}).out)
+                         .clients_size();
+  Result r = Run({"client", "create", "--name=typo", "--scope=read"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("--scope is not a flag of client create (did you mean --scopes?)"));
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;  // one line
+  EXPECT_EQ(r.out, "");
+  const int after = ParseJson<oauth::admin::v1::ListClientsResponse>(
+                        Run({"--json", "client", "list", "--page_size=1000"}).out)
+                        .clients_size();
+  EXPECT_EQ(after, before);  // nothing created
+
+  Result unknown = Run({"client", "list", "--page_sise=5"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("unknown flag --page_sise (did you mean --page_size?)"));
+  Result wrong_place = Run({"jwks", "--client_id=x"});
+  EXPECT_EQ(wrong_place.exit_code, 2);
+  EXPECT_THAT(wrong_place.err, HasSubstr("--client_id is not a flag of jwks"));
+}
+
+// Issue 14: usage errors exit 2, as the README says (an unknown flag used to
+// exit 1), with one line on stderr.
+TEST_F(OauthctlTest, UsageErrorsExitTwoWithOneLine) {
+  const std::vector<std::vector<std::string>> cases = {
+      {"client", "get", "--frobnicate"},      // unknown flag
+      {"token", "--client_id=x", "--timeout=5"},  // a duration without a unit
+      {"client", "list", "--page_size=many"},  // not a number
+      {"client", "get", "a", "b"},             // one operand too many
+      {"client", "crete"},                     // unknown command
+      {"tokn"},                                // unknown command
+      {"client"},                              // family without a command
+      {"help", "client", "nope"},              // help on nothing
+  };
+  for (const auto& args : cases) {
+    Result r = Oauthctl(args);
+    EXPECT_EQ(r.exit_code, 2) << absl::StrJoin(args, " ") << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << absl::StrJoin(args, " ") << ": "
+                                                               << r.err;
+  }
+  EXPECT_THAT(Oauthctl({"token", "--client_id=x", "--timeout=5"}).err,
+              HasSubstr("--timeout=5: not a duration; write a number with a unit, e.g. 10m"));
+  EXPECT_THAT(Oauthctl({"client", "crete"}).err, HasSubstr("did you mean client create?"));
+  EXPECT_THAT(Oauthctl({"tokn"}).err, HasSubstr("did you mean token?"));
+
+  // A misspelt OAUTHCTL_* variable is an error too, naming the right one.
+  Result env = Oauthctl({"jwks"}, {"OAUTHCTL_ADRESS=127.0.0.1:1"});
+  EXPECT_EQ(env.exit_code, 2) << env.err;
+  EXPECT_THAT(env.err, HasSubstr("OAUTHCTL_ADRESS (did you mean OAUTHCTL_ADDRESS?)"));
+}
+
+TEST_F(OauthctlTest, PerCommandHelp) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"help", "client", "create"},
+        std::vector<std::string>{"client", "create", "--help"},
+        std::vector<std::string>{"client", "create", "-h"}}) {
+    Result r = Oauthctl(args);
+    EXPECT_EQ(r.exit_code, 0) << absl::StrJoin(args, " ") << r.err;
+    EXPECT_THAT(r.out, HasSubstr("Usage: oauthctl client create"));
+    EXPECT_THAT(r.out, HasSubstr("--scopes=VALUE"));
+    EXPECT_THAT(r.out, HasSubstr("separated by commas or spaces"));
+    EXPECT_THAT(r.out, Not(HasSubstr("--scope=")));      // token's, not this command's
+    EXPECT_THAT(r.out, Not(HasSubstr("--page_size")));  // list's
+  }
+  Result token = Oauthctl({"help", "token"});
+  EXPECT_EQ(token.exit_code, 0);
+  EXPECT_THAT(token.out, HasSubstr("--scope=VALUE"));
+  EXPECT_THAT(token.out, HasSubstr("--grant=VALUE"));
+  Result family = Oauthctl({"user", "--help"});
+  EXPECT_EQ(family.exit_code, 0);
+  EXPECT_THAT(family.out, HasSubstr("oauthctl user unlock USERNAME"));
+  Result overview = Oauthctl({"--help"});
+  EXPECT_EQ(overview.exit_code, 0);
+  EXPECT_THAT(overview.out, HasSubstr("Exit codes: 0 ok"));
+  EXPECT_EQ(Oauthctl({"help"}).out, overview.out);
+}
+
+TEST_F(OauthctlTest, DashesAndUnderscoresInFlagNames) {
+  Result r = Run({"client", "create", "--name=dashes", "--grant-types=client_credentials",
+                  "--scopes=read,write", "--default-scopes=read",
+                  "--access-token-ttl-seconds", "300", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto created = ParseJson<oauth::admin::v1::CreateClientResponse>(r.out);
+  EXPECT_THAT(created.client().default_scopes(), ::testing::ElementsAre("read"));
+  EXPECT_EQ(created.client().access_token_ttl_seconds(), 300);
+  Result token = Run({"token", "--client-id=" + created.client().client_id(),
+                      "--client-secret", created.client_secret(), "--json"});
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  EXPECT_EQ(ParseJson<oauth::v1::TokenResponse>(token.out).scope(), "read");
+  Result update = Run({"client", "update", created.client().client_id(), "--no-require-pkce",
+                       "--json"});
+  ASSERT_EQ(update.exit_code, 0) << update.err;
+  EXPECT_FALSE(ParseJson<oauth::admin::v1::Client>(update.out).require_pkce());
+}
+
+// Issue 14: --json printed int64 fields as strings ("600").
+TEST_F(OauthctlTest, JsonNumbersAreNumbers) {
+  Result r = Run({"client", "create", "--name=numbers", "--grant_types=client_credentials",
+                  "--scopes=read", "--access_token_ttl_seconds=300", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\"access_token_ttl_seconds\":300"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("\"create_time\":[0-9]+[,}]"));
+  EXPECT_THAT(r.out, Not(::testing::ContainsRegex(":\"[0-9]+\"")));
+  auto created = ParseJson<oauth::admin::v1::CreateClientResponse>(r.out);
+  Result token = Run({"token", "--client_id=" + created.client().client_id(),
+                      "--client_secret=" + created.client_secret(), "--json"});
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  EXPECT_THAT(token.out, HasSubstr("\"expires_in\":300"));
+  Result introspect = Run({"introspect", ParseJson<oauth::v1::TokenResponse>(token.out).access_token(),
+                           "--client_id=" + created.client().client_id(),
+                           "--client_secret=" + created.client_secret(), "--json"});
+  ASSERT_EQ(introspect.exit_code, 0) << introspect.err;
+  EXPECT_THAT(introspect.out, ::testing::ContainsRegex("\"exp\":[0-9]+[,}]"));
+}
+
+// Issue 14: scopes took commas in `client create` and spaces in `token`.
+TEST_F(OauthctlTest, ScopesByCommaOrSpaceEverywhere) {
+  Result spaces = Run({"client", "create", "--name=spaces", "--grant_types=client_credentials",
+                       "--scopes=read write  admin", "--default_scopes=read, write", "--json"});
+  ASSERT_EQ(spaces.exit_code, 0) << spaces.err;
+  auto created = ParseJson<oauth::admin::v1::CreateClientResponse>(spaces.out);
+  EXPECT_THAT(created.client().allowed_scopes(), ::testing::ElementsAre("read", "write", "admin"));
+  EXPECT_THAT(created.client().default_scopes(), ::testing::ElementsAre("read", "write"));
+  const std::string id = created.client().client_id();
+  for (const char* scope : {"read,admin", "read admin", "read, admin"}) {
+    Result token = Run({"token", "--client_id=" + id, "--client_secret=" + created.client_secret(),
+                        std::string("--scope=") + scope, "--json"});
+    ASSERT_EQ(token.exit_code, 0) << scope << ": " << token.err;
+    EXPECT_EQ(ParseJson<oauth::v1::TokenResponse>(token.out).scope(), "read admin") << scope;
+  }
+  ASSERT_EQ(Run({"client", "update", id, "--scopes=read,write"}).exit_code, 0);
+  auto client = ParseJson<oauth::admin::v1::Client>(Run({"--json", "client", "get", id}).out);
+  EXPECT_THAT(client.allowed_scopes(), ::testing::ElementsAre("read", "write"));
 }
 
 }  // namespace

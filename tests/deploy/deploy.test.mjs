@@ -2,7 +2,7 @@
 //
 //   node --test tests/deploy/deploy.test.mjs
 // Environment (CTest sets them; otherwise build/ of the checkout is used):
-//   OAUTHD_BIN, OAUTH_GATEWAY_BIN, OAUTHCTL_BIN   the binaries to check flags against
+//   BIN_OAUTHD, BIN_OAUTH_GATEWAY, BIN_OAUTHCTL   the binaries to check flags against
 // Needs `npm ci` in tests/deploy (scripts/deps test does it).
 
 import { test } from "node:test";
@@ -28,9 +28,9 @@ const OVERLAYS = readdirSync(path.join(K8S, "overlays")).sort();
 const rendered = Object.fromEntries(OVERLAYS.map((o) => [o, render(path.join(K8S, "overlays", o))]));
 
 const BIN = {
-  oauthd: process.env.OAUTHD_BIN ?? path.join(root, "build/server/oauthd/oauthd"),
-  "oauth-gateway": process.env.OAUTH_GATEWAY_BIN ?? path.join(root, "build/server/gateway/oauth-gateway"),
-  oauthctl: process.env.OAUTHCTL_BIN ?? path.join(root, "build/client/oauthctl/oauthctl"),
+  oauthd: process.env.BIN_OAUTHD ?? path.join(root, "build/server/oauthd/oauthd"),
+  "oauth-gateway": process.env.BIN_OAUTH_GATEWAY ?? path.join(root, "build/server/gateway/oauth-gateway"),
+  oauthctl: process.env.BIN_OAUTHCTL ?? path.join(root, "build/client/oauthctl/oauthctl"),
 };
 const ENV_PREFIX = { oauthd: "OAUTHD_", "oauth-gateway": "OAUTH_GATEWAY_" };
 // Flags that another part of issue 6 (Redis Sentinel in oauthd) is adding;

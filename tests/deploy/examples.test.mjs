@@ -2,7 +2,7 @@
 //
 //   node --test tests/deploy/examples.test.mjs
 // Environment (CTest sets them; otherwise build/ of the checkout is used):
-//   OAUTHD_BIN, OAUTH_GATEWAY_BIN, OAUTHCTL_BIN   the built binaries
+//   BIN_OAUTHD, BIN_OAUTH_GATEWAY, BIN_OAUTHCTL   the built binaries
 //   NGINX_BIN                                     default: nginx in PATH, else /usr/sbin/nginx
 // Needs `npm ci` in tests/deploy (scripts/deps test does it).
 //
@@ -42,9 +42,9 @@ const { render } = await import("./kustomize.mjs");
 
 const EXAMPLES = path.join(root, "deploy/examples");
 const BIN = {
-  oauthd: process.env.OAUTHD_BIN ?? path.join(root, "build/server/oauthd/oauthd"),
-  gateway: process.env.OAUTH_GATEWAY_BIN ?? path.join(root, "build/server/gateway/oauth-gateway"),
-  oauthctl: process.env.OAUTHCTL_BIN ?? path.join(root, "build/client/oauthctl/oauthctl"),
+  oauthd: process.env.BIN_OAUTHD ?? path.join(root, "build/server/oauthd/oauthd"),
+  gateway: process.env.BIN_OAUTH_GATEWAY ?? path.join(root, "build/server/gateway/oauth-gateway"),
+  oauthctl: process.env.BIN_OAUTHCTL ?? path.join(root, "build/client/oauthctl/oauthctl"),
 };
 const haveBinaries = Object.values(BIN).every((b) => existsSync(b));
 const NGINX = (() => {

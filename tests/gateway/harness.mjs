@@ -3,7 +3,7 @@
 // clients and users through a real oauthctl.
 //
 // Binaries come from the environment (CTest sets them):
-//   OAUTHD_BIN, OAUTHCTL_BIN, OAUTH_GATEWAY_BIN   paths to the built programs
+//   BIN_OAUTHD, BIN_OAUTHCTL, BIN_OAUTH_GATEWAY   paths to the built programs
 //   REDIS_SERVER_BIN                              default: redis-server in PATH
 //   GATEWAY_TLS_CERT, GATEWAY_TLS_KEY             for startStack({tls: true})
 //   GATEWAY_TEST_OUT                              where logs/screenshots go
@@ -278,9 +278,9 @@ function tlsFiles() {
 //   unixSocket: oauthd listens on a Unix socket (upstream unix:/path)
 //   gatewayArgs / oauthdArgs: extra flags
 export async function startStack({ tls = false, unixSocket = false, gatewayArgs = [], oauthdArgs = [] } = {}) {
-  const oauthdBin = requireEnv('OAUTHD_BIN');
-  const oauthctlBin = requireEnv('OAUTHCTL_BIN');
-  const gatewayBin = requireEnv('OAUTH_GATEWAY_BIN');
+  const oauthdBin = requireEnv('BIN_OAUTHD');
+  const oauthctlBin = requireEnv('BIN_OAUTHCTL');
+  const gatewayBin = requireEnv('BIN_OAUTH_GATEWAY');
   const redisBin = process.env.REDIS_SERVER_BIN || 'redis-server';
   const workDir = fs.mkdtempSync(path.join(outDir(), 'stack-'));
 
@@ -423,13 +423,14 @@ export async function startStack({ tls = false, unixSocket = false, gatewayArgs 
     async stopGateway(signal = 'SIGTERM', timeoutMs = 15000) {
       return stopChild(gateway, signal, timeoutMs);
     },
-    // Starts another gateway (same issuer flags otherwise) in front of
-    // `upstream`; resolves {url, child, stop(signal)}.
+    // Starts another gateway in front of `upstream`, with oauthd's issuer
+    // (a gateway refuses to serve under another one); resolves
+    // {url, child, stop(signal)}.
     async startExtraGateway({ upstream, args = [] }) {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
       const child = startChild(`gateway-${port}`, gatewayBin,
-        [`--listen=127.0.0.1:${port}`, `--upstream=${upstream}`, `--issuer=${url}`, '--threads=2', ...args],
+        [`--listen=127.0.0.1:${port}`, `--upstream=${upstream}`, `--issuer=${issuer}`, '--threads=2', ...args],
         workDir);
       await waitForPort(port, child);
       return { url, child, stop: (signal = 'SIGTERM') => stopChild(child, signal) };

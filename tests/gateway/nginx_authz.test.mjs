@@ -465,7 +465,7 @@ describe('nginx auth_request in front of /authz', () => {
 // family /authz reads). Without it, /authz reads X-Original-* first and
 // X-Forwarded-* otherwise.
 function gatewayHasAuthzProxyFlag() {
-  const bin = process.env.OAUTH_GATEWAY_BIN;
+  const bin = process.env.BIN_OAUTH_GATEWAY;
   if (!bin || !fs.existsSync(bin)) return false;
   const help = spawnSync(bin, ['--helpfull'], { encoding: 'utf8', timeout: 10000 });
   return `${help.stdout}${help.stderr}`.includes('--authz_proxy');

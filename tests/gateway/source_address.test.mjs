@@ -100,6 +100,7 @@ describe('without trusted proxies', () => {
       '/oauth.v1.TokenService/GetServerMetadata',
       '/oauth.v1.TokenService/GetJwks',
       '/grpc.health.v1.Health/Check',
+      '/oauth.v1.TokenService/GetServerMetadata', // /healthz also compares the issuers
       '/envoy.service.auth.v3.Authorization/Check',
     ]);
     for (const call of calls) assert.equal(call.address, from, call.method);
@@ -177,7 +178,7 @@ test('an IPv6 peer is sent without brackets', async (t) => {
     return;
   }
   const port = await freePort();
-  const child = startChild(`gateway-v6-${port}`, process.env.OAUTH_GATEWAY_BIN,
+  const child = startChild(`gateway-v6-${port}`, process.env.BIN_OAUTH_GATEWAY,
     [`--listen=[::1]:${port}`, `--upstream=${upstreamAddress}`, `--issuer=http://[::1]:${port}`, '--threads=2'],
     stack.workDir);
   try {

@@ -29,25 +29,30 @@ const USERNAME = 'tls-user';
 const PASSWORD = `pw ${crypto.randomUUID()}`;
 
 let stack; // HTTPS gateway (ECDSA certificate), real oauthd
-let plain; // plain-HTTP gateway with an http issuer in front of the same oauthd
+// A plain-HTTP gateway with an http issuer: its own oauthd, since a gateway
+// refuses to serve under an issuer other than oauthd's.
+let plain;
 let app;
+let plainApp;
 const extras = [];
 
 before(async () => {
   stack = await startStack({ tls: true });
-  plain = await stack.startExtraGateway({ upstream: stack.grpcAddress });
-  extras.push(plain);
-  app = stack.createClient({
+  plain = await startStack();
+  const client = {
     name: 'TLS App',
     grantTypes: ['authorization_code', 'refresh_token'],
     redirectUris: [REDIRECT_URI],
     scopes: ['read'],
-  });
+  };
+  app = stack.createClient(client);
+  plainApp = plain.createClient(client);
   stack.createUser(USERNAME, PASSWORD);
 });
 
 after(async () => {
   for (const extra of extras) await extra.stop();
+  await plain?.close();
   await stack?.close();
 });
 
@@ -66,8 +71,8 @@ describe('protocol and cipher suites (RSA certificate, openssl s_client)', () =>
       '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]);
     assert.equal(made.status, 0, made.stderr);
     port = await freePort();
-    child = startChild(`gateway-rsa-${port}`, process.env.OAUTH_GATEWAY_BIN, [
-      `--listen=127.0.0.1:${port}`, `--upstream=${stack.grpcAddress}`, `--issuer=https://127.0.0.1:${port}`,
+    child = startChild(`gateway-rsa-${port}`, process.env.BIN_OAUTH_GATEWAY, [
+      `--listen=127.0.0.1:${port}`, `--upstream=${stack.grpcAddress}`, `--issuer=${stack.issuer}`,
       '--threads=2', `--tls_cert=${cert}`, `--tls_key=${key}`,
     ], stack.workDir);
     await waitForPort(port, child);
@@ -142,9 +147,9 @@ function authorizeUrl(base, params) {
   return url;
 }
 
-function codeRequest(base, state) {
+function codeRequest(base, state, client = app) {
   return authorizeUrl(base, {
-    client_id: app.client_id, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'read', state,
+    client_id: client.client_id, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'read', state,
     code_challenge: CHALLENGE, code_challenge_method: 'S256',
   });
 }
@@ -169,7 +174,7 @@ describe('Strict-Transport-Security', () => {
 
   test('none under plain http', async () => {
     for (const p of ['/healthz', '/nope', '/.well-known/oauth-authorization-server']) {
-      const r = await stack.request(`${plain.url}${p}`);
+      const r = await plain.request(`${plain.url}${p}`);
       assert.equal(r.headers['strict-transport-security'], undefined, p);
     }
   });
@@ -184,7 +189,7 @@ describe('Strict-Transport-Security', () => {
     assert.equal(r.status, 200);
     assert.equal(r.headers['strict-transport-security'], undefined);
 
-    const bad = run(process.env.OAUTH_GATEWAY_BIN, ['--listen=127.0.0.1:0', '--hsts=max-age=soon']);
+    const bad = run(process.env.BIN_OAUTH_GATEWAY, [`--listen=127.0.0.1:${await freePort()}`, '--hsts=max-age=soon']);
     assert.equal(bad.status, 1);
     assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
     assert.match(bad.stderr, /--hsts/);
@@ -250,7 +255,7 @@ describe('cookies', () => {
   });
 
   test('under plain http the cookie keeps its name, without Secure', async () => {
-    const page = await stack.request(codeRequest(plain.url, 'plain').toString());
+    const page = await plain.request(codeRequest(plain.url, 'plain', plainApp).toString());
     assert.equal(page.status, 200, page.body);
     assert.match(page.headers['set-cookie'][0], /^oauth_gateway_csrf=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict$/);
   });

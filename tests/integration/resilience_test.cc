@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/integration/oauthd_process.h"
 
@@ -109,7 +110,8 @@ TEST(Resilience, SigtermDrainsAndExitsZero) {
 TEST(Resilience, MissingKeyStopsStartWithOneClearLine) {
   test_support::ChildProcessOptions o;
   o.argv = {OAUTHD_BINARY, "--store=memory", "--signing_keys=/nonexistent/key.pem",
-            "--listen=127.0.0.1:0"};
+            absl::StrCat("--listen=127.0.0.1:", *test_support::PickUnusedTcpPort()),
+            absl::StrCat("--admin_listen=127.0.0.1:", *test_support::PickUnusedTcpPort())};
   auto child = test_support::ChildProcess::Start(o);
   ASSERT_TRUE(child.ok());
   auto exit = (*child)->Wait(absl::Seconds(10));

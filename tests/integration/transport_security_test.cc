@@ -201,7 +201,7 @@ TEST_F(TransportSecurityTest, TheGatewayReachesOauthdOverMutualTls) {
               "--upstream=" + oauthd_->address(), "--upstream_tls",
               "--upstream_tls_ca=" + pki_->Path("ca", "crt"),
               "--upstream_tls_server_name=localhost",
-              absl::StrCat("--issuer=http://127.0.0.1:", *port), "--threads=2"};
+              "--issuer=https://issuer.test", "--threads=2"};
     if (with_client_cert) {
       o.argv.push_back("--upstream_tls_cert=" + pki_->Path("client", "crt"));
       o.argv.push_back("--upstream_tls_key=" + pki_->Path("client", "key"));
