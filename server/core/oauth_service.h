@@ -8,6 +8,7 @@
 #include "oauth/v1/token.pb.h"
 #include "server/core/audit_log.h"
 #include "server/core/authorization_endpoint.h"
+#include "server/core/client_assertion.h"
 #include "server/core/client_registry.h"
 #include "server/core/clock.h"
 #include "server/core/config.h"
@@ -64,6 +65,7 @@ class OAuthService {
   const TokenIssuer& issuer_;
   NullAuditLog no_audit_;
   AuditLog& audit_;
+  ClientAssertionVerifier assertions_;
   ClientRegistry clients_;
   ResourceOwnerAuthenticator owners_;
   TokenResponseFactory tokens_;

@@ -319,13 +319,16 @@ void Gateway::Handle(HttpRequest request, const ConnectionInfo& connection, Resp
     return;
   }
   exchange->endpoint = route->endpoint;
-  if ((method == http::verb::get && route->get) || (method == http::verb::post && route->post)) {
+  // RFC 9110 §9.3.2: HEAD is answered wherever GET is, by the GET handler;
+  // the HTTP server sends its headers without the body.
+  const bool get_like = method == http::verb::get || method == http::verb::head;
+  if ((get_like && route->get) || (method == http::verb::post && route->post)) {
     (this->*route->handler)(std::move(exchange));
     return;
   }
   HttpResponse response = TextResponse(http::status::method_not_allowed, "method not allowed\n");
-  response.set(http::field::allow, route->get && route->post ? "GET, POST"
-                                   : route->get              ? "GET"
+  response.set(http::field::allow, route->get && route->post ? "GET, HEAD, POST"
+                                   : route->get              ? "GET, HEAD"
                                                              : "POST");
   exchange->Finish(std::move(response), "method_not_allowed");
 }
@@ -569,11 +572,18 @@ void Gateway::HandleAuthorize(std::shared_ptr<Exchange> exchange) {
   } else {
     encoded = Query(ToAbsl(exchange->request.target()));
   }
-  // A malformed or ambiguous request is not redirected: which redirect_uri
-  // would be the right one cannot be told.
   absl::StatusOr<FormParameters> form = FormParameters::Parse(encoded, {"resource"});
   if (!form.ok()) {
-    exchange->FinishErrorPage(ErrorForRejectedRequest(form.status()));
+    const oauth::v1::OAuthError error = ErrorForRejectedRequest(form.status());
+    // A repeated parameter is redirected (RFC 6749 §4.1.2.1) when client_id
+    // and redirect_uri were each sent once and oauthd accepts them; a
+    // malformed request, or one whose redirect_uri cannot be told, is not.
+    std::optional<oauth::v1::AuthorizeRequest> target = RedirectTargetOfRepeatedRequest(encoded);
+    if (!target) {
+      exchange->FinishErrorPage(error);
+      return;
+    }
+    RedirectRepeatedParameterError(std::move(exchange), *std::move(target), error);
     return;
   }
   if (exchange->request.method() == http::verb::post && IsLoginSubmission(*form)) {
@@ -607,6 +617,33 @@ std::string SetCookieValue(absl::string_view name, absl::string_view value, bool
 }
 
 }  // namespace
+
+void Gateway::RedirectRepeatedParameterError(std::shared_ptr<Exchange> exchange,
+                                             oauth::v1::AuthorizeRequest target,
+                                             oauth::v1::OAuthError error) {
+  CallOAuthd<oauth::v1::AuthorizeResponse>(
+      *exchange, std::move(target),
+      [](auto* async, auto* context, auto* request, auto* response, auto callback) {
+        async->Authorize(context, request, response, std::move(callback));
+      },
+      [this, exchange, error = std::move(error)](const grpc::Status& status,
+                                                 const oauth::v1::AuthorizeResponse&) mutable {
+        // The request carries no response_type, so oauthd always refuses it;
+        // only a refusal that names a redirect URI proves client_id and
+        // redirect_uri valid. Anything else (unknown client, unregistered
+        // redirect URI, oauthd unreachable) keeps the error page.
+        const oauth::v1::OAuthError validated =
+            status.ok() ? oauth::v1::OAuthError() : ErrorForFailedRpc(status);
+        if (validated.redirect_uri().empty()) {
+          exchange->FinishErrorPage(error);
+          return;
+        }
+        error.set_redirect_uri(validated.redirect_uri());
+        error.set_state(validated.state());
+        exchange->Finish(AuthorizeErrorResponse(exchange->request.method(), error, config_.issuer),
+                         error.error());
+      });
+}
 
 void Gateway::ShowConsentPage(std::shared_ptr<Exchange> exchange, const FormParameters& form) {
   CsrfProtector::Fields request_fields = AuthorizationRequestFields(form);
@@ -772,6 +809,11 @@ void Gateway::HandleMetadata(std::shared_ptr<Exchange> exchange) {
                                    m.introspection_endpoint_auth_methods_supported());
         json.StringArrayIfNotEmpty("revocation_endpoint_auth_methods_supported",
                                    m.revocation_endpoint_auth_methods_supported());
+        json.StringArrayIfNotEmpty(
+            "introspection_endpoint_auth_signing_alg_values_supported",
+            m.introspection_endpoint_auth_signing_alg_values_supported());
+        json.StringArrayIfNotEmpty("revocation_endpoint_auth_signing_alg_values_supported",
+                                   m.revocation_endpoint_auth_signing_alg_values_supported());
         json.StringArrayIfNotEmpty("code_challenge_methods_supported",
                                    m.code_challenge_methods_supported());
         json.StringArrayIfNotEmpty("scopes_supported", m.scopes_supported());

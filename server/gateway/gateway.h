@@ -91,6 +91,12 @@ class Gateway {
   void HandleRevoke(std::shared_ptr<Exchange> exchange);
   void HandleAuthorize(std::shared_ptr<Exchange> exchange);
   void HandleAuthorizeSubmission(std::shared_ptr<Exchange> exchange, const FormParameters& form);
+  // Validates `target` (client_id, redirect_uri, state of a request with a
+  // repeated parameter) with oauthd and redirects `error` to the redirect URI
+  // oauthd trusts, or shows the error page when there is none.
+  void RedirectRepeatedParameterError(std::shared_ptr<Exchange> exchange,
+                                      oauth::v1::AuthorizeRequest target,
+                                      oauth::v1::OAuthError error);
   void ShowConsentPage(std::shared_ptr<Exchange> exchange, const FormParameters& form);
   void HandleMetadata(std::shared_ptr<Exchange> exchange);
   void HandleJwks(std::shared_ptr<Exchange> exchange);
