@@ -17,6 +17,7 @@ OAuthService::OAuthService(const ServerConfig& config, storage::Store& store,
       audit_(audit != nullptr ? *audit : no_audit_),
       assertions_(config.issuer, store.replays(), clock),
       clients_(store.clients(), config.client_cache_ttl, clock, &assertions_),
+      cors_(clients_, store.clients(), config.client_cache_ttl, clock),
       owners_(config, store.users(), store.counters(), audit_),
       tokens_(config, issuer, store.refresh_tokens(), clock, audit_),
       refresh_(tokens_, store.refresh_tokens(), store.revocations(), clock),
@@ -154,6 +155,14 @@ oauth::v1::ServerMetadata OAuthService::GetServerMetadata() const {
   m.add_code_challenge_methods_supported("plain");
   m.set_authorization_response_iss_parameter_supported(true);
   return m;
+}
+
+absl::StatusOr<oauth::v1::CheckCorsOriginResponse> OAuthService::CheckCorsOrigin(
+    const oauth::v1::CheckCorsOriginRequest& request) {
+  ASSIGN_OR_RETURN(bool allowed, cors_.Allowed(request.origin(), request.client_id()));
+  oauth::v1::CheckCorsOriginResponse response;
+  response.set_allowed(allowed);
+  return response;
 }
 
 }  // namespace oauthd

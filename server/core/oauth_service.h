@@ -12,6 +12,7 @@
 #include "server/core/client_registry.h"
 #include "server/core/clock.h"
 #include "server/core/config.h"
+#include "server/core/cors_policy.h"
 #include "server/core/grant_handler.h"
 #include "server/core/refresh_token_grant.h"
 #include "server/core/resource_owner_authenticator.h"
@@ -54,6 +55,9 @@ class OAuthService {
   // introspect_any_token (unauthorized_client otherwise).
   absl::Status AuthorizeRevocationWatch(const oauth::v1::ClientAuthentication& client);
   oauth::v1::ServerMetadata GetServerMetadata() const;
+  // CORS for the gateway's /token and /revoke (CorsPolicy).
+  absl::StatusOr<oauth::v1::CheckCorsOriginResponse> CheckCorsOrigin(
+      const oauth::v1::CheckCorsOriginRequest& request);
 
   // The client cache, shared with the admin service for invalidation.
   ClientRegistry& clients() { return clients_; }
@@ -67,6 +71,7 @@ class OAuthService {
   AuditLog& audit_;
   ClientAssertionVerifier assertions_;
   ClientRegistry clients_;
+  CorsPolicy cors_;
   ResourceOwnerAuthenticator owners_;
   TokenResponseFactory tokens_;
   std::vector<std::unique_ptr<GrantHandler>> grants_;

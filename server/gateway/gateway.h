@@ -98,6 +98,14 @@ class Gateway {
                                       oauth::v1::AuthorizeRequest target,
                                       oauth::v1::OAuthError error);
   void ShowConsentPage(std::shared_ptr<Exchange> exchange, const FormParameters& form);
+  // CORS for /token and /revoke: asks oauthd whether the request's Origin
+  // may read the answer (for the client the request names), then runs
+  // `handler`; the answer adds Access-Control-Allow-Origin.
+  void CheckCorsThen(std::shared_ptr<Exchange> exchange,
+                     void (Gateway::*handler)(std::shared_ptr<Exchange>));
+  // OPTIONS /token, /revoke: the preflight, allowed for an origin any client
+  // lists (a preflight names no client).
+  void HandleCorsPreflight(std::shared_ptr<Exchange> exchange);
   void HandleMetadata(std::shared_ptr<Exchange> exchange);
   void HandleJwks(std::shared_ptr<Exchange> exchange);
   void HandleHealth(std::shared_ptr<Exchange> exchange);

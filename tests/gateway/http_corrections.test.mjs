@@ -98,7 +98,7 @@ describe('HEAD (RFC 9110 §9.3.2)', () => {
     assert.equal(authorize.headers.allow, 'GET, HEAD, POST');
     const token = await stack.request('/token', { method: 'HEAD' });
     assert.equal(token.status, 405);
-    assert.equal(token.headers.allow, 'POST');
+    assert.equal(token.headers.allow, 'OPTIONS, POST');
     assert.equal(token.body, '');
   });
 });
