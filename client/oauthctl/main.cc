@@ -15,7 +15,10 @@ Keys (local, no server):
   oauthctl keys generate --alg=ES256|RS256|EdDSA --out=FILE [--force]
   oauthctl keys jwks [PEM_FILE...]      public JWK Set of PEM files (of the server without files)
 Clients (admin API, needs --admin_token_file):
-  oauthctl client create [--id=ID] [--name=N] [--auth_method=client_secret_basic|client_secret_post|none]
+  oauthctl client create [--id=ID] [--name=N]
+                         [--auth_method=client_secret_basic|client_secret_post|private_key_jwt|none]
+                         [--jwks_file=JWKS_OR_PEM (private_key_jwt: the client's public keys)]
+                         [--allowed_cors_origins=https://app.example,..]
                          [--grant_types=a,b] [--redirect_uris=u,..] [--scopes=s,..] [--default_scopes=s,..]
                          [--audiences=a,..] [--access_token_ttl_seconds=N] [--refresh_token_ttl_seconds=N]
                          [--refresh_family_ttl_seconds=N] [--refresh_grace_seconds=N]
@@ -35,18 +38,22 @@ Users (admin API):
   (disable, delete and set-password also revoke every grant of the user; delete of
   a client revokes everything of it: docs/revocation.md)
 Tokens:
-  oauthctl token --client_id=ID [--client_secret=S] [--scope="a b"] [--resource=aud,..]
+  oauthctl token --client_id=ID [--client_secret=S | --private_key_file=PEM] [--scope="a b"]
+                 [--resource=aud,..]
                  [--grant=client_credentials|password|refresh_token]
                  [--username=U [--password=P]] [--refresh_token=T]
-  oauthctl introspect TOKEN --client_id=ID --client_secret=S [--token_type_hint=H]
-  oauthctl revoke TOKEN --client_id=ID [--client_secret=S] [--token_type_hint=H]
+  oauthctl introspect TOKEN --client_id=ID --client_secret=S|--private_key_file=PEM
+                 [--token_type_hint=H]
+  oauthctl revoke TOKEN --client_id=ID [--client_secret=S|--private_key_file=PEM]
+                 [--token_type_hint=H]
+  (--private_key_file: private_key_jwt, RFC 7523, with the key registered by --jwks_file)
   oauthctl jwks                         the server's published signing keys
 
 Global: --address=host:port|unix:/path (default 127.0.0.1:50051),
 --admin_address=host:port|unix:/path (oauthd's --admin_listen, default 127.0.0.1:50052),
 --admin_token_file=F, --json (one JSON object per result instead of text), --timeout=10s,
 --tls [--tls_ca_file=F] [--tls_server_name=N] [--tls_cert_file=F --tls_key_file=F (mTLS)].
-Every global flag and --client_id/--client_secret may come from OAUTHCTL_<FLAG> in the
+Every global flag and --client_id/--client_secret/--private_key_file may come from OAUTHCTL_<FLAG> in the
 environment (e.g. OAUTHCTL_ADDRESS); the command line wins.
 A CLIENT_ID, USERNAME or TOKEN that starts with '-' goes after "--", which ends the flags:
   oauthctl introspect --client_id=ID --client_secret=S -- -Fq3...
@@ -55,7 +62,8 @@ Exit codes: 0 ok, 1 refused by the server (the OAuth error is printed), 2 usage 
 
 const std::vector<std::string> kFlagNames = {
     "address", "admin_address", "admin_token_file", "json", "timeout", "tls", "tls_ca_file",
-    "tls_server_name", "tls_cert_file", "tls_key_file", "client_id", "client_secret"};
+    "tls_server_name", "tls_cert_file", "tls_key_file", "client_id", "client_secret",
+    "private_key_file"};
 
 }  // namespace
 

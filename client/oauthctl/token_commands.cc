@@ -43,7 +43,8 @@ int ClientAuth(oauth::v1::ClientAuthentication* auth) {
     auth->set_client_secret(absl::GetFlag(FLAGS_client_secret));
     return kExitOk;
   }
-  if (!absl::GetFlag(FLAGS_client_secret).empty()) {
+  // A secret from OAUTHCTL_CLIENT_SECRET is ignored: the key replaces it.
+  if (FlagGiven("client_secret")) {
     return UsageError("give --client_secret or --private_key_file, not both");
   }
   oauth::v1::ServerMetadata metadata;
