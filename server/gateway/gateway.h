@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
+#include "oauth/v1/error.pb.h"
 #include "oauth/v1/token.grpc.pb.h"
 #include "server/gateway/csrf.h"
 #include "server/gateway/form.h"
