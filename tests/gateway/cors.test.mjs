@@ -193,7 +193,7 @@ describe('CORS in Chromium', () => {
   test('a preflighted fetch (Authorization header) from the listed origin works', async () => {
     const tokens = await fetchFrom(appOrigin, '/token',
       { 'content-type': 'application/x-www-form-urlencoded', authorization: basicHeader(backend) },
-      'grant_type=client_credentials');
+      'grant_type=client_credentials&scope=read');
     assert.equal(tokens.status, 200, JSON.stringify(tokens));
     const { access_token: token } = JSON.parse(tokens.body);
     const revoked = await fetchFrom(appOrigin, '/revoke',
@@ -205,11 +205,11 @@ describe('CORS in Chromium', () => {
   test('preflighted fetches from an unlisted origin, or for a client that does not list it, fail', async () => {
     const unlisted = await fetchFrom(otherOrigin, '/token',
       { 'content-type': 'application/x-www-form-urlencoded', authorization: basicHeader(backend) },
-      'grant_type=client_credentials');
+      'grant_type=client_credentials&scope=read');
     assert.match(unlisted.error ?? '', /Failed to fetch/, JSON.stringify(unlisted));
     const wrongClient = await fetchFrom(appOrigin, '/token',
       { 'content-type': 'application/x-www-form-urlencoded', authorization: basicHeader(plain) },
-      'grant_type=client_credentials');
+      'grant_type=client_credentials&scope=read');
     assert.match(wrongClient.error ?? '', /Failed to fetch/, JSON.stringify(wrongClient));
   });
 });
@@ -249,7 +249,7 @@ describe('CORS headers', () => {
   });
 
   test('actual responses: the listed origin of that client only, errors included', async () => {
-    const body = 'grant_type=client_credentials';
+    const body = 'grant_type=client_credentials&scope=read';
     const ok = await stack.request('/token', {
       method: 'POST', headers: { ...FORM, origin: appOrigin, authorization: `Basic ${Buffer.from(`${backend.client_id}:${backend.client_secret}`).toString('base64')}` }, body,
     });
@@ -292,7 +292,7 @@ describe('CORS headers', () => {
   test('oauthctl manages the origins; a change is seen by the next preflight', async () => {
     const extra = 'https://spa.example';
     stack.oauthctl(['client', 'update', spa.client_id, `--allowed_cors_origins=${appOrigin},${extra}`]);
-    assert.match(stack.oauthctl(['client', 'get', spa.client_id]), new RegExp(`CORS origins\\s+${appOrigin}, ${extra}`));
+    assert.match(stack.oauthctl(['client', 'get', spa.client_id]), new RegExp(`CORS origins:\\s+${appOrigin}, ${extra}`));
     // oauthd rebuilds its origin index within --client_cache_ttl (5 s).
     let r;
     for (let i = 0; i < 80; i++) {

@@ -127,7 +127,7 @@ describe('assertions and methods refused over HTTP', () => {
       method: 'POST',
       headers: FORM,
       body: new URLSearchParams({
-        grant_type: 'client_credentials', client_id: clientId,
+        grant_type: 'client_credentials', scope: 'read', client_id: clientId,
         client_assertion_type: JWT_BEARER, client_assertion: assertion,
       }).toString(),
     });
@@ -183,7 +183,7 @@ describe('assertions and methods refused over HTTP', () => {
     assertInvalidClient(r, /registered for client_secret_basic/);
     const good = await stack.request('/token', {
       method: 'POST', headers: { ...FORM, authorization: basic(basicClient.client_id, basicClient.client_secret) },
-      body: 'grant_type=client_credentials',
+      body: 'grant_type=client_credentials&scope=read',
     });
     assert.equal(good.status, 200, good.body);
   });
@@ -237,7 +237,7 @@ describe('oauthctl', () => {
   test('client get shows the method, its enforcement and the keys', () => {
     const { record } = keyClients.ES256;
     const out = stack.oauthctl(['client', 'get', record.client_id]);
-    assert.match(out, /auth method\s+private_key_jwt\n/);
-    assert.match(out, /jwks\s+\{"keys":\[\{"kty":"EC"/);
+    assert.match(out, /auth method:\s+private_key_jwt\n/);
+    assert.match(out, /jwks:\s+\{"keys":\[\{"kty":"EC"/);
   });
 });
