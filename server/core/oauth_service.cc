@@ -146,7 +146,8 @@ oauth::v1::ServerMetadata OAuthService::GetServerMetadata() const {
   m.add_revocation_endpoint_auth_methods_supported("none");
   // RFC 8414 §2: the algorithms of private_key_jwt assertions, here for the
   // token, introspection and revocation endpoints alike.
-  for (const char* alg : {"ES256", "RS256", "EdDSA"}) {
+  // "Ed25519": the RFC 9864 fully-specified name of EdDSA with Ed25519.
+  for (const char* alg : {"ES256", "RS256", "EdDSA", "Ed25519"}) {
     m.add_token_endpoint_auth_signing_alg_values_supported(alg);
     m.add_introspection_endpoint_auth_signing_alg_values_supported(alg);
     m.add_revocation_endpoint_auth_signing_alg_values_supported(alg);

@@ -152,7 +152,11 @@ absl::StatusOr<VerifiedJwt> KeySet::VerifyJwt(absl::string_view compact,
     if (key == nullptr) {
       return Rejected(absl::StrCat("unknown kid \"", internal::Printable(jwt.header.kid), "\""));
     }
-    if (jwt.header.alg != AlgorithmName(key->alg())) {
+    // RFC 9864 §2.2: "Ed25519" is the fully-specified name of EdDSA over
+    // Ed25519 (oauth4webapi and jose send it); only the key's type decides.
+    const bool fully_specified_eddsa =
+        key->alg() == Algorithm::kEdDsa && jwt.header.alg == "Ed25519";
+    if (jwt.header.alg != AlgorithmName(key->alg()) && !fully_specified_eddsa) {
       return Rejected(absl::StrCat("\"alg\":\"", internal::Printable(jwt.header.alg),
                                    "\" does not match key \"", key->kid(), "\" (",
                                    AlgorithmName(key->alg()), ")"));

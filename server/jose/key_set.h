@@ -87,7 +87,8 @@ class KeySet {
   //   is understood, RFC 7515 §4.1.11); "kid" missing (unless
   //   allow_missing_kid_with_one_key applies) or not in this set;
   //   "alg" different from the key's algorithm (algorithm confusion, e.g.
-  //   HS256 or RS256 on an EC key); a bad signature.
+  //   HS256 or RS256 on an EC key; for an Ed25519 key both "EdDSA" and its
+  //   RFC 9864 fully-specified name "Ed25519" match); a bad signature.
   //
   // Claim values (exp, iss, typ, ...) are not checked here; see
   // ValidateAccessTokenClaims. The payload is parsed only after the

@@ -140,6 +140,24 @@ TEST_F(ClientAssertionTest, HighSEcdsaTwinIsAcceptedOnceLikeAnyOther) {
             "invalid_client: client assertion rejected: 'jti' was already used (replay)");
 }
 
+TEST_F(ClientAssertionTest, Ed25519IsTheFullySpecifiedNameOfEdDsa) {
+  Key ed = NewKey(jose::Algorithm::kEdDsa);
+  Key ec = NewKey(jose::Algorithm::kEs256);
+  const std::string ed_id = AddKeyClient(ed.jwks);
+  const std::string ec_id = AddKeyClient(ec.jwks);
+  // RFC 9864: "Ed25519" names EdDSA over Ed25519 (oauth4webapi sends it).
+  EXPECT_EQ(Refusal(Assertion(ed_id, Sign(ed.key, absl::StrCat("{\"alg\":\"Ed25519\",\"kid\":\"",
+                                                             ed.key.kid(), "\"}"),
+                                          Claims(ed_id, "ed")))),
+            "accepted");
+  // It matches no other key type.
+  EXPECT_EQ(Refusal(Assertion(ec_id, Sign(ec.key, absl::StrCat("{\"alg\":\"Ed25519\",\"kid\":\"",
+                                                             ec.key.kid(), "\"}"),
+                                          Claims(ec_id, "ec"))))
+                .substr(0, 15),
+            "invalid_client:");
+}
+
 TEST_F(ClientAssertionTest, ClientIdMayBeOmittedAndKidToo) {
   Key key = NewKey(jose::Algorithm::kEs256);
   const std::string id = AddKeyClient(key.jwks);

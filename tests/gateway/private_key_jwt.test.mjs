@@ -1,7 +1,8 @@
 // private_key_jwt (RFC 7523 §2.2) and the enforced registration method
 // (RFC 7591 §2) through the real gateway, oauthd and redis, over HTTPS:
 //  - oauth4webapi, unchanged, authenticates with PrivateKeyJwt (WebCrypto
-//    keys, ES256 / RS256 / EdDSA) for client_credentials, introspection and
+//    keys, ES256 / RS256 / Ed25519 — which it signs as "alg":"Ed25519", the
+//    RFC 9864 name of EdDSA) for client_credentials, introspection and
 //    revocation; the keys come from `oauthctl keys generate` and are
 //    registered with `oauthctl client create --jwks_file`;
 //  - a replayed assertion, and a secret sent the way the client did not
@@ -89,7 +90,7 @@ describe('private_key_jwt with oauth4webapi', () => {
     for (const list of [as.token_endpoint_auth_signing_alg_values_supported,
       as.introspection_endpoint_auth_signing_alg_values_supported,
       as.revocation_endpoint_auth_signing_alg_values_supported]) {
-      assert.deepEqual([...list].sort(), ['ES256', 'EdDSA', 'RS256']);
+      assert.deepEqual([...list].sort(), ['ES256', 'Ed25519', 'EdDSA', 'RS256']);
     }
   });
 
