@@ -116,8 +116,14 @@ describe('private_key_jwt with oauth4webapi', () => {
       as, client, await oauth.introspectionRequest(as, client, auth, tokens.access_token));
     assert.equal(introspection.active, true);
     assert.equal(introspection.client_id, keyClients.ES256.record.client_id);
-    const revoked = await oauth.revocationRequest(as, client, auth, tokens.access_token);
-    assert.equal(revoked.status, 200);
+    // RFC 7009 §2.1: only the client the token was issued to may revoke it.
+    const owner = keyClients.ES256;
+    const revoked = await oauth.revocationRequest(as, { client_id: owner.record.client_id },
+      oauth.PrivateKeyJwt({ key: owner.cryptoKey, kid: owner.kid }), tokens.access_token);
+    assert.equal(revoked.status, 200, await revoked.text());
+    const after = await oauth.processIntrospectionResponse(
+      as, client, await oauth.introspectionRequest(as, client, auth, tokens.access_token));
+    assert.equal(after.active, false);
   });
 });
 
