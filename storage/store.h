@@ -8,6 +8,7 @@
 #include "storage/code_store.h"
 #include "storage/counter_store.h"
 #include "storage/refresh_token_store.h"
+#include "storage/replay_store.h"
 #include "storage/revocation_store.h"
 #include "storage/user_store.h"
 
@@ -25,6 +26,7 @@ class Store {
   virtual RefreshTokenStore& refresh_tokens() = 0;
   virtual RevocationStore& revocations() = 0;
   virtual CounterStore& counters() = 0;
+  virtual ReplayStore& replays() = 0;
 
   // OK when the backend answers now (used by the health service).
   virtual absl::Status Ping() = 0;

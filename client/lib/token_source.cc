@@ -5,6 +5,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace oauthd::client {
 
@@ -23,6 +24,18 @@ absl::StatusOr<std::shared_ptr<TokenSource>> TokenSource::Create(
   if (options.default_lifetime <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("TokenSource default_lifetime must be positive");
   }
+  std::shared_ptr<const ClientAssertionSigner> signer;
+  if (!options.private_key_file.empty()) {
+    if (!options.client_secret.empty()) {
+      return absl::InvalidArgumentError(
+          "TokenSource takes a client_secret or a private_key_file, not both");
+    }
+    absl::StatusOr<std::shared_ptr<const ClientAssertionSigner>> loaded =
+        ClientAssertionSigner::FromPemFile(options.private_key_file, options.client_id,
+                                           options.issuer);
+    if (!loaded.ok()) return loaded.status();
+    signer = *std::move(loaded);
+  }
   if (!options.clock) options.clock = SystemClock();
   if (!options.random) {
     options.random = [] {
@@ -30,7 +43,9 @@ absl::StatusOr<std::shared_ptr<TokenSource>> TokenSource::Create(
       return absl::Uniform<double>(bitgen, 0.0, 1.0);
     };
   }
-  return std::shared_ptr<TokenSource>(new TokenSource(std::move(server), std::move(options)));
+  std::shared_ptr<TokenSource> source(new TokenSource(std::move(server), std::move(options)));
+  source->signer_ = std::move(signer);
+  return source;
 }
 
 TokenSource::TokenSource(std::shared_ptr<AuthorizationServer> server, TokenSourceOptions options)
@@ -45,7 +60,15 @@ bool TokenSource::Usable(const Token& token, absl::Time now) const {
 absl::StatusOr<Token> TokenSource::Fetch() {
   oauth::v1::IssueTokenRequest request;
   request.mutable_client()->set_client_id(options_.client_id);
-  request.mutable_client()->set_client_secret(options_.client_secret);
+  if (signer_ != nullptr) {
+    absl::StatusOr<std::string> assertion = signer_->Make(absl::Now());
+    if (!assertion.ok()) return assertion.status();
+    request.mutable_client()->set_client_assertion_type(
+        std::string(kJwtBearerClientAssertionType));
+    request.mutable_client()->set_client_assertion(*std::move(assertion));
+  } else {
+    request.mutable_client()->set_client_secret(options_.client_secret);
+  }
   request.mutable_client_credentials()->set_scope(options_.scope);
   for (const std::string& resource : options_.resources) request.add_resource(resource);
 

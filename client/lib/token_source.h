@@ -35,6 +35,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/lib/authorization_server.h"
+#include "client/lib/client_assertion.h"
 #include "client/lib/clock.h"
 
 namespace oauthd::client {
@@ -44,6 +45,13 @@ struct TokenSourceOptions {
   // matter over gRPC). Required: client_id.
   std::string client_id;
   std::string client_secret;
+  // private_key_jwt (RFC 7523) instead of a secret: a PEM private key file
+  // (ES256, RS256 or EdDSA, e.g. from `oauthctl keys generate`) whose public
+  // key is registered as the client's jwks, and the authorization server's
+  // issuer identifier (the assertions' aud). Each fetch sends a new
+  // assertion valid for 60 s. Set either this or client_secret.
+  std::string private_key_file;
+  std::string issuer;
   // Space-delimited scope to request (RFC 6749 §3.3); empty asks for the
   // client's default scopes.
   std::string scope;
@@ -93,8 +101,9 @@ struct Token {
 // Thread-safe. Create it once per (client, scope, resources) and share it.
 class TokenSource {
  public:
-  // Returns InvalidArgument if options.client_id is empty or a duration is
-  // negative. Does not contact the server.
+  // Returns InvalidArgument if options.client_id is empty, a duration is
+  // negative, both client_secret and private_key_file are set, or the key
+  // file cannot be loaded or has no issuer. Does not contact the server.
   static absl::StatusOr<std::shared_ptr<TokenSource>> Create(
       std::shared_ptr<AuthorizationServer> server, TokenSourceOptions options);
 
@@ -134,6 +143,8 @@ class TokenSource {
 
   const std::shared_ptr<AuthorizationServer> server_;
   const TokenSourceOptions options_;
+  // Signs private_key_jwt assertions; null with a client secret.
+  std::shared_ptr<const ClientAssertionSigner> signer_;
 
   mutable absl::Mutex mu_;
   std::optional<Token> token_ ABSL_GUARDED_BY(mu_);

@@ -4,7 +4,14 @@
 #include <utility>
 #include <vector>
 
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
+#include "server/jose/jwks.h"
+#include "server/jose/signing_key.h"
 #include "client/oauthctl/cli.h"
 #include "client/oauthctl/command_line.h"
 #include "client/oauthctl/output.h"
@@ -14,7 +21,14 @@
 ABSL_FLAG(std::string, id, "", "client id (generated when empty)");
 ABSL_FLAG(std::string, name, "", "display name");
 ABSL_FLAG(std::string, auth_method, "",
-          "client_secret_basic (the default), client_secret_post or none (a public client)");
+          "client_secret_basic (the default), client_secret_post, private_key_jwt (needs "
+          "--jwks_file) or none (a public client)");
+ABSL_FLAG(std::string, jwks_file, "",
+          "the client's public keys for private_key_jwt: a JWK Set (JSON) file, or a PEM key "
+          "file whose public half is registered");
+ABSL_FLAG(std::string, allowed_cors_origins, "",
+          "comma list of browser origins allowed to call /token and /revoke "
+          "(e.g. https://app.example)");
 ABSL_FLAG(std::string, grant_types, "",
           "comma list of client_credentials, password, authorization_code, refresh_token");
 ABSL_FLAG(std::string, redirect_uris, "", "comma list of exact redirect URIs");
@@ -62,6 +76,30 @@ int Invoke(Call call, PrintFn print) {
     print(response);
   }
   return kExitOk;
+}
+
+// The JWK Set named by --jwks_file: the file itself when it is JSON, or the
+// public JWK Set of a PEM key (what `oauthctl keys jwks FILE` prints).
+// Exits with kExitUsage when the file cannot be read or parsed.
+std::string ReadJwksFlag() {
+  const std::string path = absl::GetFlag(FLAGS_jwks_file);
+  if (path.empty()) return "";
+  std::ifstream file(path);
+  std::stringstream content;
+  if (!file || !(content << file.rdbuf())) {
+    std::fprintf(stderr, "oauthctl: cannot read --jwks_file %s\n", path.c_str());
+    std::exit(kExitUsage);
+  }
+  const std::string text = content.str();
+  if (absl::StrContains(text, "-----BEGIN")) {
+    absl::StatusOr<oauthd::jose::SigningKey> key = oauthd::jose::SigningKey::FromPem(text, path);
+    if (!key.ok()) {
+      std::fprintf(stderr, "oauthctl: %s\n", std::string(key.status().message()).c_str());
+      std::exit(kExitUsage);
+    }
+    return oauthd::jose::RenderJwks({key->public_jwk()});
+  }
+  return text;
 }
 
 // Client fields settable from flags: flag name, Client field name, setter.
@@ -119,6 +157,13 @@ const std::vector<ClientField>& ClientFields() {
        [](admin::Client* c) { c->set_allow_plain_pkce(absl::GetFlag(FLAGS_allow_plain_pkce)); }},
       {"require_pkce", "require_pkce",
        [](admin::Client* c) { c->set_require_pkce(absl::GetFlag(FLAGS_require_pkce)); }},
+      {"jwks_file", "jwks", [](admin::Client* c) { c->set_jwks(ReadJwksFlag()); }},
+      {"allowed_cors_origins", "allowed_cors_origins",
+       [](admin::Client* c) {
+         for (auto& o : SplitList(absl::GetFlag(FLAGS_allowed_cors_origins))) {
+           c->add_allowed_cors_origins(o);
+         }
+       }},
       {"introspect_any_token", "introspect_any_token",
        [](admin::Client* c) {
          c->set_introspect_any_token(absl::GetFlag(FLAGS_introspect_any_token));

@@ -11,7 +11,8 @@ namespace oauthctl {
 namespace {
 
 const std::vector<std::string> kClientFields = {
-    "name", "auth_method", "grant_types", "redirect_uris", "scopes", "default_scopes",
+    "name", "auth_method", "jwks_file", "allowed_cors_origins", "grant_types", "redirect_uris",
+    "scopes", "default_scopes",
     "audiences", "access_token_ttl_seconds", "refresh_token_ttl_seconds",
     "refresh_family_ttl_seconds", "refresh_grace_seconds", "require_pkce", "allow_plain_pkce",
     "introspect_any_token"};
@@ -27,7 +28,10 @@ Keys (local, no server):
   oauthctl keys generate --alg=ES256|RS256|EdDSA --out=FILE [--force]
   oauthctl keys jwks [PEM_FILE...]      public JWK Set of PEM files (of the server without files)
 Clients (admin API, needs --admin_token_file):
-  oauthctl client create [--id=ID] [--name=N] [--auth_method=client_secret_basic|client_secret_post|none]
+  oauthctl client create [--id=ID] [--name=N]
+                         [--auth_method=client_secret_basic|client_secret_post|private_key_jwt|none]
+                         [--jwks_file=JWKS_OR_PEM (private_key_jwt: the client's public keys)]
+                         [--allowed_cors_origins=https://app.example,..]
                          [--grant_types=a,b] [--redirect_uris=u,..] [--scopes="s t"] [--default_scopes=s,..]
                          [--audiences=a,..] [--access_token_ttl_seconds=N] [--refresh_token_ttl_seconds=N]
                          [--refresh_family_ttl_seconds=N] [--refresh_grace_seconds=N]
@@ -47,11 +51,14 @@ Users (admin API):
   (disable, delete and set-password also revoke every grant of the user; delete of
   a client revokes everything of it: docs/revocation.md)
 Tokens:
-  oauthctl token --client_id=ID [--client_secret=S] [--scope="a b"] [--resource=aud,..]
-                 [--grant=client_credentials|password|refresh_token]
+  oauthctl token --client_id=ID [--client_secret=S | --private_key_file=PEM] [--scope="a b"]
+                 [--resource=aud,..] [--grant=client_credentials|password|refresh_token]
                  [--username=U [--password=P]] [--refresh_token=T]
-  oauthctl introspect TOKEN --client_id=ID --client_secret=S [--token_type_hint=H]
-  oauthctl revoke TOKEN --client_id=ID [--client_secret=S] [--token_type_hint=H]
+  oauthctl introspect TOKEN --client_id=ID --client_secret=S|--private_key_file=PEM
+                 [--token_type_hint=H]
+  oauthctl revoke TOKEN --client_id=ID [--client_secret=S|--private_key_file=PEM]
+                 [--token_type_hint=H]
+  (--private_key_file: private_key_jwt, RFC 7523, with the key registered by --jwks_file)
   oauthctl jwks                         the server's published signing keys
 
 Help on one command: oauthctl help client create, or oauthctl client create --help.
@@ -64,7 +71,8 @@ Global: --address=host:port|unix:/path (default 127.0.0.1:50051),
 --admin_token_file=F, --json (one JSON object per result instead of text; numbers are
 JSON numbers), --timeout=10s, --tls [--tls_ca_file=F] [--tls_server_name=N]
 [--tls_cert_file=F --tls_key_file=F (mTLS)].
-Every global flag and --client_id/--client_secret may come from OAUTHCTL_<FLAG> in the
+Every global flag and --client_id/--client_secret/--private_key_file may come from
+OAUTHCTL_<FLAG> in the
 environment (e.g. OAUTHCTL_ADDRESS); the command line wins; an unknown OAUTHCTL_*
 variable is an error.
 A CLIENT_ID, USERNAME or TOKEN that starts with '-' goes after "--", which ends the flags:
@@ -121,13 +129,13 @@ const std::vector<CommandSpec>& Commands() {
       {"grant revoke", "GRANT_ID", "Revokes one grant and every token of it.", "", {}},
       {"token", "", "Gets a token from oauthd (client_credentials, password or refresh_token).",
        "--scope is what to ask for; without it the client's default scopes apply.",
-       {"client_id", "client_secret", "grant", "scope", "resource", "username", "password",
-        "refresh_token"}},
+       {"client_id", "client_secret", "private_key_file", "grant", "scope", "resource",
+        "username", "password", "refresh_token"}},
       {"introspect", "TOKEN", "Shows whether a token is active, and its claims (RFC 7662).",
        "Needs a confidential client's credentials.",
-       {"client_id", "client_secret", "token_type_hint"}},
+       {"client_id", "client_secret", "private_key_file", "token_type_hint"}},
       {"revoke", "TOKEN", "Revokes a token (RFC 7009).", "",
-       {"client_id", "client_secret", "token_type_hint"}},
+       {"client_id", "client_secret", "private_key_file", "token_type_hint"}},
       {"jwks", "", "Shows the server's published signing keys.", "", {}},
   };
   return *commands;

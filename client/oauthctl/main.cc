@@ -11,7 +11,8 @@ namespace {
 // Flags that OAUTHCTL_<FLAG> variables may set.
 const std::vector<std::string> kEnvFlagNames = {
     "address", "admin_address", "admin_token_file", "json", "timeout", "tls", "tls_ca_file",
-    "tls_server_name", "tls_cert_file", "tls_key_file", "client_id", "client_secret"};
+    "tls_server_name", "tls_cert_file", "tls_key_file", "client_id", "client_secret",
+    "private_key_file"};
 
 }  // namespace
 

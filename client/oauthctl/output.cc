@@ -84,12 +84,19 @@ void PrintClient(const oauth::admin::v1::Client& client, const std::string& secr
   Block block;
   block.Add("client_id", client.client_id())
       .Add("name", OrDash(client.client_name()))
-      .Add("auth method", OrDash(client.token_endpoint_auth_method()))
+      .Add("auth method",
+           client.token_endpoint_auth_method_enforced() ||
+                   client.token_endpoint_auth_method().empty()
+               ? OrDash(client.token_endpoint_auth_method())
+               : absl::StrCat(client.token_endpoint_auth_method(),
+                              " (not enforced: registered before methods were; set it with "
+                              "client update --auth_method)"))
       .Add("grant types", List(client.grant_types()))
       .Add("redirect URIs", List(client.redirect_uris()))
       .Add("allowed scopes", List(client.allowed_scopes(), " "))
       .Add("default scopes", List(client.default_scopes(), " "))
       .Add("audiences", List(client.audiences()))
+      .Add("CORS origins", List(client.allowed_cors_origins()))
       .Add("access token TTL", Seconds(client.access_token_ttl_seconds(), "server default"))
       .Add("refresh token TTL", Seconds(client.refresh_token_ttl_seconds(), "server default"))
       .Add("refresh family TTL", Seconds(client.refresh_family_ttl_seconds(), "server default"))
@@ -100,6 +107,7 @@ void PrintClient(const oauth::admin::v1::Client& client, const std::string& secr
       .Add("introspects all", client.introspect_any_token() ? "yes" : "no")
       .Add("created", Time(client.create_time(), false))
       .Add("updated", Time(client.update_time(), false));
+  if (!client.jwks().empty()) block.Add("jwks", client.jwks());
   if (!secret.empty()) block.Add("client_secret", secret);
   block.Print();
   if (!secret.empty()) {

@@ -5,6 +5,8 @@
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "client/lib/client_assertion.h"
 #include "client/oauthctl/cli.h"
 #include "client/oauthctl/output.h"
 #include "oauth/v1/token.grpc.pb.h"
@@ -14,6 +16,9 @@ ABSL_DECLARE_FLAG(std::string, password);
 
 ABSL_FLAG(std::string, client_id, "", "client id");
 ABSL_FLAG(std::string, client_secret, "", "client secret (none for a public client)");
+ABSL_FLAG(std::string, private_key_file, "",
+          "authenticate with private_key_jwt (RFC 7523) signed by this PEM private key "
+          "instead of a secret");
 ABSL_FLAG(std::string, grant, "client_credentials",
           "client_credentials, password or refresh_token");
 ABSL_FLAG(std::string, scope, "",
@@ -30,11 +35,34 @@ oauth::v1::TokenService::Stub& Stub() {
   return *stub;
 }
 
-oauth::v1::ClientAuthentication ClientAuth() {
-  oauth::v1::ClientAuthentication auth;
-  auth.set_client_id(absl::GetFlag(FLAGS_client_id));
-  auth.set_client_secret(absl::GetFlag(FLAGS_client_secret));
-  return auth;
+// Fills `auth` from --client_id and --client_secret, or --private_key_file
+// (private_key_jwt: a fresh assertion whose aud is the issuer oauthd names in
+// its metadata). Returns kExitOk, or the exit code after printing why not.
+int ClientAuth(oauth::v1::ClientAuthentication* auth) {
+  auth->set_client_id(absl::GetFlag(FLAGS_client_id));
+  const std::string key_file = absl::GetFlag(FLAGS_private_key_file);
+  if (key_file.empty()) {
+    auth->set_client_secret(absl::GetFlag(FLAGS_client_secret));
+    return kExitOk;
+  }
+  // A secret from OAUTHCTL_CLIENT_SECRET is ignored: the key replaces it.
+  if (FlagGiven("client_secret")) {
+    return UsageError("give --client_secret or --private_key_file, not both");
+  }
+  oauth::v1::ServerMetadata metadata;
+  auto ctx = NewContext(false);
+  grpc::Status status =
+      Stub().GetServerMetadata(ctx.get(), oauth::v1::GetServerMetadataRequest(), &metadata);
+  if (!status.ok()) return ReportError(status);
+  absl::StatusOr<std::shared_ptr<const oauthd::client::ClientAssertionSigner>> signer =
+      oauthd::client::ClientAssertionSigner::FromPemFile(key_file, auth->client_id(),
+                                                         metadata.issuer());
+  if (!signer.ok()) return UsageError(std::string(signer.status().message()));
+  absl::StatusOr<std::string> assertion = (*signer)->Make(absl::Now());
+  if (!assertion.ok()) return UsageError(std::string(assertion.status().message()));
+  auth->set_client_assertion_type(std::string(oauthd::client::kJwtBearerClientAssertionType));
+  auth->set_client_assertion(*std::move(assertion));
+  return kExitOk;
 }
 
 int FinishToken(const grpc::Status& status, const oauth::v1::TokenResponse& response) {
@@ -65,13 +93,13 @@ int RunTokenCommand(const Args&) {
       return UsageError("token --grant=refresh_token needs --refresh_token");
     }
     oauth::v1::RefreshTokenRequest request;
-    *request.mutable_client() = ClientAuth();
+    if (int code = ClientAuth(request.mutable_client()); code != kExitOk) return code;
     request.set_refresh_token(absl::GetFlag(FLAGS_refresh_token));
     request.set_scope(RequestedScope());
     return FinishToken(Stub().RefreshToken(ctx.get(), request, &response), response);
   }
   oauth::v1::IssueTokenRequest request;
-  *request.mutable_client() = ClientAuth();
+  if (int code = ClientAuth(request.mutable_client()); code != kExitOk) return code;
   for (auto& r : SplitList(absl::GetFlag(FLAGS_resource))) request.add_resource(r);
   if (grant == "client_credentials") {
     request.mutable_client_credentials()->set_scope(RequestedScope());
@@ -97,7 +125,7 @@ int RunIntrospectCommand(const Args& args) {
     return UsageError("introspect needs --client_id and --client_secret of a confidential client");
   }
   oauth::v1::IntrospectRequest request;
-  *request.mutable_client() = ClientAuth();
+  if (int code = ClientAuth(request.mutable_client()); code != kExitOk) return code;
   request.set_token(args[1]);
   request.set_token_type_hint(absl::GetFlag(FLAGS_token_type_hint));
   oauth::v1::IntrospectResponse response;
@@ -118,7 +146,7 @@ int RunRevokeCommand(const Args& args) {
   if (args.size() < 2) return UsageError("revoke needs a TOKEN");
   if (absl::GetFlag(FLAGS_client_id).empty()) return UsageError("revoke needs --client_id");
   oauth::v1::RevokeRequest request;
-  *request.mutable_client() = ClientAuth();
+  if (int code = ClientAuth(request.mutable_client()); code != kExitOk) return code;
   request.set_token(args[1]);
   request.set_token_type_hint(absl::GetFlag(FLAGS_token_type_hint));
   oauth::v1::RevokeResponse response;

@@ -4,7 +4,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/util/field_mask_util.h"
+#include "server/core/client_assertion.h"
 #include "server/core/client_secret.h"
 #include "server/core/config.h"
 #include "server/core/oauth_error.h"
@@ -14,6 +16,7 @@
 #include "server/core/scope.h"
 #include "server/core/status_macros.h"
 #include "server/core/subject.h"
+#include "server/jose/key_set.h"
 
 namespace oauthd {
 namespace {
@@ -44,6 +47,92 @@ absl::Status ValidateTtl(int64_t v, absl::string_view name) {
   return absl::OkStatus();
 }
 
+constexpr size_t kMaxJwksBytes = 16 * 1024;
+constexpr int kMaxCorsOrigins = 32;
+constexpr size_t kMaxCorsOriginLength = 256;
+
+// RFC 7591 §2: jwks holds the public keys of private_key_jwt; it is refused
+// with any other method so that no registered key is silently unused.
+absl::Status ValidateClientJwks(const Client& c) {
+  const bool key_auth = c.token_endpoint_auth_method() == kPrivateKeyJwt;
+  if (c.jwks().empty()) {
+    if (key_auth) return InvalidRequest("private_key_jwt needs the client's public keys (jwks)");
+    return absl::OkStatus();
+  }
+  if (!key_auth) return InvalidRequest("jwks is only used with private_key_jwt");
+  if (c.jwks().size() > kMaxJwksBytes) return InvalidRequest("jwks is larger than 16 KiB");
+  absl::StatusOr<jose::KeySet> keys = jose::KeySet::FromJwksJson(c.jwks());
+  if (!keys.ok()) {
+    return InvalidRequest(absl::StrCat("jwks: ", keys.status().message()));
+  }
+  return absl::OkStatus();
+}
+
+// An origin as browsers serialise it (RFC 6454 §6.2): lower-case http or
+// https scheme, host, and a port only when not the scheme's default; no
+// path, query, fragment, user info or trailing slash. Compared byte for byte
+// with the Origin header, so anything else could never match.
+absl::Status ValidateCorsOrigin(absl::string_view origin) {
+  auto bad = [&](absl::string_view why) {
+    return InvalidRequest(absl::StrCat("allowed_cors_origins: '", origin.substr(0, 80),
+                                       "' is not an origin (", why, ")"));
+  };
+  if (origin.size() > kMaxCorsOriginLength) return bad("too long");
+  absl::string_view rest = origin;
+  bool https = false;
+  if (absl::ConsumePrefix(&rest, "https://")) {
+    https = true;
+  } else if (!absl::ConsumePrefix(&rest, "http://")) {
+    return bad("scheme must be http:// or https://, lower case");
+  }
+  if (rest.empty()) return bad("no host");
+  absl::string_view host = rest;
+  absl::string_view port;
+  if (rest.front() == '[') {
+    const size_t close = rest.find(']');
+    if (close == absl::string_view::npos) return bad("unterminated IPv6 address");
+    host = rest.substr(0, close + 1);
+    absl::string_view after = rest.substr(close + 1);
+    if (!after.empty() && !absl::ConsumePrefix(&after, ":")) return bad("junk after the host");
+    port = after;
+    if (!after.empty() && port.empty()) return bad("empty port");
+  } else if (const size_t colon = rest.rfind(':'); colon != absl::string_view::npos) {
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+    if (port.empty()) return bad("empty port");
+  }
+  for (char ch : host) {
+    const bool ok = absl::ascii_islower(static_cast<unsigned char>(ch)) ||
+                    absl::ascii_isdigit(static_cast<unsigned char>(ch)) || ch == '-' ||
+                    ch == '.' || ch == '[' || ch == ']' || ch == ':';
+    if (!ok) return bad("host must be lower case letters, digits, '-', '.' or an [IPv6]");
+  }
+  if (host.empty() || host == "[]") return bad("no host");
+  if (!port.empty()) {
+    if (port.size() > 5 || port.front() == '0' ||
+        !std::all_of(port.begin(), port.end(),
+                     [](char ch) { return absl::ascii_isdigit(static_cast<unsigned char>(ch)); })) {
+      return bad("port must be 1-65535 without leading zeros");
+    }
+    const int number = std::stoi(std::string(port));
+    if (number > 65535) return bad("port must be 1-65535");
+    if ((https && number == 443) || (!https && number == 80)) {
+      return bad("leave out the scheme's default port");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateCorsOrigins(const Client& c) {
+  if (c.allowed_cors_origins_size() > kMaxCorsOrigins) {
+    return InvalidRequest(absl::StrCat("at most ", kMaxCorsOrigins, " allowed_cors_origins"));
+  }
+  for (const std::string& origin : c.allowed_cors_origins()) {
+    RETURN_IF_ERROR(ValidateCorsOrigin(origin));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status NotFound(absl::string_view id) {
   return absl::NotFoundError(absl::StrCat("client '", id, "' does not exist"));
 }
@@ -60,10 +149,13 @@ absl::Status ValidateAndNormalizeClient(Client& c) {
   }
   const std::string& method = c.token_endpoint_auth_method();
   if (method != "client_secret_basic" && method != "client_secret_post" &&
-      method != "none") {
+      method != kPrivateKeyJwt && method != "none") {
     return InvalidRequest(
-        "token_endpoint_auth_method must be client_secret_basic, client_secret_post or none");
+        "token_endpoint_auth_method must be client_secret_basic, client_secret_post, "
+        "private_key_jwt or none");
   }
+  RETURN_IF_ERROR(ValidateClientJwks(c));
+  RETURN_IF_ERROR(ValidateCorsOrigins(c));
   if (c.grant_types().empty()) c.add_grant_types("client_credentials");
   for (const std::string& g : c.grant_types()) {
     if (g != "client_credentials" && g != "password" && g != "authorization_code" &&
@@ -136,8 +228,10 @@ absl::StatusOr<oauth::admin::v1::CreateClientResponse> ClientAdmin::Create(
   const int64_t now = absl::ToUnixSeconds(clock_());
   c.set_create_time(now);
   c.set_update_time(now);
+  c.set_token_endpoint_auth_method_enforced(true);
   oauth::admin::v1::CreateClientResponse response;
-  if (c.token_endpoint_auth_method() != "none") {
+  if (c.token_endpoint_auth_method() != "none" &&
+      c.token_endpoint_auth_method() != kPrivateKeyJwt) {
     std::string secret = GenerateClientSecret();
     HashedSecret hashed = HashClientSecret(secret);
     record.set_secret_salt(hashed.salt);
@@ -188,7 +282,8 @@ absl::StatusOr<Client> ClientAdmin::Update(
     updated = patch;
   } else {
     for (const std::string& path : request.update_mask().paths()) {
-      if (path == "client_id" || path == "create_time" || path == "update_time") {
+      if (path == "client_id" || path == "create_time" || path == "update_time" ||
+          path == "token_endpoint_auth_method_enforced") {
         return InvalidRequest(absl::StrCat("field '", path, "' cannot be updated"));
       }
       if (!google::protobuf::util::FieldMaskUtil::GetFieldDescriptors(
@@ -204,12 +299,29 @@ absl::StatusOr<Client> ClientAdmin::Update(
   }
   updated.set_client_id(id);
   updated.set_create_time(record->client().create_time());
-  if ((updated.token_endpoint_auth_method() == "none") !=
-      (record->client().token_endpoint_auth_method() == "none")) {
+  const std::string& old_method = record->client().token_endpoint_auth_method();
+  const bool method_set =
+      request.update_mask().paths().empty() ||
+      std::find(request.update_mask().paths().begin(), request.update_mask().paths().end(),
+                "token_endpoint_auth_method") != request.update_mask().paths().end();
+  // Output only: kept, and turned on once the method is given explicitly.
+  updated.set_token_endpoint_auth_method_enforced(
+      record->client().token_endpoint_auth_method_enforced() || method_set);
+  RETURN_IF_ERROR(ValidateAndNormalizeClient(updated));
+  if ((updated.token_endpoint_auth_method() == "none") != (old_method == "none")) {
     return InvalidRequest(
         "a client cannot switch between public and confidential; create a new one");
   }
-  RETURN_IF_ERROR(ValidateAndNormalizeClient(updated));
+  if (old_method == kPrivateKeyJwt && updated.token_endpoint_auth_method() != kPrivateKeyJwt) {
+    // It has no secret to fall back on.
+    return InvalidRequest(
+        "a private_key_jwt client cannot switch to a secret; create a new client");
+  }
+  if (updated.token_endpoint_auth_method() == kPrivateKeyJwt) {
+    // Moving to keys: the secret stops working at once.
+    record->clear_secret_salt();
+    record->clear_secret_hash();
+  }
   updated.set_update_time(absl::ToUnixSeconds(clock_()));
   *record->mutable_client() = updated;
   absl::Status status = store_.Update(*record);
@@ -245,6 +357,10 @@ absl::StatusOr<oauth::admin::v1::CreateClientResponse> ClientAdmin::RotateSecret
   if (!record) return NotFound(client_id);
   if (record->client().token_endpoint_auth_method() == "none") {
     return InvalidRequest("a public client has no secret");
+  }
+  if (record->client().token_endpoint_auth_method() == kPrivateKeyJwt) {
+    return InvalidRequest(
+        "a private_key_jwt client has no secret; register new keys with UpdateClient (jwks)");
   }
   std::string secret = GenerateClientSecret();
   HashedSecret hashed = HashClientSecret(secret);

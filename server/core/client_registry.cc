@@ -5,6 +5,8 @@
 #include "server/core/client_secret.h"
 #include "server/core/config.h"
 #include "server/core/oauth_error.h"
+#include "server/core/status_macros.h"
+#include "absl/strings/str_cat.h"
 
 namespace oauthd {
 namespace {
@@ -15,9 +17,12 @@ constexpr absl::string_view kAuthFailed = "client authentication failed";
 
 }  // namespace
 
-ClientRegistry::ClientRegistry(storage::ClientStore& store,
-                               absl::Duration cache_ttl, Clock clock)
-    : store_(store), cache_ttl_(cache_ttl), clock_(std::move(clock)) {}
+ClientRegistry::ClientRegistry(storage::ClientStore& store, absl::Duration cache_ttl,
+                               Clock clock, const ClientAssertionVerifier* assertions)
+    : store_(store),
+      cache_ttl_(cache_ttl),
+      clock_(std::move(clock)),
+      assertions_(assertions) {}
 
 absl::StatusOr<std::shared_ptr<const storage::ClientRecord>> ClientRegistry::Get(
     absl::string_view client_id) {
@@ -50,26 +55,69 @@ absl::StatusOr<std::shared_ptr<const storage::ClientRecord>> ClientRegistry::Get
 }
 
 absl::StatusOr<std::shared_ptr<const storage::ClientRecord>>
-ClientRegistry::Authenticate(const oauth::v1::ClientAuthentication& auth) {
-  if (!auth.client_assertion().empty() || !auth.client_assertion_type().empty()) {
-    return InvalidRequest("client_assertion (private_key_jwt) is not supported");
+ClientRegistry::Authenticate(const oauth::v1::ClientAuthentication& auth,
+                             absl::string_view endpoint_path) {
+  const bool has_assertion = !auth.client_assertion().empty();
+  if (has_assertion != !auth.client_assertion_type().empty()) {
+    return InvalidRequest("client_assertion and client_assertion_type go together");
   }
-  // RFC 6749 §5.2: "no client authentication included" is invalid_client.
-  if (auth.client_id().empty()) return InvalidClient("client authentication is required");
+  if (has_assertion && !auth.client_secret().empty()) {
+    return InvalidRequest(
+        "more than one client authentication method (client_secret and client_assertion)");
+  }
   if (auth.client_id().size() > kMaxClientIdLength ||
       auth.client_secret().size() > kMaxSecretLength) {
     return InvalidRequest("client_id or client_secret is too long");
   }
+  if (has_assertion) {
+    if (auth.client_assertion_type() != kJwtBearerAssertionType) {
+      // RFC 6749 §5.2: an unsupported authentication method.
+      return InvalidClient(absl::StrCat("client_assertion_type must be ",
+                                        kJwtBearerAssertionType));
+    }
+    if (assertions_ == nullptr) return InvalidClient("private_key_jwt is not supported");
+    std::string client_id = auth.client_id();
+    if (client_id.empty()) {
+      ASSIGN_OR_RETURN(client_id,
+                       ClientAssertionVerifier::UnverifiedSubject(auth.client_assertion()));
+      if (client_id.size() > kMaxClientIdLength) return InvalidClient(kAuthFailed);
+    }
+    absl::StatusOr<std::shared_ptr<const storage::ClientRecord>> record = Get(client_id);
+    if (!record.ok()) return record.status();
+    if (!UsesPrivateKeyJwt((*record)->client())) {
+      return InvalidClient(kAuthFailed);
+    }
+    // Checks iss = sub = the record's client id, so a body client_id naming
+    // another client than the assertion fails here.
+    RETURN_IF_ERROR(assertions_->Verify(**record, auth.client_assertion(), endpoint_path));
+    return record;
+  }
+  // RFC 6749 §5.2: "no client authentication included" is invalid_client.
+  if (auth.client_id().empty()) return InvalidClient("client authentication is required");
   absl::StatusOr<std::shared_ptr<const storage::ClientRecord>> record =
       Get(auth.client_id());
   if (!record.ok()) return record.status();
-  const storage::ClientRecord& r = **record;
-  if (IsPublicClient(r.client())) {
+  const oauth::admin::v1::Client& c = (*record)->client();
+  if (IsPublicClient(c)) {
     if (!auth.client_secret().empty()) return InvalidClient(kAuthFailed);
     return record;
   }
-  if (!VerifyClientSecret(auth.client_secret(), r.secret_salt(), r.secret_hash())) {
+  if (UsesPrivateKeyJwt(c)) {
+    // No secret is registered: whatever was sent is wrong.
     return InvalidClient(kAuthFailed);
+  }
+  if (!VerifyClientSecret(auth.client_secret(), (*record)->secret_salt(),
+                          (*record)->secret_hash())) {
+    return InvalidClient(kAuthFailed);
+  }
+  // Told only to a caller that knows the secret.
+  if (c.token_endpoint_auth_method_enforced() && !auth.client_secret_method().empty() &&
+      auth.client_secret_method() != c.token_endpoint_auth_method()) {
+    return InvalidClient(absl::StrCat(
+        "this client is registered for ", c.token_endpoint_auth_method(),
+        c.token_endpoint_auth_method() == "client_secret_basic"
+            ? ": send the secret in the Authorization header"
+            : ": send the secret as client_secret in the request body"));
   }
   return record;
 }
@@ -77,6 +125,10 @@ ClientRegistry::Authenticate(const oauth::v1::ClientAuthentication& auth) {
 void ClientRegistry::Invalidate(absl::string_view client_id) {
   absl::MutexLock lock(&mu_);
   cache_.erase(client_id);
+}
+
+bool UsesPrivateKeyJwt(const oauth::admin::v1::Client& client) {
+  return client.token_endpoint_auth_method() == kPrivateKeyJwt;
 }
 
 bool IsPublicClient(const oauth::admin::v1::Client& client) {

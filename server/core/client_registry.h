@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "oauth/v1/token.pb.h"
+#include "server/core/client_assertion.h"
 #include "server/core/clock.h"
 #include "storage/client_store.h"
 
@@ -19,20 +20,33 @@ namespace oauthd {
 // trip in the common case. Thread-safe.
 class ClientRegistry {
  public:
-  ClientRegistry(storage::ClientStore& store, absl::Duration cache_ttl, Clock clock);
+  // `assertions` verifies private_key_jwt assertions; null: they are
+  // refused (invalid_client). It must outlive the registry.
+  ClientRegistry(storage::ClientStore& store, absl::Duration cache_ttl, Clock clock,
+                 const ClientAssertionVerifier* assertions = nullptr);
 
   // The client record, from cache or store. invalid_client when unknown;
   // UNAVAILABLE when storage is down. Records are shared and immutable.
   absl::StatusOr<std::shared_ptr<const storage::ClientRecord>> Get(
       absl::string_view client_id);
 
-  // Authenticates the caller. Confidential clients must present their secret
-  // (checked in constant time); public clients (auth method "none") must not
-  // present one. Everything else: invalid_client with one generic
-  // description, so callers cannot tell unknown ids from wrong secrets.
-  // Malformed input (oversized fields, client_assertion) is invalid_request.
+  // Authenticates the caller at `endpoint_path` (the HTTP path of the
+  // endpoint: "/token", "/introspect", "/revoke"; it is an accepted "aud" of
+  // client assertions). The registered token_endpoint_auth_method decides
+  // (RFC 6749 §2.3, RFC 7591 §2, RFC 7523 §2.2):
+  //  - client_secret_basic / client_secret_post: the secret (checked in
+  //    constant time), sent the registered way when the gateway says how
+  //    (client_secret_method) and the method is enforced for the client;
+  //  - private_key_jwt: a client_assertion (ClientAssertionVerifier) and no
+  //    secret; client_id may be omitted (the assertion's sub names the
+  //    client) but must match when given;
+  //  - none: no secret and no assertion.
+  // Anything else is invalid_client; unknown ids and wrong secrets share one
+  // generic description so callers cannot tell them apart. Malformed input
+  // (oversized fields, a secret together with an assertion, an assertion
+  // without its type or the reverse) is invalid_request.
   absl::StatusOr<std::shared_ptr<const storage::ClientRecord>> Authenticate(
-      const oauth::v1::ClientAuthentication& auth);
+      const oauth::v1::ClientAuthentication& auth, absl::string_view endpoint_path = "/token");
 
   // Drops a cached record after the admin service changed or deleted it.
   void Invalidate(absl::string_view client_id);
@@ -46,9 +60,13 @@ class ClientRegistry {
   storage::ClientStore& store_;
   const absl::Duration cache_ttl_;
   const Clock clock_;
+  const ClientAssertionVerifier* const assertions_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> cache_ ABSL_GUARDED_BY(mu_);
 };
+
+// True for a client that authenticates with private_key_jwt.
+bool UsesPrivateKeyJwt(const oauth::admin::v1::Client& client);
 
 // True for a public client (token_endpoint_auth_method "none").
 bool IsPublicClient(const oauth::admin::v1::Client& client);

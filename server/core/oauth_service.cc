@@ -15,7 +15,9 @@ OAuthService::OAuthService(const ServerConfig& config, storage::Store& store,
     : config_(config),
       issuer_(issuer),
       audit_(audit != nullptr ? *audit : no_audit_),
-      clients_(store.clients(), config.client_cache_ttl, clock),
+      assertions_(config.issuer, store.replays(), clock),
+      clients_(store.clients(), config.client_cache_ttl, clock, &assertions_),
+      cors_(clients_, store.clients(), config.client_cache_ttl, clock),
       owners_(config, store.users(), store.counters(), audit_),
       tokens_(config, issuer, store.refresh_tokens(), clock, audit_),
       // With a revocation view, the owners' not-before instants come from
@@ -73,7 +75,7 @@ absl::StatusOr<oauth::v1::TokenResponse> OAuthService::RefreshToken(
 absl::StatusOr<oauth::v1::IntrospectResponse> OAuthService::Introspect(
     const oauth::v1::IntrospectRequest& request) {
   ASSIGN_OR_RETURN(std::shared_ptr<const storage::ClientRecord> client,
-                   clients_.Authenticate(request.client()));
+                   clients_.Authenticate(request.client(), "/introspect"));
   if (IsPublicClient(client->client())) {
     // RFC 7662 §2.1: the endpoint must be protected; a bare client_id is not.
     return InvalidClient("introspection requires a confidential client");
@@ -84,7 +86,7 @@ absl::StatusOr<oauth::v1::IntrospectResponse> OAuthService::Introspect(
 absl::StatusOr<oauth::v1::RevokeResponse> OAuthService::Revoke(
     const oauth::v1::RevokeRequest& request, const RequestContext& context) {
   ASSIGN_OR_RETURN(std::shared_ptr<const storage::ClientRecord> client,
-                   clients_.Authenticate(request.client()));
+                   clients_.Authenticate(request.client(), "/revoke"));
   RETURN_IF_ERROR(inspector_.Revoke(*client, request.token(), request.token_type_hint()));
   // RFC 7009 answers alike whether or not the token was live; so does this.
   audit_.Record({.event = "token.revoked",
@@ -138,18 +140,34 @@ oauth::v1::ServerMetadata OAuthService::GetServerMetadata() const {
     m.add_grant_types_supported(g);
   }
   m.add_response_types_supported("code");
-  for (const char* a : {"client_secret_basic", "client_secret_post", "none"}) {
+  for (const char* a : {"client_secret_basic", "client_secret_post", "private_key_jwt", "none"}) {
     m.add_token_endpoint_auth_methods_supported(a);
   }
-  for (const char* a : {"client_secret_basic", "client_secret_post"}) {
+  for (const char* a : {"client_secret_basic", "client_secret_post", "private_key_jwt"}) {
     m.add_introspection_endpoint_auth_methods_supported(a);
     m.add_revocation_endpoint_auth_methods_supported(a);
   }
   m.add_revocation_endpoint_auth_methods_supported("none");
+  // RFC 8414 §2: the algorithms of private_key_jwt assertions, here for the
+  // token, introspection and revocation endpoints alike.
+  // "Ed25519": the RFC 9864 fully-specified name of EdDSA with Ed25519.
+  for (const char* alg : {"ES256", "RS256", "EdDSA", "Ed25519"}) {
+    m.add_token_endpoint_auth_signing_alg_values_supported(alg);
+    m.add_introspection_endpoint_auth_signing_alg_values_supported(alg);
+    m.add_revocation_endpoint_auth_signing_alg_values_supported(alg);
+  }
   m.add_code_challenge_methods_supported("S256");
   m.add_code_challenge_methods_supported("plain");
   m.set_authorization_response_iss_parameter_supported(true);
   return m;
+}
+
+absl::StatusOr<oauth::v1::CheckCorsOriginResponse> OAuthService::CheckCorsOrigin(
+    const oauth::v1::CheckCorsOriginRequest& request) {
+  ASSIGN_OR_RETURN(bool allowed, cors_.Allowed(request.origin(), request.client_id()));
+  oauth::v1::CheckCorsOriginResponse response;
+  response.set_allowed(allowed);
+  return response;
 }
 
 }  // namespace oauthd

@@ -8,9 +8,11 @@
 #include "oauth/v1/token.pb.h"
 #include "server/core/audit_log.h"
 #include "server/core/authorization_endpoint.h"
+#include "server/core/client_assertion.h"
 #include "server/core/client_registry.h"
 #include "server/core/clock.h"
 #include "server/core/config.h"
+#include "server/core/cors_policy.h"
 #include "server/core/grant_handler.h"
 #include "server/core/refresh_token_grant.h"
 #include "server/core/resource_owner_authenticator.h"
@@ -55,6 +57,9 @@ class OAuthService {
   // introspect_any_token (unauthorized_client otherwise).
   absl::Status AuthorizeRevocationWatch(const oauth::v1::ClientAuthentication& client);
   oauth::v1::ServerMetadata GetServerMetadata() const;
+  // CORS for the gateway's /token and /revoke (CorsPolicy).
+  absl::StatusOr<oauth::v1::CheckCorsOriginResponse> CheckCorsOrigin(
+      const oauth::v1::CheckCorsOriginRequest& request);
 
   // The client cache, shared with the admin service for invalidation.
   ClientRegistry& clients() { return clients_; }
@@ -66,7 +71,9 @@ class OAuthService {
   const TokenIssuer& issuer_;
   NullAuditLog no_audit_;
   AuditLog& audit_;
+  ClientAssertionVerifier assertions_;
   ClientRegistry clients_;
+  CorsPolicy cors_;
   ResourceOwnerAuthenticator owners_;
   TokenResponseFactory tokens_;
   std::vector<std::unique_ptr<GrantHandler>> grants_;

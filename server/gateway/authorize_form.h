@@ -1,6 +1,7 @@
 #ifndef OAUTHD_SERVER_GATEWAY_AUTHORIZE_FORM_H_
 #define OAUTHD_SERVER_GATEWAY_AUTHORIZE_FORM_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,17 @@ CsrfProtector::Fields AuthorizationRequestFields(const FormParameters& form);
 // values left out. The same function builds them when the page is rendered
 // (from the request and what oauthd returned) and when it is posted.
 CsrfProtector::Fields BoundFields(const FormParameters& form);
+
+// For an authorization request that FormParameters::Parse refused only
+// because a parameter is repeated: the request oauthd needs to validate the
+// client and the redirect URI before the error may be redirected (RFC 6749
+// §4.1.2.1) — client_id, redirect_uri and state, each only when sent exactly
+// once, and nothing else (no response_type, so oauthd answers with an error
+// that names the redirect URI it trusts). nullopt when `encoded` is malformed
+// in another way (bad percent-encoding or UTF-8), client_id is missing or
+// repeated, or redirect_uri is repeated: then no redirect URI can be trusted.
+std::optional<oauth::v1::AuthorizeRequest> RedirectTargetOfRepeatedRequest(
+    absl::string_view encoded);
 
 // True when a POST /authorize is a login form submission (it carries the
 // action or a CSRF token) rather than an authorization request sent by POST.

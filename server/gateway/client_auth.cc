@@ -82,10 +82,12 @@ absl::StatusOr<ClientAuthResult> ExtractClientAuthentication(
     }
     result.client.set_client_id(std::move(basic->client_id));
     result.client.set_client_secret(std::move(basic->client_secret));
+    result.client.set_client_secret_method("client_secret_basic");
     return result;
   }
   result.client.set_client_id(form.Get("client_id"));
   result.client.set_client_secret(form.Get("client_secret"));
+  if (form_secret) result.client.set_client_secret_method("client_secret_post");
   result.client.set_client_assertion_type(form.Get("client_assertion_type"));
   result.client.set_client_assertion(form.Get("client_assertion"));
   return result;

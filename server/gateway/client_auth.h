@@ -38,7 +38,9 @@ struct ClientAuthResult {
 // the Authorization header (absent when `authorization` is nullopt) and the
 // form parameters client_id, client_secret, client_assertion_type and
 // client_assertion. It only reads what was sent; whether the client may
-// authenticate that way is oauthd's decision.
+// authenticate that way is oauthd's decision: client_secret_method tells it
+// whether a secret came as client_secret_basic (the header) or
+// client_secret_post (the form) so it can enforce the registered method.
 // Fails with InvalidArgument (invalid_request) when more than one method is
 // used (RFC 6749 §2.3: Basic plus a form secret or assertion, or a secret
 // plus an assertion) or when a form client_id disagrees with the Basic one;

@@ -14,6 +14,7 @@
 #include "absl/strings/strip.h"
 #include "server/gateway/authorize_form.h"
 #include "server/gateway/client_auth.h"
+#include "server/gateway/cors.h"
 #include "server/gateway/html.h"
 #include "server/gateway/json_writer.h"
 #include "server/gateway/oauth_errors.h"
@@ -217,8 +218,17 @@ struct Gateway::Exchange {
   absl::string_view endpoint = "other";
   std::string grant_type;
   absl::Time start;
+  // CORS (/token, /revoke): the Origin a browser sent, and whether oauthd
+  // lets that origin read this response.
+  std::string origin;
+  bool origin_allowed = false;
 
   void Finish(HttpResponse response, absl::string_view outcome) {
+    if (origin_allowed) {
+      AllowOrigin(response, origin);
+    } else if (!origin.empty()) {
+      response.set(http::field::vary, "Origin");
+    }
     metrics->RecordRequest(endpoint, grant_type, outcome, absl::Now() - start);
     respond(std::move(response));
   }
@@ -325,13 +335,29 @@ void Gateway::Handle(HttpRequest request, const ConnectionInfo& connection, Resp
     return;
   }
   exchange->endpoint = route->endpoint;
-  if ((method == http::verb::get && route->get) || (method == http::verb::post && route->post)) {
+  const bool cors = route->endpoint == "token" || route->endpoint == "revoke";
+  if (cors && method == http::verb::options) {
+    HandleCorsPreflight(std::move(exchange));
+    return;
+  }
+  if (cors && method == http::verb::post) {
+    if (std::optional<std::string> origin = RequestOrigin(exchange->request)) {
+      exchange->origin = *std::move(origin);
+      CheckCorsThen(std::move(exchange), route->handler);
+      return;
+    }
+  }
+  // RFC 9110 §9.3.2: HEAD is answered wherever GET is, by the GET handler;
+  // the HTTP server sends its headers without the body.
+  const bool get_like = method == http::verb::get || method == http::verb::head;
+  if ((get_like && route->get) || (method == http::verb::post && route->post)) {
     (this->*route->handler)(std::move(exchange));
     return;
   }
   HttpResponse response = TextResponse(http::status::method_not_allowed, "method not allowed\n");
-  response.set(http::field::allow, route->get && route->post ? "GET, POST"
-                                   : route->get              ? "GET"
+  response.set(http::field::allow, route->get && route->post ? "GET, HEAD, POST"
+                                   : route->get              ? "GET, HEAD"
+                                   : cors                    ? "OPTIONS, POST"
                                                              : "POST");
   exchange->Finish(std::move(response), "method_not_allowed");
 }
@@ -575,11 +601,18 @@ void Gateway::HandleAuthorize(std::shared_ptr<Exchange> exchange) {
   } else {
     encoded = Query(ToAbsl(exchange->request.target()));
   }
-  // A malformed or ambiguous request is not redirected: which redirect_uri
-  // would be the right one cannot be told.
   absl::StatusOr<FormParameters> form = FormParameters::Parse(encoded, {"resource"});
   if (!form.ok()) {
-    exchange->FinishErrorPage(ErrorForRejectedRequest(form.status()));
+    const oauth::v1::OAuthError error = ErrorForRejectedRequest(form.status());
+    // A repeated parameter is redirected (RFC 6749 §4.1.2.1) when client_id
+    // and redirect_uri were each sent once and oauthd accepts them; a
+    // malformed request, or one whose redirect_uri cannot be told, is not.
+    std::optional<oauth::v1::AuthorizeRequest> target = RedirectTargetOfRepeatedRequest(encoded);
+    if (!target) {
+      exchange->FinishErrorPage(error);
+      return;
+    }
+    RedirectRepeatedParameterError(std::move(exchange), *std::move(target), error);
     return;
   }
   if (exchange->request.method() == http::verb::post && IsLoginSubmission(*form)) {
@@ -613,6 +646,33 @@ std::string SetCookieValue(absl::string_view name, absl::string_view value, bool
 }
 
 }  // namespace
+
+void Gateway::RedirectRepeatedParameterError(std::shared_ptr<Exchange> exchange,
+                                             oauth::v1::AuthorizeRequest target,
+                                             oauth::v1::OAuthError error) {
+  CallOAuthd<oauth::v1::AuthorizeResponse>(
+      *exchange, std::move(target),
+      [](auto* async, auto* context, auto* request, auto* response, auto callback) {
+        async->Authorize(context, request, response, std::move(callback));
+      },
+      [this, exchange, error = std::move(error)](const grpc::Status& status,
+                                                 const oauth::v1::AuthorizeResponse&) mutable {
+        // The request carries no response_type, so oauthd always refuses it;
+        // only a refusal that names a redirect URI proves client_id and
+        // redirect_uri valid. Anything else (unknown client, unregistered
+        // redirect URI, oauthd unreachable) keeps the error page.
+        const oauth::v1::OAuthError validated =
+            status.ok() ? oauth::v1::OAuthError() : ErrorForFailedRpc(status);
+        if (validated.redirect_uri().empty()) {
+          exchange->FinishErrorPage(error);
+          return;
+        }
+        error.set_redirect_uri(validated.redirect_uri());
+        error.set_state(validated.state());
+        exchange->Finish(AuthorizeErrorResponse(exchange->request.method(), error, config_.issuer),
+                         error.error());
+      });
+}
 
 void Gateway::ShowConsentPage(std::shared_ptr<Exchange> exchange, const FormParameters& form) {
   CsrfProtector::Fields request_fields = AuthorizationRequestFields(form);
@@ -785,6 +845,11 @@ void Gateway::HandleMetadata(std::shared_ptr<Exchange> exchange) {
                                    m.introspection_endpoint_auth_methods_supported());
         json.StringArrayIfNotEmpty("revocation_endpoint_auth_methods_supported",
                                    m.revocation_endpoint_auth_methods_supported());
+        json.StringArrayIfNotEmpty(
+            "introspection_endpoint_auth_signing_alg_values_supported",
+            m.introspection_endpoint_auth_signing_alg_values_supported());
+        json.StringArrayIfNotEmpty("revocation_endpoint_auth_signing_alg_values_supported",
+                                   m.revocation_endpoint_auth_signing_alg_values_supported());
         json.StringArrayIfNotEmpty("code_challenge_methods_supported",
                                    m.code_challenge_methods_supported());
         json.StringArrayIfNotEmpty("scopes_supported", m.scopes_supported());
@@ -793,6 +858,8 @@ void Gateway::HandleMetadata(std::shared_ptr<Exchange> exchange) {
         }
         HttpResponse response = JsonResponse(http::status::ok, json.Finish());
         response.set(http::field::cache_control, "public, max-age=60");
+        // Public and credential-free: any web page may read it.
+        AllowAnyOrigin(response);
         exchange->Finish(std::move(response), "success");
       });
 }
@@ -819,7 +886,80 @@ void Gateway::HandleJwks(std::shared_ptr<Exchange> exchange) {
         HttpResponse response = JsonResponse(http::status::ok, json.Finish());
         // Short, so a rotated key shows up quickly.
         response.set(http::field::cache_control, "public, max-age=60");
+        AllowAnyOrigin(response);
         exchange->Finish(std::move(response), "success");
+      });
+}
+
+namespace {
+
+// The client a /token or /revoke request names, for its CORS answer:
+// nullopt when the request does not parse (its error response may then be
+// read by any origin some client lists), "" when it names none.
+std::optional<std::string> ClientIdForCors(const HttpRequest& request) {
+  if (!IsFormContentType(request)) return std::nullopt;
+  absl::StatusOr<FormParameters> form = FormParameters::Parse(request.body(), {"resource"});
+  if (!form.ok() || request.count(http::field::authorization) > 1) return std::nullopt;
+  absl::StatusOr<ClientAuthResult> auth =
+      ExtractClientAuthentication(AuthorizationHeader(request), *form);
+  if (!auth.ok()) return std::nullopt;
+  return auth->client.client_id();
+}
+
+}  // namespace
+
+void Gateway::CheckCorsThen(std::shared_ptr<Exchange> exchange,
+                            void (Gateway::*handler)(std::shared_ptr<Exchange>)) {
+  const std::optional<std::string> client_id = ClientIdForCors(exchange->request);
+  if (client_id.has_value() && client_id->empty()) {
+    // No client named (e.g. an assertion without client_id): no CORS.
+    (this->*handler)(std::move(exchange));
+    return;
+  }
+  oauth::v1::CheckCorsOriginRequest request;
+  request.set_origin(exchange->origin);
+  request.set_client_id(client_id.value_or(""));
+  CallOAuthd<oauth::v1::CheckCorsOriginResponse>(
+      *exchange, std::move(request),
+      [](auto* async, auto* context, auto* request, auto* response, auto callback) {
+        async->CheckCorsOrigin(context, request, response, std::move(callback));
+      },
+      [this, exchange, handler](const grpc::Status& status,
+                                const oauth::v1::CheckCorsOriginResponse& result) {
+        // On failure the request goes on without CORS headers: the browser
+        // then hides the answer, as for an origin no client lists.
+        exchange->origin_allowed = status.ok() && result.allowed();
+        (this->*handler)(exchange);
+      });
+}
+
+void Gateway::HandleCorsPreflight(std::shared_ptr<Exchange> exchange) {
+  if (!IsCorsPreflight(exchange->request)) {
+    // A plain OPTIONS (RFC 9110 §9.3.7): what the resource supports.
+    HttpResponse response = NewResponse(http::status::no_content);
+    response.set(http::field::allow, "OPTIONS, POST");
+    exchange->Finish(std::move(response), "options");
+    return;
+  }
+  const std::string origin = *RequestOrigin(exchange->request);
+  oauth::v1::CheckCorsOriginRequest request;
+  request.set_origin(origin);  // no client id in a preflight: any client
+  CallOAuthd<oauth::v1::CheckCorsOriginResponse>(
+      *exchange, std::move(request),
+      [](auto* async, auto* context, auto* request, auto* response, auto callback) {
+        async->CheckCorsOrigin(context, request, response, std::move(callback));
+      },
+      [exchange, origin](const grpc::Status& status,
+                         const oauth::v1::CheckCorsOriginResponse& result) {
+        if (!status.ok()) {
+          exchange->FinishError(ErrorForFailedRpc(status), false);
+          return;
+        }
+        if (!result.allowed()) {
+          exchange->Finish(CorsPreflightRefusal(), "preflight_refused");
+          return;
+        }
+        exchange->Finish(CorsPreflightResponse(origin), "preflight");
       });
 }
 

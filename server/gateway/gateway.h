@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
+#include "oauth/v1/error.pb.h"
 #include "oauth/v1/token.grpc.pb.h"
 #include "server/gateway/csrf.h"
 #include "server/gateway/form.h"
@@ -97,7 +98,21 @@ class Gateway {
   void HandleRevoke(std::shared_ptr<Exchange> exchange);
   void HandleAuthorize(std::shared_ptr<Exchange> exchange);
   void HandleAuthorizeSubmission(std::shared_ptr<Exchange> exchange, const FormParameters& form);
+  // Validates `target` (client_id, redirect_uri, state of a request with a
+  // repeated parameter) with oauthd and redirects `error` to the redirect URI
+  // oauthd trusts, or shows the error page when there is none.
+  void RedirectRepeatedParameterError(std::shared_ptr<Exchange> exchange,
+                                      oauth::v1::AuthorizeRequest target,
+                                      oauth::v1::OAuthError error);
   void ShowConsentPage(std::shared_ptr<Exchange> exchange, const FormParameters& form);
+  // CORS for /token and /revoke: asks oauthd whether the request's Origin
+  // may read the answer (for the client the request names), then runs
+  // `handler`; the answer adds Access-Control-Allow-Origin.
+  void CheckCorsThen(std::shared_ptr<Exchange> exchange,
+                     void (Gateway::*handler)(std::shared_ptr<Exchange>));
+  // OPTIONS /token, /revoke: the preflight, allowed for an origin any client
+  // lists (a preflight names no client).
+  void HandleCorsPreflight(std::shared_ptr<Exchange> exchange);
   void HandleMetadata(std::shared_ptr<Exchange> exchange);
   void HandleJwks(std::shared_ptr<Exchange> exchange);
   void HandleHealth(std::shared_ptr<Exchange> exchange);

@@ -302,6 +302,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     parser_.reset();
     keep_alive_ = request.keep_alive();
     version_ = request.version();
+    head_ = request.method() == http::verb::head;
     // Keeps io_context::run alive while only gRPC holds the request.
     work_.emplace(asio::make_work_guard(state_->io));
     auto self = this->shared_from_this();
@@ -323,6 +324,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       response_.set(http::field::strict_transport_security, options().strict_transport_security);
     }
     response_.prepare_payload();
+    if (head_) {
+      // RFC 9110 §9.3.2: the headers a GET would get, Content-Length
+      // included, and no body.
+      response_.body().clear();
+    }
     Lowest().expires_after(ToChrono(options().write_timeout));
     http::async_write(stream_, response_,
                       [self = this->shared_from_this()](beast::error_code ec, size_t) {
@@ -343,6 +349,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     // The rest of the request was not read: drain a little of it before
     // closing so the client sees this response rather than a reset.
     linger_ = true;
+    // The request was not read in full: its method is not known for sure.
+    head_ = false;
     if (version_ == 0) version_ = 11;
     Write(std::move(response), false);
   }
@@ -406,6 +414,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   // Asked to close (CloseIfIdle) while sending a response.
   bool close_after_write_ = false;
   unsigned version_ = 0;
+  // The request being answered is HEAD: its response carries no body.
+  bool head_ = false;
   std::array<char, 4096> drain_;
   size_t drained_ = 0;
 };

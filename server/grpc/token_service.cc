@@ -35,6 +35,14 @@ ServerUnaryReactor* TokenService::Introspect(CallbackServerContext* ctx,
                  [this, request] { return service_.Introspect(*request); });
 }
 
+ServerUnaryReactor* TokenService::CheckCorsOrigin(CallbackServerContext* ctx,
+                                                  const oauth::v1::CheckCorsOriginRequest* request,
+                                                  oauth::v1::CheckCorsOriginResponse* response) {
+  // May list clients (the origin index): off the gRPC thread.
+  return Offload(ctx, executor_, response,
+                 [this, request] { return service_.CheckCorsOrigin(*request); });
+}
+
 ServerUnaryReactor* TokenService::Revoke(CallbackServerContext* ctx,
                                          const oauth::v1::RevokeRequest* request,
                                          oauth::v1::RevokeResponse* response) {

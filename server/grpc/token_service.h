@@ -29,6 +29,9 @@ class TokenService final : public oauth::v1::TokenService::CallbackService {
   grpc::ServerUnaryReactor* RefreshToken(grpc::CallbackServerContext* ctx,
                                          const oauth::v1::RefreshTokenRequest* request,
                                          oauth::v1::TokenResponse* response) override;
+  grpc::ServerUnaryReactor* CheckCorsOrigin(grpc::CallbackServerContext* ctx,
+                                            const oauth::v1::CheckCorsOriginRequest* request,
+                                            oauth::v1::CheckCorsOriginResponse* response) override;
   grpc::ServerUnaryReactor* Introspect(grpc::CallbackServerContext* ctx,
                                        const oauth::v1::IntrospectRequest* request,
                                        oauth::v1::IntrospectResponse* response) override;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/core/status_macros.h"
 #include "server/jose/base64url.h"
+#include "server/jose/internal/ecdsa_signature.h"
 #include "server/jose/internal/printable.h"
 #include "server/jose/json_reader.h"
 #include "server/jose/jwks.h"
@@ -140,12 +141,22 @@ absl::StatusOr<VerifiedJwt> KeySet::VerifyJwt(absl::string_view compact,
     if (FindMember(*header_object, "crit") != nullptr) {
       return Rejected("header has \"crit\" extensions, none of which are supported");
     }
-    if (jwt.header.kid.empty()) return Rejected("header has no \"kid\"");
-    key = Find(jwt.header.kid);
+    if (jwt.header.kid.empty()) {
+      if (!options.allow_missing_kid_with_one_key || keys_.size() != 1) {
+        return Rejected("header has no \"kid\"");
+      }
+      key = &keys_[0];
+    } else {
+      key = Find(jwt.header.kid);
+    }
     if (key == nullptr) {
       return Rejected(absl::StrCat("unknown kid \"", internal::Printable(jwt.header.kid), "\""));
     }
-    if (jwt.header.alg != AlgorithmName(key->alg())) {
+    // RFC 9864 §2.2: "Ed25519" is the fully-specified name of EdDSA over
+    // Ed25519 (oauth4webapi and jose send it); only the key's type decides.
+    const bool fully_specified_eddsa =
+        key->alg() == Algorithm::kEdDsa && jwt.header.alg == "Ed25519";
+    if (jwt.header.alg != AlgorithmName(key->alg()) && !fully_specified_eddsa) {
       return Rejected(absl::StrCat("\"alg\":\"", internal::Printable(jwt.header.alg),
                                    "\" does not match key \"", key->kid(), "\" (",
                                    AlgorithmName(key->alg()), ")"));
@@ -156,6 +167,11 @@ absl::StatusOr<VerifiedJwt> KeySet::VerifyJwt(absl::string_view compact,
   if (signature_part.empty()) return Rejected("empty signature");
   if (!Base64UrlDecodeTo(signature_part, &signature)) {
     return Malformed("signature is not unpadded base64url");
+  }
+  if (options.accept_high_s && key->alg() == Algorithm::kEs256 &&
+      signature.size() == 2 * internal::kP256CoordinateSize &&
+      !internal::IsLowSP256(signature)) {
+    internal::NormalizeToLowSP256(&signature);
   }
   if (!key->Verify(signing_input, signature).ok()) {
     return Rejected(absl::StrCat("bad ", AlgorithmName(key->alg()), " signature for kid \"",

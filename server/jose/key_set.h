@@ -34,6 +34,15 @@ struct VerifyJwtOptions {
   // its subset), which saves the Struct parse (~15 µs per token) for callers
   // that only need VerifiedJwt::claims. Results are otherwise identical.
   bool keep_payload = true;
+  // A header without "kid" is verified with the set's only key when the set
+  // holds exactly one (RFC 7523 client assertions need not name their key);
+  // otherwise it is refused as before. "alg" must still match that key.
+  bool allow_missing_kid_with_one_key = false;
+  // Accept an ES256 signature in its high-S form too (it is checked as its
+  // low-S twin). For one-time JWTs whose reuse is caught by their jti
+  // (RFC 7523 client assertions), where a second valid string gains nothing,
+  // while WebCrypto and most JOSE libraries sign with either S.
+  bool accept_high_s = false;
 };
 
 // Immutable after construction; all const methods are thread-safe. Copies
@@ -75,9 +84,11 @@ class KeySet {
   //   object; header "alg"/"kid"/"typ" not strings; a registered claim of
   //   the wrong type (see ParseJwtClaims).
   // Unauthenticated: "alg" missing or "none"; a "crit" header (no extension
-  //   is understood, RFC 7515 §4.1.11); "kid" missing or not in this set;
+  //   is understood, RFC 7515 §4.1.11); "kid" missing (unless
+  //   allow_missing_kid_with_one_key applies) or not in this set;
   //   "alg" different from the key's algorithm (algorithm confusion, e.g.
-  //   HS256 or RS256 on an EC key); a bad signature.
+  //   HS256 or RS256 on an EC key; for an Ed25519 key both "EdDSA" and its
+  //   RFC 9864 fully-specified name "Ed25519" match); a bad signature.
   //
   // Claim values (exp, iss, typ, ...) are not checked here; see
   // ValidateAccessTokenClaims. The payload is parsed only after the

@@ -156,6 +156,15 @@ class MemoryCounters final : public CounterStore {
   MemoryStore* s_;
 };
 
+class MemoryReplays final : public ReplayStore {
+ public:
+  explicit MemoryReplays(MemoryStore* s) : s_(s) {}
+  absl::StatusOr<bool> MarkUsed(absl::string_view key, absl::Duration ttl) override;
+
+ private:
+  MemoryStore* s_;
+};
+
 class MemoryStore final : public Store {
  public:
   explicit MemoryStore(StoreClock clock)
@@ -165,7 +174,8 @@ class MemoryStore final : public Store {
         codes_api_(this),
         refresh_api_(this),
         revocations_api_(this),
-        counters_api_(this) {}
+        counters_api_(this),
+        replays_api_(this) {}
 
   ClientStore& clients() override { return clients_api_; }
   UserStore& users() override { return users_api_; }
@@ -173,6 +183,7 @@ class MemoryStore final : public Store {
   RefreshTokenStore& refresh_tokens() override { return refresh_api_; }
   RevocationStore& revocations() override { return revocations_api_; }
   CounterStore& counters() override { return counters_api_; }
+  ReplayStore& replays() override { return replays_api_; }
   absl::Status Ping() override { return absl::OkStatus(); }
 
   // Everything below is used by the per-concern classes in this file.
@@ -188,6 +199,7 @@ class MemoryStore final : public Store {
     absl::erase_if(revoked_map, [now](const auto& kv) { return kv.second <= now; });
     absl::erase_if(owner_map, [now](const auto& kv) { return kv.second.expires <= now; });
     absl::erase_if(counter_map, [now](const auto& kv) { return kv.second.expires <= now; });
+    absl::erase_if(used_map, [now](const auto& kv) { return kv.second <= now; });
   }
 
   // The live family marker, or null (dropping an expired one).
@@ -222,6 +234,8 @@ class MemoryStore final : public Store {
   absl::flat_hash_map<std::string, absl::Time> revoked_map ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<OwnerKey, OwnerEntry> owner_map ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<std::string, CounterEntry> counter_map ABSL_GUARDED_BY(mu);
+  // ReplayStore: key -> when it may be used again.
+  absl::flat_hash_map<std::string, absl::Time> used_map ABSL_GUARDED_BY(mu);
   absl::Time last_sweep ABSL_GUARDED_BY(mu) = absl::InfinitePast();
 
  private:
@@ -232,6 +246,7 @@ class MemoryStore final : public Store {
   MemoryRefreshTokens refresh_api_;
   MemoryRevocations revocations_api_;
   MemoryCounters counters_api_;
+  MemoryReplays replays_api_;
 };
 
 // ---- clients and users (shared logic over a map keyed by id) -------------
@@ -710,6 +725,26 @@ absl::StatusOr<RevocationState> MemoryRevocations::Check(const RevocationQuery& 
   state.user_not_before_ms = owner_ms(Owner::kUser, q.user_subject);
   state.client_not_before_ms = owner_ms(Owner::kClient, q.client_id);
   return state;
+}
+
+// ---- one-time values ---------------------------------------------------------
+
+absl::StatusOr<bool> MemoryReplays::MarkUsed(absl::string_view key, absl::Duration ttl) {
+  if (key.empty()) return absl::InvalidArgumentError("replay key is empty");
+  ttl = ToStoreTtl(ttl);
+  if (ttl < absl::Milliseconds(1)) {
+    return absl::InvalidArgumentError("replay ttl must be at least 1 ms");
+  }
+  absl::MutexLock lock(&s_->mu);
+  const absl::Time now = s_->Now();
+  s_->MaybeSweep(now);
+  auto [it, inserted] = s_->used_map.try_emplace(std::string(key), now + ttl);
+  if (inserted) return true;
+  if (it->second <= now) {
+    it->second = now + ttl;
+    return true;
+  }
+  return false;
 }
 
 // ---- counters --------------------------------------------------------------

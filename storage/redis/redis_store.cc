@@ -192,6 +192,15 @@ class RedisCounters final : public CounterStore {
   RedisStore* s_;
 };
 
+class RedisReplays final : public ReplayStore {
+ public:
+  explicit RedisReplays(RedisStore* s) : s_(s) {}
+  absl::StatusOr<bool> MarkUsed(absl::string_view key, absl::Duration ttl) override;
+
+ private:
+  RedisStore* s_;
+};
+
 class RedisStore final : public Store {
  public:
   explicit RedisStore(const RedisOptions& options)
@@ -208,7 +217,8 @@ class RedisStore final : public Store {
         codes_api_(this),
         refresh_api_(this),
         revocations_api_(this),
-        counters_api_(this) {}
+        counters_api_(this),
+        replays_api_(this) {}
 
   ClientStore& clients() override { return clients_api_; }
   UserStore& users() override { return users_api_; }
@@ -216,6 +226,7 @@ class RedisStore final : public Store {
   RefreshTokenStore& refresh_tokens() override { return refresh_api_; }
   RevocationStore& revocations() override { return revocations_api_; }
   CounterStore& counters() override { return counters_api_; }
+  ReplayStore& replays() override { return replays_api_; }
 
   absl::Status Ping() override {
     ASSIGN_OR_RETURN(ReplyPtr reply, Call({"PING"}));
@@ -437,6 +448,9 @@ class RedisStore final : public Store {
   std::string RevokedKey(absl::string_view jti) const {
     return absl::StrCat(prefix_, "revoked:", jti);
   }
+  std::string UsedKey(absl::string_view key) const {
+    return absl::StrCat(prefix_, "used:", key);
+  }
   std::string CounterKey(absl::string_view key) const {
     return absl::StrCat(prefix_, "counter:", key);
   }
@@ -455,6 +469,7 @@ class RedisStore final : public Store {
   RedisRefreshTokens refresh_api_;
   RedisRevocations revocations_api_;
   RedisCounters counters_api_;
+  RedisReplays replays_api_;
 };
 
 // ---- clients and users --------------------------------------------------------
@@ -1007,6 +1022,18 @@ absl::Status RedisCounters::Reset(absl::string_view key) {
 absl::Status RedisCounters::Decrement(absl::string_view key) {
   if (key.empty()) return absl::InvalidArgumentError("counter key is empty");
   return s_->Eval(ScriptId::kDecrement, {s_->CounterKey(key)}, {}).status();
+}
+
+absl::StatusOr<bool> RedisReplays::MarkUsed(absl::string_view key, absl::Duration ttl) {
+  if (key.empty()) return absl::InvalidArgumentError("replay key is empty");
+  if (absl::ToInt64Milliseconds(ttl) < 1) {
+    return absl::InvalidArgumentError("replay ttl must be at least 1 ms");
+  }
+  // One SET NX: atomic across every oauthd; acknowledged by the replicas like
+  // a revocation, so a failover does not forget a used value.
+  ASSIGN_OR_RETURN(ReplyPtr reply, s_->Call({"SET", s_->UsedKey(key), "1", "NX", "PX", Ms(ttl)},
+                                            Ack::kReplicas));
+  return reply->type != REDIS_REPLY_NIL;
 }
 
 void IgnoreSigpipeIfDefault() {

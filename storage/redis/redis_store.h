@@ -30,6 +30,7 @@
 // | P nbf:user:<subject>         | string | not-before instant, unix ms (never back)| owner revocation TTL (PX) |
 // | P nbf:client:<client_id>     | string | not-before instant, unix ms             | owner revocation TTL (PX) |
 // | P counter:<key>              | string | INCR count                              | window (PX), set on first increment |
+// | P used:<key>                 | string | "1" (ReplayStore: jti:<client>:<jti>)    | the assertion's remaining life (PX), SET NX |
 // | P rv:jti, P rv:grant,        | zset   | the revocation feed index (feed.h):     | PEXPIREAT its last entry's end |
 // | P rv:owner                   |        | what the revocation views resync from   |     |
 // | P revocations                | channel| Pub/Sub: one message per revocation     | -   |

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,6 +16,9 @@
 #include "client/lib/authorization_server.h"
 #include "client/lib/token_source.h"
 #include "client/lib/verifier.h"
+#include "server/jose/jwks.h"
+#include "server/jose/key_generation.h"
+#include "server/jose/signing_key.h"
 #include "tests/client/test_util.h"
 #include "tests/integration/oauthd_process.h"
 #include "tests/support/child_process.h"
@@ -291,6 +295,54 @@ TEST_F(ClientIntegrationTest, BadCredentialsGiveTypedOAuthError) {
   ASSERT_TRUE(error.has_value()) << token.status();
   EXPECT_EQ(error->error(), "invalid_client");
   EXPECT_THAT(std::string(token.status().message()), HasSubstr("invalid_client"));
+}
+
+TEST_F(ClientIntegrationTest, TokenSourceAuthenticatesWithAPrivateKey) {
+  // A private_key_jwt client (RFC 7523): only its public key is registered.
+  const std::string key_file = absl::StrCat(::testing::TempDir(), "/token_source_client_key.pem");
+  absl::StatusOr<std::string> pem = jose::GeneratePrivateKeyPem(jose::Algorithm::kEdDsa);
+  ASSERT_TRUE(pem.ok());
+  std::ofstream(key_file) << *pem;
+  absl::StatusOr<jose::SigningKey> key = jose::SigningKey::FromPem(*pem);
+  ASSERT_TRUE(key.ok());
+  oauth::admin::v1::Client client;
+  client.set_client_name("key client");
+  client.add_grant_types("client_credentials");
+  client.add_allowed_scopes("inventory.read");
+  client.add_audiences("inventory");
+  client.set_token_endpoint_auth_method("private_key_jwt");
+  client.set_jwks(jose::RenderJwks({key->public_jwk()}));
+  absl::StatusOr<oauth::v1::ClientAuthentication> created = oauthd_->CreateClient(client);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->client_secret(), "");
+
+  TokenSourceOptions options;
+  options.client_id = created->client_id();
+  options.private_key_file = key_file;
+  options.issuer = "https://issuer.test";
+  options.scope = "inventory.read";
+  auto tokens = TokenSource::Create(Server(), options);
+  ASSERT_TRUE(tokens.ok()) << tokens.status();
+  absl::StatusOr<Token> token = (*tokens)->GetToken();
+  ASSERT_TRUE(token.ok()) << token.status();
+  VerifyResult result = MakeVerifier()->Verify(token->access_token, {"inventory.read"});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->client_id, created->client_id());
+  // A second fetch sends a new assertion (a new jti): accepted too.
+  (*tokens)->Invalidate(token->access_token);
+  ASSERT_TRUE((*tokens)->GetToken().ok());
+
+  // The assertion's audience must be this issuer.
+  options.issuer = "https://other.test";
+  absl::StatusOr<Token> wrong = (*TokenSource::Create(Server(), options))->GetToken();
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(OAuthErrorOf(wrong.status())->error(), "invalid_client");
+  // Key and secret together, or a key file that is not one, are refused up front.
+  options.client_secret = "s";
+  EXPECT_TRUE(absl::IsInvalidArgument(TokenSource::Create(Server(), options).status()));
+  options.client_secret.clear();
+  options.private_key_file = "/nonexistent/key.pem";
+  EXPECT_TRUE(absl::IsInvalidArgument(TokenSource::Create(Server(), options).status()));
 }
 
 TEST_F(ClientIntegrationTest, UnreachableServerMeansUnavailable) {

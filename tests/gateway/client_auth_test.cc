@@ -65,6 +65,24 @@ TEST(ExtractClientAuthenticationTest, Basic) {
   EXPECT_EQ(auth->client.client_secret(), "s1");
 }
 
+TEST(ExtractClientAuthenticationTest, TellsHowTheSecretCame) {
+  auto basic = ExtractClientAuthentication(Basic("c1:s1"), Form("grant_type=client_credentials"));
+  ASSERT_TRUE(basic.ok());
+  EXPECT_EQ(basic->client.client_secret_method(), "client_secret_basic");
+  auto post = ExtractClientAuthentication(std::nullopt, Form("client_id=c1&client_secret=s1"));
+  ASSERT_TRUE(post.ok());
+  EXPECT_EQ(post->client.client_secret_method(), "client_secret_post");
+  // No secret (a public client, an assertion): no secret method.
+  for (absl::string_view form :
+       {"client_id=c1",
+        "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+        "&client_assertion=x"}) {
+    auto none = ExtractClientAuthentication(std::nullopt, Form(form));
+    ASSERT_TRUE(none.ok()) << form;
+    EXPECT_EQ(none->client.client_secret_method(), "") << form;
+  }
+}
+
 TEST(ExtractClientAuthenticationTest, BasicWithMatchingFormClientIdIsAccepted) {
   auto auth = ExtractClientAuthentication(Basic("c1:s1"), Form("client_id=c1"));
   ASSERT_TRUE(auth.ok()) << auth.status();

@@ -418,10 +418,10 @@ describe('limits, routing and operations endpoints', () => {
     assert.equal((await stack.request('/nope')).status, 404);
     const r = await stack.request('/token');
     assert.equal(r.status, 405);
-    assert.equal(r.headers.allow, 'POST');
+    assert.equal(r.headers.allow, 'OPTIONS, POST');
     const m = await stack.request('/.well-known/oauth-authorization-server', { method: 'POST', body: '' });
     assert.equal(m.status, 405);
-    assert.equal(m.headers.allow, 'GET');
+    assert.equal(m.headers.allow, 'GET, HEAD');
   });
 
   test('keep-alive: several requests on one connection', async () => {

@@ -127,6 +127,28 @@ TEST(AuthorizeFormTest, IsLoginSubmission) {
   EXPECT_FALSE(IsLoginSubmission(Form("client_id=a&response_type=code")));
 }
 
+TEST(AuthorizeFormTest, RedirectTargetOfRepeatedRequest) {
+  auto target = RedirectTargetOfRepeatedRequest(
+      "client_id=c&redirect_uri=https%3A%2F%2Fa.example%2Fcb&scope=a&scope=b&state=s+1");
+  ASSERT_TRUE(target.has_value());
+  EXPECT_EQ(target->client_id(), "c");
+  EXPECT_EQ(target->redirect_uri(), "https://a.example/cb");
+  EXPECT_EQ(target->state(), "s 1");
+  // Nothing else: oauthd must refuse the request and name the redirect URI.
+  EXPECT_EQ(target->response_type(), "");
+  EXPECT_EQ(target->scope(), "");
+  auto no_state = RedirectTargetOfRepeatedRequest("client_id=c&state=a&state=b");
+  ASSERT_TRUE(no_state.has_value());
+  EXPECT_EQ(no_state->state(), "");
+  EXPECT_EQ(no_state->redirect_uri(), "");
+  for (absl::string_view refused :
+       {"client_id=c&client_id=c&state=a", "client_id=c&redirect_uri=x&redirect_uri=x",
+        "redirect_uri=x&state=a&state=b", "client_id=c&scope=a&scope=b&state=%zz",
+        "client_id=c&scope=%C3%28&scope=b"}) {
+    EXPECT_FALSE(RedirectTargetOfRepeatedRequest(refused).has_value()) << refused;
+  }
+}
+
 TEST(JsonWriterTest, EscapesAndOrders) {
   JsonObjectWriter json;
   json.String("a", "q\"b\\c\n\x01<>&é");

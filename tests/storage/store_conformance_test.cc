@@ -927,6 +927,31 @@ TEST_P(StoreConformanceTest, CounterWindowStartsAtFirstIncrement) {
   EXPECT_EQ(*counters.Increment("k", absl::Seconds(1)), 1);
 }
 
+// ---- one-time values (client assertion jti) ------------------------------------
+
+TEST_P(StoreConformanceTest, ReplayMarkUsedOnceUntilTheTtlEnds) {
+  ReplayStore& replays = store().replays();
+  EXPECT_TRUE(*replays.MarkUsed("jti:client-1:abc", absl::Seconds(1)));
+  EXPECT_FALSE(*replays.MarkUsed("jti:client-1:abc", absl::Seconds(60)));
+  // Another key, another client: independent.
+  EXPECT_TRUE(*replays.MarkUsed("jti:client-2:abc", absl::Seconds(1)));
+  // A replay does not extend the record: it ends 1 s after the first use.
+  Advance(absl::Milliseconds(1100));
+  EXPECT_TRUE(*replays.MarkUsed("jti:client-1:abc", absl::Seconds(1)));
+  EXPECT_FALSE(*replays.MarkUsed("jti:client-1:abc", absl::Seconds(1)));
+}
+
+TEST_P(StoreConformanceTest, ReplayRejectsBadInputWithoutRecording) {
+  ReplayStore& replays = store().replays();
+  EXPECT_EQ(replays.MarkUsed("", absl::Seconds(1)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(replays.MarkUsed("k", absl::ZeroDuration()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(replays.MarkUsed("k", absl::Microseconds(999)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(*replays.MarkUsed("k", absl::Seconds(1)));
+}
+
 TEST_P(StoreConformanceTest, PingAnswers) { EXPECT_TRUE(store().Ping().ok()); }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformanceTest,

@@ -1,0 +1,47 @@
+#ifndef OAUTHD_SERVER_GATEWAY_CORS_H_
+#define OAUTHD_SERVER_GATEWAY_CORS_H_
+
+// CORS (the Fetch standard's HTTP extensions) for browser apps calling /token
+// and /revoke, and for the public documents (metadata, JWKS). Which origin
+// may call is oauthd's decision (TokenService.CheckCorsOrigin); these helpers
+// only read the request headers and write the response headers.
+
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "server/gateway/http_types.h"
+
+namespace oauthd::gateway {
+
+// How long a browser may cache a preflight answer, in seconds (Chromium caps
+// it at 7200).
+inline constexpr int kCorsPreflightMaxAgeSeconds = 600;
+
+// The request's Origin header when it has exactly one, else nullopt.
+std::optional<std::string> RequestOrigin(const HttpRequest& request);
+
+// True for a CORS preflight: OPTIONS with Origin and
+// Access-Control-Request-Method.
+bool IsCorsPreflight(const HttpRequest& request);
+
+// Lets a page from `origin` read the response: Access-Control-Allow-Origin:
+// <origin> and Vary: Origin (the answer depends on it).
+void AllowOrigin(HttpResponse& response, absl::string_view origin);
+
+// Access-Control-Allow-Origin: * for documents anyone may read (metadata,
+// JWKS: public, no credentials).
+void AllowAnyOrigin(HttpResponse& response);
+
+// 204 answer to a preflight from the allowed `origin`: POST, the
+// Content-Type and Authorization request headers, a max age of
+// kCorsPreflightMaxAgeSeconds, Vary: Origin.
+HttpResponse CorsPreflightResponse(absl::string_view origin);
+
+// 403 answer to a preflight from an origin no client lists: no CORS headers,
+// so the browser refuses the request.
+HttpResponse CorsPreflightRefusal();
+
+}  // namespace oauthd::gateway
+
+#endif  // OAUTHD_SERVER_GATEWAY_CORS_H_
