@@ -41,6 +41,9 @@ Tokens:
   oauthctl introspect TOKEN --client_id=ID --client_secret=S [--token_type_hint=H]
   oauthctl revoke TOKEN --client_id=ID [--client_secret=S] [--token_type_hint=H]
   oauthctl jwks                         the server's published signing keys
+  oauthctl login --device --client_id=ID [--client_secret=S] [--scope="a b"] [--resource=aud,..]
+                 device authorization (RFC 8628): prints a code and a URL to open in a
+                 browser, waits for the approval, prints the token
 
 Global: --address=host:port|unix:/path (default 127.0.0.1:50051),
 --admin_address=host:port|unix:/path (oauthd's --admin_listen, default 127.0.0.1:50052),
@@ -77,5 +80,6 @@ int main(int argc, char** argv) {
   if (command == "introspect") return oauthctl::RunIntrospectCommand(args);
   if (command == "revoke") return oauthctl::RunRevokeCommand(args);
   if (command == "jwks") return oauthctl::RunJwksCommand(args);
+  if (command == "login") return oauthctl::RunLoginCommand(args);
   return oauthctl::UsageError("unknown command " + command);
 }

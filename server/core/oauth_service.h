@@ -11,6 +11,7 @@
 #include "server/core/client_registry.h"
 #include "server/core/clock.h"
 #include "server/core/config.h"
+#include "server/core/device_authorization.h"
 #include "server/core/grant_handler.h"
 #include "server/core/refresh_token_grant.h"
 #include "server/core/resource_owner_authenticator.h"
@@ -48,6 +49,11 @@ class OAuthService {
       const oauth::v1::RevokeRequest& request, const RequestContext& context = {});
   absl::StatusOr<oauth::v1::AuthorizeResponse> Authorize(
       const oauth::v1::AuthorizeRequest& request, const RequestContext& context = {});
+  // RFC 8628: oauth.v1.DeviceService (device_authorization.h).
+  absl::StatusOr<oauth::v1::DeviceAuthorizeResponse> DeviceAuthorize(
+      const oauth::v1::DeviceAuthorizeRequest& request);
+  absl::StatusOr<oauth::v1::VerifyDeviceResponse> VerifyDevice(
+      const oauth::v1::VerifyDeviceRequest& request, const RequestContext& context = {});
   oauth::v1::GetJwksResponse GetJwks() const;
   // Who may WatchRevocations: an authenticated confidential client with
   // introspect_any_token (unauthorized_client otherwise).
@@ -71,6 +77,7 @@ class OAuthService {
   RefreshTokenGrant refresh_;
   TokenInspector inspector_;
   AuthorizationEndpoint authorization_;
+  DeviceAuthorizationEndpoint devices_;
 };
 
 }  // namespace oauthd
