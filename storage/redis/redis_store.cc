@@ -1036,15 +1036,6 @@ absl::Status RedisCounters::Decrement(absl::string_view key) {
 
 // ---- device authorization ------------------------------------------------------
 
-absl::string_view DeviceStateName(DeviceAuthorization::State state) {
-  switch (state) {
-    case DeviceAuthorization::State::kApproved: return "approved";
-    case DeviceAuthorization::State::kDenied: return "denied";
-    case DeviceAuthorization::State::kPending: break;
-  }
-  return "pending";
-}
-
 // Fields client_id scope audiences expires_ms interval (and state) from
 // reply elements first.. of `r`.
 absl::Status ParseDeviceRequest(const redisReply* r, size_t first, DeviceAuthorization& a) {
@@ -1136,11 +1127,12 @@ absl::StatusOr<PollResult> RedisDevices::Poll(absl::string_view device_code_hash
     case redis_internal::kPollExpired: result.outcome = Outcome::kExpired; return result;
     case redis_internal::kPollDenied: result.outcome = Outcome::kDenied; return result;
     case redis_internal::kPollSlowDown:
-    case redis_internal::kPollPending:
+    case redis_internal::kPollPending: {
       result.outcome =
           outcome == redis_internal::kPollSlowDown ? Outcome::kSlowDown : Outcome::kPending;
       ASSIGN_OR_RETURN(result.authorization.interval_seconds, ElemInt(r, 1));
       return result;
+    }
     case redis_internal::kPollApproved:
       break;
     default:

@@ -108,13 +108,16 @@ async function pollUntilDone(device, record = tvClient, auth = oauth.None()) {
 }
 
 async function rawPoll(deviceCode, record = tvClient) {
-  const form = new URLSearchParams({ grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: record.client_id });
-  if (record.client_secret) form.set('client_secret', record.client_secret);
-  const response = await stack.request('/token', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: form.toString(),
-  });
+  const form = new URLSearchParams({ grant_type: DEVICE_GRANT, device_code: deviceCode });
+  const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (record.client_secret) {
+    // client_secret_basic, as the client is registered.
+    headers.authorization =
+      `Basic ${Buffer.from(`${record.client_id}:${record.client_secret}`).toString('base64')}`;
+  } else {
+    form.set('client_id', record.client_id);
+  }
+  const response = await stack.request('/token', { method: 'POST', headers, body: form.toString() });
   return { status: response.status, headers: response.headers, body: JSON.parse(response.body) };
 }
 
