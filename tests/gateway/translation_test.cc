@@ -78,10 +78,10 @@ TEST(BuildTokenRpcTest, RefreshToken) {
 
 TEST(BuildTokenRpcTest, UnknownGrantTypeIsPassedOn) {
   TokenRpc rpc = BuildTokenRpc(
-      Form("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code"), Client());
+      Form("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"), Client());
   auto& issue = std::get<oauth::v1::IssueTokenRequest>(rpc);
   EXPECT_EQ(issue.grant_case(), oauth::v1::IssueTokenRequest::kOtherGrantType);
-  EXPECT_EQ(issue.other_grant_type(), "urn:ietf:params:oauth:grant-type:device_code");
+  EXPECT_EQ(issue.other_grant_type(), "urn:ietf:params:oauth:grant-type:jwt-bearer");
 }
 
 TEST(BuildTokenRpcTest, MissingGrantTypeHasNoGrant) {
