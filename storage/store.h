@@ -7,6 +7,7 @@
 #include "storage/client_store.h"
 #include "storage/code_store.h"
 #include "storage/counter_store.h"
+#include "storage/device_store.h"
 #include "storage/refresh_token_store.h"
 #include "storage/replay_store.h"
 #include "storage/revocation_store.h"
@@ -27,6 +28,7 @@ class Store {
   virtual RevocationStore& revocations() = 0;
   virtual CounterStore& counters() = 0;
   virtual ReplayStore& replays() = 0;
+  virtual DeviceStore& devices() = 0;
 
   // OK when the backend answers now (used by the health service).
   virtual absl::Status Ping() = 0;

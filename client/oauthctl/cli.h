@@ -62,6 +62,7 @@ int RunTokenCommand(const Args& args);
 int RunIntrospectCommand(const Args& args);
 int RunRevokeCommand(const Args& args);
 int RunJwksCommand(const Args& args);
+int RunLoginCommand(const Args& args);
 
 }  // namespace oauthctl
 

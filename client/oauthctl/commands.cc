@@ -60,6 +60,9 @@ Tokens:
                  [--token_type_hint=H]
   (--private_key_file: private_key_jwt, RFC 7523, with the key registered by --jwks_file)
   oauthctl jwks                         the server's published signing keys
+  oauthctl login --device --client_id=ID [--client_secret=S] [--scope="a b"] [--resource=aud,..]
+                 device authorization (RFC 8628): prints a code and a URL to open in a
+                 browser, waits for the approval, prints the token
 
 Help on one command: oauthctl help client create, or oauthctl client create --help.
 Each command accepts only its own flags and the global ones; flag names take dashes or
@@ -137,6 +140,11 @@ const std::vector<CommandSpec>& Commands() {
       {"revoke", "TOKEN", "Revokes a token (RFC 7009).", "",
        {"client_id", "client_secret", "private_key_file", "token_type_hint"}},
       {"jwks", "", "Shows the server's published signing keys.", "", {}},
+      {"login", "",
+       "Signs in from a terminal with the device authorization grant (RFC 8628, --device).",
+       "Prints a code and a URL to open in a browser, waits for the approval (respecting the "
+       "poll interval and slow_down), then prints the token.",
+       {"device", "client_id", "client_secret", "scope", "resource"}},
   };
   return *commands;
 }

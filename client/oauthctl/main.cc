@@ -28,5 +28,6 @@ int main(int argc, char** argv) {
   if (command == "introspect") return oauthctl::RunIntrospectCommand(args);
   if (command == "revoke") return oauthctl::RunRevokeCommand(args);
   if (command == "jwks") return oauthctl::RunJwksCommand(args);
+  if (command == "login") return oauthctl::RunLoginCommand(args);
   return oauthctl::UsageError("unknown command " + command);
 }

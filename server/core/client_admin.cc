@@ -9,6 +9,7 @@
 #include "server/core/client_assertion.h"
 #include "server/core/client_secret.h"
 #include "server/core/config.h"
+#include "server/core/device_authorization.h"
 #include "server/core/oauth_error.h"
 #include "server/core/random.h"
 #include "server/core/redirect_uri.h"
@@ -159,7 +160,7 @@ absl::Status ValidateAndNormalizeClient(Client& c) {
   if (c.grant_types().empty()) c.add_grant_types("client_credentials");
   for (const std::string& g : c.grant_types()) {
     if (g != "client_credentials" && g != "password" && g != "authorization_code" &&
-        g != "refresh_token") {
+        g != "refresh_token" && g != kDeviceCodeGrantType) {
       return InvalidRequest(absl::StrCat("unknown grant type '", g, "'"));
     }
   }

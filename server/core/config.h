@@ -39,6 +39,17 @@ struct ServerConfig {
 
   ScryptParams password_hashing;
 
+  // Device authorization grant (RFC 8628): how long a device code and its
+  // user code work, the polling interval handed out (§3.2), and how many
+  // user codes one source address may try on the verification page per
+  // `failure_window` (§5.1: guessing must be limited).
+  absl::Duration device_code_ttl = absl::Minutes(10);
+  absl::Duration device_poll_interval = absl::Seconds(5);
+  int device_user_code_attempts = 20;
+  // Where users enter the code (the gateway's /device); empty: issuer +
+  // "/device".
+  std::string device_verification_uri;
+
   // The resource owner password credentials grant (RFC 6749 §4.3), for
   // confidential clients only; off: refused as unsupported_grant_type and
   // left out of the metadata (RFC 9700 §2.4 says it must not be used).

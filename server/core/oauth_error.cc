@@ -44,6 +44,9 @@ absl::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kAccessDenied: return "access_denied";
     case ErrorCode::kUnsupportedTokenType: return "unsupported_token_type";
     case ErrorCode::kInvalidTarget: return "invalid_target";
+    case ErrorCode::kAuthorizationPending: return "authorization_pending";
+    case ErrorCode::kSlowDown: return "slow_down";
+    case ErrorCode::kExpiredToken: return "expired_token";
     case ErrorCode::kTemporarilyUnavailable: return "temporarily_unavailable";
     case ErrorCode::kServerError: return "server_error";
   }

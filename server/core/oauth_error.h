@@ -23,6 +23,10 @@ enum class ErrorCode {
   kAccessDenied,
   kUnsupportedTokenType,
   kInvalidTarget,  // RFC 8707 §2
+  // RFC 8628 §3.5, device code polls only.
+  kAuthorizationPending,
+  kSlowDown,
+  kExpiredToken,
   kTemporarilyUnavailable,
   kServerError,
 };

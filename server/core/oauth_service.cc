@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/core/authorization_code_grant.h"
 #include "server/core/client_credentials_grant.h"
+#include "server/core/device_code_grant.h"
 #include "server/core/oauth_error.h"
 #include "server/core/password_grant.h"
 #include "server/core/status_macros.h"
@@ -26,12 +27,15 @@ OAuthService::OAuthService(const ServerConfig& config, storage::Store& store,
                revocations ? *revocations : store.revocations(), clock),
       inspector_(issuer, store.refresh_tokens(), store.revocations(),
                  revocations ? *revocations : store.revocations(), clock),
-      authorization_(config, clients_, owners_, store.codes(), clock) {
+      authorization_(config, clients_, owners_, store.codes(), clock),
+      devices_(config, clients_, owners_, store.devices(), store.counters(), audit_, clock) {
   grants_.push_back(std::make_unique<ClientCredentialsGrant>(tokens_));
   grants_.push_back(std::make_unique<PasswordGrant>(tokens_, owners_, clock));
   grants_.push_back(std::make_unique<AuthorizationCodeGrant>(
       tokens_, store.codes(), store.refresh_tokens(),
       revocations ? *revocations : store.revocations(), clock));
+  grants_.push_back(
+      std::make_unique<DeviceCodeGrant>(tokens_, store.devices(), store.revocations(), clock));
 }
 
 absl::StatusOr<oauth::v1::TokenResponse> OAuthService::IssueToken(
@@ -100,6 +104,16 @@ absl::StatusOr<oauth::v1::AuthorizeResponse> OAuthService::Authorize(
   return authorization_.Authorize(request, context);
 }
 
+absl::StatusOr<oauth::v1::DeviceAuthorizeResponse> OAuthService::DeviceAuthorize(
+    const oauth::v1::DeviceAuthorizeRequest& request) {
+  return devices_.Authorize(request);
+}
+
+absl::StatusOr<oauth::v1::VerifyDeviceResponse> OAuthService::VerifyDevice(
+    const oauth::v1::VerifyDeviceRequest& request, const RequestContext& context) {
+  return devices_.Verify(request, context);
+}
+
 absl::Status OAuthService::AuthorizeRevocationWatch(
     const oauth::v1::ClientAuthentication& client) {
   ASSIGN_OR_RETURN(std::shared_ptr<const storage::ClientRecord> record,
@@ -139,6 +153,7 @@ oauth::v1::ServerMetadata OAuthService::GetServerMetadata() const {
     if (absl::string_view(g) == "password" && !config_.password_grant) continue;
     m.add_grant_types_supported(g);
   }
+  m.add_grant_types_supported(std::string(kDeviceCodeGrantType));
   m.add_response_types_supported("code");
   for (const char* a : {"client_secret_basic", "client_secret_post", "private_key_jwt", "none"}) {
     m.add_token_endpoint_auth_methods_supported(a);

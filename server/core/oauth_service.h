@@ -13,6 +13,7 @@
 #include "server/core/clock.h"
 #include "server/core/config.h"
 #include "server/core/cors_policy.h"
+#include "server/core/device_authorization.h"
 #include "server/core/grant_handler.h"
 #include "server/core/refresh_token_grant.h"
 #include "server/core/resource_owner_authenticator.h"
@@ -52,6 +53,11 @@ class OAuthService {
       const oauth::v1::RevokeRequest& request, const RequestContext& context = {});
   absl::StatusOr<oauth::v1::AuthorizeResponse> Authorize(
       const oauth::v1::AuthorizeRequest& request, const RequestContext& context = {});
+  // RFC 8628: oauth.v1.DeviceService (device_authorization.h).
+  absl::StatusOr<oauth::v1::DeviceAuthorizeResponse> DeviceAuthorize(
+      const oauth::v1::DeviceAuthorizeRequest& request);
+  absl::StatusOr<oauth::v1::VerifyDeviceResponse> VerifyDevice(
+      const oauth::v1::VerifyDeviceRequest& request, const RequestContext& context = {});
   oauth::v1::GetJwksResponse GetJwks() const;
   // Who may WatchRevocations: an authenticated confidential client with
   // introspect_any_token (unauthorized_client otherwise).
@@ -80,6 +86,7 @@ class OAuthService {
   RefreshTokenGrant refresh_;
   TokenInspector inspector_;
   AuthorizationEndpoint authorization_;
+  DeviceAuthorizationEndpoint devices_;
 };
 
 }  // namespace oauthd

@@ -15,6 +15,7 @@
 #include "server/gateway/authorize_form.h"
 #include "server/gateway/client_auth.h"
 #include "server/gateway/cors.h"
+#include "server/gateway/device_page.h"
 #include "server/gateway/html.h"
 #include "server/gateway/json_writer.h"
 #include "server/gateway/oauth_errors.h"
@@ -246,6 +247,7 @@ Gateway::Gateway(GatewayConfig config, std::shared_ptr<grpc::Channel> channel, M
       stub_(oauth::v1::TokenService::NewStub(channel)),
       health_stub_(grpc::health::v1::Health::NewStub(channel)),
       authz_stub_(envoy::service::auth::v3::Authorization::NewStub(channel)),
+      device_stub_(oauth::v1::DeviceService::NewStub(channel)),
       metrics_(metrics),
       csrf_(csrf),
       issuer_path_(IssuerPath(config_.issuer)) {}
@@ -319,6 +321,10 @@ void Gateway::Handle(HttpRequest request, const ConnectionInfo& connection, Resp
     route = Route{"revoke", false, true, &Gateway::HandleRevoke};
   } else if (path == "/authorize") {
     route = Route{"authorize", true, true, &Gateway::HandleAuthorize};
+  } else if (path == "/device_authorization") {
+    route = Route{"device_authorization", false, true, &Gateway::HandleDeviceAuthorization};
+  } else if (path == "/device") {
+    route = Route{"device", true, true, &Gateway::HandleDevicePage};
   } else if (path == kWellKnownOAuth || path == kWellKnownOpenId ||
              (!issuer_path_.empty() && (path == absl::StrCat(kWellKnownOAuth, issuer_path_) ||
                                         path == absl::StrCat(kWellKnownOpenId, issuer_path_)))) {
@@ -834,6 +840,7 @@ void Gateway::HandleMetadata(std::shared_ptr<Exchange> exchange) {
         json.String("token_endpoint", absl::StrCat(base, "/token"));
         json.String("introspection_endpoint", absl::StrCat(base, "/introspect"));
         json.String("revocation_endpoint", absl::StrCat(base, "/revoke"));
+        json.String("device_authorization_endpoint", absl::StrCat(base, "/device_authorization"));
         json.String("jwks_uri", absl::StrCat(base, kJwksPath));
         json.StringArrayIfNotEmpty("grant_types_supported", m.grant_types_supported());
         json.StringArrayIfNotEmpty("response_types_supported", m.response_types_supported());
@@ -1022,6 +1029,218 @@ void Gateway::CheckIssuerForHealth(std::shared_ptr<Exchange> exchange) {
           return;
         }
         exchange->Finish(TextResponse(http::status::ok, "ok\n"), "success");
+      });
+}
+
+// ---- device authorization grant (RFC 8628) -----------------------------------
+
+namespace {
+
+std::string DeviceAuthorizationJson(const oauth::v1::DeviceAuthorizeResponse& r) {
+  JsonObjectWriter json;
+  json.String("device_code", r.device_code());
+  json.String("user_code", r.user_code());
+  json.String("verification_uri", r.verification_uri());
+  json.StringIfNotEmpty("verification_uri_complete", r.verification_uri_complete());
+  json.Int("expires_in", r.expires_in());
+  json.Int("interval", r.interval());
+  return json.Finish();
+}
+
+// What the confirm page carries in hidden fields and binds its CSRF token
+// to, in a fixed order (rendering and posting build the same list).
+CsrfProtector::Fields DeviceBoundFields(absl::string_view user_code,
+                                        absl::string_view client_name,
+                                        absl::string_view scopes) {
+  CsrfProtector::Fields fields;
+  fields.emplace_back(kUserCodeField, user_code);
+  if (!client_name.empty()) fields.emplace_back(kDisplayClientNameField, client_name);
+  if (!scopes.empty()) fields.emplace_back(kDisplayScopesField, scopes);
+  return fields;
+}
+
+}  // namespace
+
+// RFC 8628 §3.1-3.2: a form post with client authentication as at /token.
+void Gateway::HandleDeviceAuthorization(std::shared_ptr<Exchange> exchange) {
+  std::optional<ClientRequest> parsed = ParseClientRequest(
+      exchange->request, [&](const oauth::v1::OAuthError& error, bool used_header) {
+        exchange->FinishError(error, used_header);
+      });
+  if (!parsed) return;
+  oauth::v1::DeviceAuthorizeRequest request;
+  *request.mutable_client() = parsed->auth.client;
+  request.set_scope(parsed->form.Get("scope"));
+  for (std::string& resource : parsed->form.GetAll("resource")) {
+    request.add_resource(std::move(resource));
+  }
+  const bool used_header = parsed->auth.used_authorization_header;
+  CallOAuthdOn<oauth::v1::DeviceAuthorizeResponse>(
+      *exchange, device_stub_->async(), std::move(request),
+      [](auto* async, auto* context, auto* request, auto* response, auto callback) {
+        async->DeviceAuthorize(context, request, response, std::move(callback));
+      },
+      [exchange, used_header](const grpc::Status& status,
+                              const oauth::v1::DeviceAuthorizeResponse& result) {
+        if (!status.ok()) {
+          exchange->FinishError(ErrorForFailedRpc(status), used_header);
+          return;
+        }
+        HttpResponse response = JsonResponse(http::status::ok, DeviceAuthorizationJson(result));
+        SetNoStore(response);
+        exchange->Finish(std::move(response), "success");
+      });
+}
+
+// RFC 8628 §3.3: GET shows the code form, or with ?user_code= looks the
+// code up and shows the sign-in and approval form; POST is that form.
+void Gateway::HandleDevicePage(std::shared_ptr<Exchange> exchange) {
+  const std::string form_action = absl::StrCat(issuer_path_, "/device");
+  if (exchange->request.method() == http::verb::post) {
+    if (!IsFormContentType(exchange->request)) {
+      exchange->FinishErrorPage(MakeOAuthError(
+          "invalid_request", "the request body must be application/x-www-form-urlencoded"));
+      return;
+    }
+    absl::StatusOr<FormParameters> form = FormParameters::Parse(exchange->request.body(), {});
+    if (!form.ok()) {
+      exchange->FinishErrorPage(ErrorForRejectedRequest(form.status()));
+      return;
+    }
+    HandleDeviceDecision(std::move(exchange), *form);
+    return;
+  }
+  absl::StatusOr<FormParameters> query =
+      FormParameters::Parse(Query(ToAbsl(exchange->request.target())), {});
+  if (!query.ok()) {
+    exchange->FinishErrorPage(ErrorForRejectedRequest(query.status()));
+    return;
+  }
+  const std::string& typed = query->Get(std::string(kUserCodeField));
+  if (typed.empty()) {
+    DeviceCodePageModel page;
+    page.form_action = form_action;
+    exchange->Finish(HtmlResponse(http::status::ok, RenderDeviceCodePage(page)), "device_page");
+    return;
+  }
+  oauth::v1::VerifyDeviceRequest request;
+  request.set_user_code(typed);
+  CallOAuthdOn<oauth::v1::VerifyDeviceResponse>(
+      *exchange, device_stub_->async(), std::move(request),
+      [](auto* async, auto* context, auto* request, auto* response, auto callback) {
+        async->VerifyDevice(context, request, response, std::move(callback));
+      },
+      [this, exchange, typed, form_action](const grpc::Status& status,
+                                           const oauth::v1::VerifyDeviceResponse& result) {
+        if (!status.ok()) {
+          const oauth::v1::OAuthError error = ErrorForFailedRpc(status);
+          if (error.error() != "invalid_grant") {
+            exchange->FinishErrorPage(error);
+            return;
+          }
+          // A wrong code, or too many: ask again.
+          DeviceCodePageModel page;
+          page.user_code = typed;
+          page.message = error.error_description();
+          page.form_action = form_action;
+          exchange->Finish(HtmlResponse(http::status::ok, RenderDeviceCodePage(page)),
+                           "device_code_rejected");
+          return;
+        }
+        const absl::string_view cookie_name =
+            config_.secure_cookies ? kSecureCookieName : kCookieName;
+        std::string nonce = CookieValue(exchange->request, cookie_name);
+        const bool new_nonce = !CsrfProtector::IsWellFormedNonce(nonce);
+        if (new_nonce) nonce = CsrfProtector::NewNonce();
+
+        DeviceConfirmPageModel page;
+        page.client_id = result.client_id();
+        page.client_name = result.client_name();
+        page.scopes.assign(result.scopes().begin(), result.scopes().end());
+        page.user_code = result.user_code();
+        page.form_action = form_action;
+        page.hidden_fields = DeviceBoundFields(result.user_code(), result.client_name(),
+                                               absl::StrJoin(result.scopes(), " "));
+        const std::string token = csrf_.Issue(nonce, page.hidden_fields, absl::Now());
+        page.hidden_fields.emplace_back(kCsrfTokenField, token);
+        HttpResponse response = HtmlResponse(http::status::ok, RenderDeviceConfirmPage(page));
+        if (new_nonce) {
+          response.set(
+              http::field::set_cookie,
+              SetCookieValue(cookie_name, nonce, config_.secure_cookies, csrf_.lifetime()));
+        }
+        exchange->Finish(std::move(response), "device_confirm_page");
+      });
+}
+
+void Gateway::HandleDeviceDecision(std::shared_ptr<Exchange> exchange,
+                                   const FormParameters& form) {
+  const absl::string_view cookie_name = config_.secure_cookies ? kSecureCookieName : kCookieName;
+  const std::string nonce = CookieValue(exchange->request, cookie_name);
+  const std::string& user_code = form.Get(std::string(kUserCodeField));
+  const std::string& client_name = form.Get(std::string(kDisplayClientNameField));
+  const std::string& scopes = form.Get(std::string(kDisplayScopesField));
+  CsrfProtector::Fields bound = DeviceBoundFields(user_code, client_name, scopes);
+  if (!csrf_.Verify(form.Get(std::string(kCsrfTokenField)), nonce, bound, absl::Now())) {
+    exchange->Finish(
+        HtmlResponse(http::status::forbidden,
+                     RenderErrorPage("Request rejected", "",
+                                     "This form expired or was not sent from this page. "
+                                     "Enter the code from your device again.")),
+        "csrf_rejected");
+    return;
+  }
+  const std::string& action = form.Get(std::string(kActionField));
+  if (action != "approve" && action != "deny") {
+    exchange->FinishErrorPage(
+        MakeOAuthError("invalid_request", "the form must be sent with Approve or Deny"));
+    return;
+  }
+  const bool approve = action == "approve";
+  oauth::v1::VerifyDeviceRequest request;
+  request.set_user_code(user_code);
+  request.set_decision(approve ? oauth::v1::VerifyDeviceRequest::APPROVE
+                               : oauth::v1::VerifyDeviceRequest::DENY);
+  if (approve) {
+    request.mutable_login()->set_username(form.Get("username"));
+    request.mutable_login()->set_password(form.Get("password"));
+  }
+  // What a re-rendered page needs if the login fails.
+  DeviceConfirmPageModel page;
+  page.client_name = client_name;
+  for (absl::string_view scope : absl::StrSplit(scopes, ' ', absl::SkipEmpty())) {
+    page.scopes.emplace_back(scope);
+  }
+  page.user_code = user_code;
+  page.hidden_fields = std::move(bound);
+  page.username = form.Get("username");
+  page.form_action = absl::StrCat(issuer_path_, "/device");
+
+  CallOAuthdOn<oauth::v1::VerifyDeviceResponse>(
+      *exchange, device_stub_->async(), std::move(request),
+      [](auto* async, auto* context, auto* request, auto* response, auto callback) {
+        async->VerifyDevice(context, request, response, std::move(callback));
+      },
+      [this, exchange, approve, nonce, page = std::move(page)](
+          const grpc::Status& status, const oauth::v1::VerifyDeviceResponse& result) mutable {
+        if (status.ok()) {
+          const std::string& name =
+              result.client_name().empty() ? result.client_id() : result.client_name();
+          exchange->Finish(HtmlResponse(http::status::ok, RenderDeviceDonePage(approve, name)),
+                           approve ? "device_approved" : "device_denied");
+          return;
+        }
+        const oauth::v1::OAuthError error = ErrorForFailedRpc(status);
+        if (error.error() == "invalid_grant" || error.error() == "invalid_request") {
+          // Wrong credentials, a locked account, or a code that ran out.
+          page.message = error.error_description();
+          const std::string token = csrf_.Issue(nonce, page.hidden_fields, absl::Now());
+          page.hidden_fields.emplace_back(kCsrfTokenField, token);
+          exchange->Finish(HtmlResponse(http::status::ok, RenderDeviceConfirmPage(page)),
+                           "login_failed");
+          return;
+        }
+        exchange->FinishErrorPage(error);
       });
 }
 

@@ -11,6 +11,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "oauth/v1/error.pb.h"
+#include "oauth/v1/device.grpc.pb.h"
 #include "oauth/v1/token.grpc.pb.h"
 #include "server/gateway/csrf.h"
 #include "server/gateway/form.h"
@@ -60,6 +61,8 @@ struct GatewayConfig {
 // client authentication method); every other answer comes from oauthd.
 //
 // Routes: POST /token, POST /introspect, POST /revoke, GET|POST /authorize,
+// POST /device_authorization and GET|POST /device (RFC 8628, on
+// oauth.v1.DeviceService),
 // GET /.well-known/oauth-authorization-server, GET
 // /.well-known/openid-configuration, GET /jwks.json, GET /healthz,
 // GET /metrics, and ANY /authz (nginx auth_request, Traefik ForwardAuth:
@@ -119,6 +122,10 @@ class Gateway {
   void CheckIssuerForHealth(std::shared_ptr<Exchange> exchange);
   void HandleMetrics(std::shared_ptr<Exchange> exchange);
   void HandleAuthz(std::shared_ptr<Exchange> exchange);
+  // RFC 8628 (device authorization grant).
+  void HandleDeviceAuthorization(std::shared_ptr<Exchange> exchange);
+  void HandleDevicePage(std::shared_ptr<Exchange> exchange);
+  void HandleDeviceDecision(std::shared_ptr<Exchange> exchange, const FormParameters& form);
 
   // Invokes `start(async_stub, context, request, response, callback)` with a
   // deadline of --rpc_timeout and the source address of `exchange`, and calls
@@ -134,6 +141,7 @@ class Gateway {
   std::unique_ptr<oauth::v1::TokenService::Stub> stub_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_stub_;
   std::unique_ptr<envoy::service::auth::v3::Authorization::Stub> authz_stub_;
+  std::unique_ptr<oauth::v1::DeviceService::Stub> device_stub_;
   Metrics& metrics_;
   const CsrfProtector& csrf_;
   // Path part of the issuer URL ("" for a bare origin).

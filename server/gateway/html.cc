@@ -26,15 +26,24 @@ constexpr absl::string_view kStyle =
     "button.secondary{background:#fff;color:#1f57c3}"
     ".error{background:#fdecea;border:1px solid #d93025;color:#8c1d18;padding:.6rem;"
     "border-radius:4px}"
-    "code{background:#f0f1f3;padding:0 .2rem}";
+    "code{background:#f0f1f3;padding:0 .2rem}"
+    ".usercode{font:600 1.6rem monospace;letter-spacing:.12em;text-align:center}";
 
-std::string PageHead(absl::string_view title) {
+}  // namespace
+
+std::string HtmlPageHead(absl::string_view title) {
   return absl::StrCat(
       "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       "<meta name=\"referrer\" content=\"no-referrer\">\n<title>",
       HtmlEscape(title), "</title>\n<style>", kStyle, "</style>\n</head>\n<body>\n<main>\n");
 }
+
+absl::string_view HtmlPageTail() { return "</main>\n</body>\n</html>\n"; }
+
+namespace {
+
+std::string PageHead(absl::string_view title) { return HtmlPageHead(title); }
 
 constexpr absl::string_view kPageTail = "</main>\n</body>\n</html>\n";
 

@@ -42,6 +42,11 @@ std::string RenderLoginPage(const LoginPageModel& model);
 std::string RenderErrorPage(absl::string_view title, absl::string_view error,
                             absl::string_view description);
 
+// The start of every page (doctype, head with the one style block, <main>)
+// and its end, for pages rendered elsewhere (device_page.h).
+std::string HtmlPageHead(absl::string_view title);
+absl::string_view HtmlPageTail();
+
 // The Content-Security-Policy for these pages: nothing may load, the one
 // inline style block is allowed by its hash, and no one may frame them.
 const std::string& PageContentSecurityPolicy();

@@ -25,6 +25,8 @@ TokenRpc BuildTokenRpc(const FormParameters& form, const oauth::v1::ClientAuthen
     grant->set_code(form.Get("code"));
     grant->set_redirect_uri(form.Get("redirect_uri"));
     grant->set_code_verifier(form.Get("code_verifier"));
+  } else if (grant_type == kDeviceCodeGrantType) {
+    request.mutable_device_code()->set_device_code(form.Get("device_code"));
   } else if (!grant_type.empty()) {
     request.set_other_grant_type(grant_type);
   }
@@ -40,6 +42,7 @@ absl::string_view GrantTypeLabel(absl::string_view grant_type) {
       grant_type == "authorization_code" || grant_type == "refresh_token") {
     return grant_type;
   }
+  if (grant_type == kDeviceCodeGrantType) return "device_code";
   return "other";
 }
 

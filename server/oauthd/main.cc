@@ -36,6 +36,7 @@
 #include "server/core/token_issuer.h"
 #include "server/core/user_admin.h"
 #include "server/grpc/admin_service.h"
+#include "server/grpc/device_service.h"
 #include "server/grpc/executor.h"
 #include "server/grpc/health_monitor.h"
 #include "server/grpc/authorization_service.h"
@@ -119,6 +120,17 @@ ABSL_FLAG(absl::Duration, login_failure_window, absl::Minutes(15),
 ABSL_FLAG(bool, password_grant, true,
           "Allow the resource owner password grant (confidential clients only); false "
           "refuses it and leaves it out of the metadata (RFC 9700 §2.4)");
+ABSL_FLAG(absl::Duration, device_code_ttl, absl::Minutes(10),
+          "Device authorization grant (RFC 8628): lifetime of a device code and its user "
+          "code (expires_in)");
+ABSL_FLAG(absl::Duration, device_poll_interval, absl::Seconds(5),
+          "Device authorization grant: the polling interval handed to devices (whole "
+          "seconds; slow_down adds 5 s per device)");
+ABSL_FLAG(int, device_user_code_attempts, 20,
+          "User codes one source address may try on the verification page within "
+          "--login_failure_window");
+ABSL_FLAG(std::string, device_verification_uri, "",
+          "The verification page users are sent to (default: --issuer + /device)");
 ABSL_FLAG(int, scrypt_log2_n, 15, "scrypt cost for new password hashes (log2 N)");
 ABSL_FLAG(int, worker_threads, 16, "Threads running request work that may wait on Redis");
 ABSL_FLAG(int, max_queued_requests, 2048,
@@ -164,7 +176,8 @@ const std::vector<std::string> kFlagNames = {
     "refresh_family_ttl", "code_ttl", "client_cache_ttl", "login_failure_limit",
     "login_user_limit", "login_address_limit", "login_failure_window", "scrypt_log2_n", "worker_threads",
     "max_queued_requests", "login_threads", "max_queued_logins",
-    "password_grant",
+    "password_grant", "device_code_ttl", "device_poll_interval", "device_user_code_attempts",
+    "device_verification_uri",
     "authz_policy", "authz_clock_leeway", "revocation_view", "authz_max_staleness",
     "verified_token_cache", "audit_log",
     "shutdown_grace"};
@@ -214,6 +227,18 @@ oauthd::ServerConfig BuildConfig() {
   c.failure_window = absl::GetFlag(FLAGS_login_failure_window);
   c.password_hashing.log2_n = absl::GetFlag(FLAGS_scrypt_log2_n);
   c.password_grant = absl::GetFlag(FLAGS_password_grant);
+  c.device_code_ttl = absl::GetFlag(FLAGS_device_code_ttl);
+  c.device_poll_interval = absl::GetFlag(FLAGS_device_poll_interval);
+  c.device_user_code_attempts = absl::GetFlag(FLAGS_device_user_code_attempts);
+  c.device_verification_uri = absl::GetFlag(FLAGS_device_verification_uri);
+  if (c.device_code_ttl < absl::Seconds(1) || c.device_code_ttl > absl::Hours(1)) {
+    Fail("--device_code_ttl must be between 1s and 1h");
+  }
+  if (c.device_poll_interval < absl::Seconds(1) || c.device_poll_interval > absl::Minutes(1) ||
+      c.device_poll_interval != absl::Seconds(absl::ToInt64Seconds(c.device_poll_interval))) {
+    Fail("--device_poll_interval must be whole seconds between 1s and 1m");
+  }
+  if (c.device_user_code_attempts < 1) Fail("--device_user_code_attempts must be at least 1");
   if (c.issuer.empty()) Fail("--issuer must not be empty");
   if (c.access_token_ttl < absl::Seconds(1) || c.refresh_token_ttl < absl::Seconds(1) ||
       c.refresh_family_ttl < absl::Seconds(1)) {
@@ -453,6 +478,7 @@ int main(int argc, char** argv) {
       std::make_unique<oauthd::grpc_api::Executor>(login_threads, max_queued_logins);
   oauthd::grpc_api::TokenService token_service(service, *executor, opened.view.get(),
                                                login_executor.get());
+  oauthd::grpc_api::DeviceService device_service(service, *executor, *login_executor);
   oauthd::grpc_api::AdminService admin_service(client_admin, user_admin, *executor,
                                                admin_token, *audit);
   std::optional<oauthd::authz::Policy> policy;
@@ -486,6 +512,7 @@ int main(int argc, char** argv) {
     builder.AddListeningPort(listeners.local_address, grpc::InsecureServerCredentials());
   }
   builder.RegisterService(&token_service);
+  builder.RegisterService(&device_service);
   builder.RegisterService(&authorization_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) {

@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "storage/memory/memory_device_store.h"
 
 namespace oauthd::storage {
 namespace {
@@ -175,10 +176,12 @@ class MemoryStore final : public Store {
         refresh_api_(this),
         revocations_api_(this),
         counters_api_(this),
-        replays_api_(this) {}
+        replays_api_(this),
+        devices_api_(memory_internal::NewMemoryDeviceStore(clock_)) {}
 
   ClientStore& clients() override { return clients_api_; }
   UserStore& users() override { return users_api_; }
+  DeviceStore& devices() override { return *devices_api_; }
   CodeStore& codes() override { return codes_api_; }
   RefreshTokenStore& refresh_tokens() override { return refresh_api_; }
   RevocationStore& revocations() override { return revocations_api_; }
@@ -247,6 +250,7 @@ class MemoryStore final : public Store {
   MemoryRevocations revocations_api_;
   MemoryCounters counters_api_;
   MemoryReplays replays_api_;
+  const std::unique_ptr<DeviceStore> devices_api_;
 };
 
 // ---- clients and users (shared logic over a map keyed by id) -------------

@@ -196,6 +196,17 @@ class RedisReplays final : public ReplayStore {
  public:
   explicit RedisReplays(RedisStore* s) : s_(s) {}
   absl::StatusOr<bool> MarkUsed(absl::string_view key, absl::Duration ttl) override;
+class RedisDevices final : public DeviceStore {
+ public:
+  explicit RedisDevices(RedisStore* s) : s_(s) {}
+  absl::Status Save(absl::string_view device_code_hash, absl::string_view user_code_hash,
+                    const DeviceAuthorization& authorization, absl::Duration ttl) override;
+  absl::StatusOr<std::optional<DeviceAuthorization>> FindByUserCode(
+      absl::string_view user_code_hash, int64_t now_ms) override;
+  absl::StatusOr<bool> Decide(absl::string_view user_code_hash,
+                              const DeviceDecision& decision, int64_t now_ms) override;
+  absl::StatusOr<PollResult> Poll(absl::string_view device_code_hash,
+                                  absl::string_view client_id, int64_t now_ms) override;
 
  private:
   RedisStore* s_;
@@ -218,7 +229,8 @@ class RedisStore final : public Store {
         refresh_api_(this),
         revocations_api_(this),
         counters_api_(this),
-        replays_api_(this) {}
+        replays_api_(this),
+        devices_api_(this) {}
 
   ClientStore& clients() override { return clients_api_; }
   UserStore& users() override { return users_api_; }
@@ -227,6 +239,8 @@ class RedisStore final : public Store {
   RevocationStore& revocations() override { return revocations_api_; }
   CounterStore& counters() override { return counters_api_; }
   ReplayStore& replays() override { return replays_api_; }
+
+  DeviceStore& devices() override { return devices_api_; }
 
   absl::Status Ping() override {
     ASSIGN_OR_RETURN(ReplyPtr reply, Call({"PING"}));
@@ -454,6 +468,12 @@ class RedisStore final : public Store {
   std::string CounterKey(absl::string_view key) const {
     return absl::StrCat(prefix_, "counter:", key);
   }
+  std::string DeviceKey(absl::string_view hash) const {
+    return absl::StrCat(prefix_, "device:", hash);
+  }
+  std::string UserCodeKey(absl::string_view hash) const {
+    return absl::StrCat(prefix_, "usercode:", hash);
+  }
 
  private:
   const std::string prefix_;
@@ -470,6 +490,7 @@ class RedisStore final : public Store {
   RedisRevocations revocations_api_;
   RedisCounters counters_api_;
   RedisReplays replays_api_;
+  RedisDevices devices_api_;
 };
 
 // ---- clients and users --------------------------------------------------------
@@ -1034,6 +1055,118 @@ absl::StatusOr<bool> RedisReplays::MarkUsed(absl::string_view key, absl::Duratio
   ASSIGN_OR_RETURN(ReplyPtr reply, s_->Call({"SET", s_->UsedKey(key), "1", "NX", "PX", Ms(ttl)},
                                             Ack::kReplicas));
   return reply->type != REDIS_REPLY_NIL;
+// ---- device authorization ------------------------------------------------------
+
+// Fields client_id scope audiences expires_ms interval (and state) from
+// reply elements first.. of `r`.
+absl::Status ParseDeviceRequest(const redisReply* r, size_t first, DeviceAuthorization& a) {
+  ASSIGN_OR_RETURN(a.client_id, Elem(r, first));
+  ASSIGN_OR_RETURN(a.scope, Elem(r, first + 1));
+  ASSIGN_OR_RETURN(a.audiences, DecodeList(ElemView(r, first + 2)));
+  ASSIGN_OR_RETURN(a.expires_at_ms, ElemInt(r, first + 3));
+  ASSIGN_OR_RETURN(a.interval_seconds, ElemInt(r, first + 4));
+  const absl::string_view state = ElemView(r, first + 5);
+  a.state = state == "approved" ? DeviceAuthorization::State::kApproved
+            : state == "denied" ? DeviceAuthorization::State::kDenied
+                                : DeviceAuthorization::State::kPending;
+  return absl::OkStatus();
+}
+
+absl::Status RedisDevices::Save(absl::string_view device_code_hash,
+                                absl::string_view user_code_hash,
+                                const DeviceAuthorization& a, absl::Duration ttl) {
+  if (device_code_hash.empty() || user_code_hash.empty()) {
+    return absl::InvalidArgumentError("device or user code hash is empty");
+  }
+  if (absl::ToInt64Milliseconds(ttl) < 1) {
+    return absl::InvalidArgumentError("device code TTL must be at least 1 ms");
+  }
+  const std::string ttl_ms = Ms(ttl);
+  const std::string device_key = s_->DeviceKey(device_code_hash);
+  const std::string audiences = EncodeList(a.audiences);
+  const std::string expires_ms = absl::StrCat(a.expires_at_ms);
+  const std::string interval = absl::StrCat(a.interval_seconds);
+  ASSIGN_OR_RETURN(
+      ReplyPtr reply,
+      s_->Eval(ScriptId::kSaveDevice, {device_key, s_->UserCodeKey(user_code_hash)},
+               {ttl_ms, device_key,
+                "client_id", a.client_id,
+                "scope", a.scope,
+                "audiences", audiences,
+                "expires_ms", expires_ms,
+                "interval", interval,
+                "state", "pending",
+                "redeemed", "0",
+                "last_poll", "0"}));
+  ASSIGN_OR_RETURN(int64_t saved, redis_internal::ReplyInteger(reply.get()));
+  if (saved == 0) return absl::AlreadyExistsError("device or user code hash collision");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<DeviceAuthorization>> RedisDevices::FindByUserCode(
+    absl::string_view user_code_hash, int64_t now_ms) {
+  if (user_code_hash.empty()) return std::nullopt;
+  const std::string now = absl::StrCat(now_ms);
+  ASSIGN_OR_RETURN(ReplyPtr reply, s_->Eval(ScriptId::kFindDevice,
+                                            {s_->UserCodeKey(user_code_hash)}, {now}));
+  if (reply->type == REDIS_REPLY_NIL) return std::nullopt;
+  DeviceAuthorization a;
+  RETURN_IF_ERROR(ParseDeviceRequest(reply.get(), 0, a));
+  return a;
+}
+
+absl::StatusOr<bool> RedisDevices::Decide(absl::string_view user_code_hash,
+                                          const DeviceDecision& d, int64_t now_ms) {
+  if (user_code_hash.empty()) return false;
+  const std::string now = absl::StrCat(now_ms);
+  const std::string granted_ms = absl::StrCat(d.granted_at_ms);
+  ASSIGN_OR_RETURN(
+      ReplyPtr reply,
+      s_->Eval(ScriptId::kDecideDevice, {s_->UserCodeKey(user_code_hash)},
+               {now, d.approved ? "approved" : "denied", d.subject, d.username, d.grant_id,
+                granted_ms},
+               Ack::kReplicas));
+  ASSIGN_OR_RETURN(int64_t decided, redis_internal::ReplyInteger(reply.get()));
+  return decided == 1;
+}
+
+absl::StatusOr<PollResult> RedisDevices::Poll(absl::string_view device_code_hash,
+                                              absl::string_view client_id, int64_t now_ms) {
+  using Outcome = PollResult::Outcome;
+  PollResult result;
+  if (device_code_hash.empty()) return result;
+  const std::string now = absl::StrCat(now_ms);
+  ASSIGN_OR_RETURN(ReplyPtr reply,
+                   s_->Eval(ScriptId::kPollDevice, {s_->DeviceKey(device_code_hash)},
+                            {client_id, now}, Ack::kReplicas));
+  const redisReply* r = reply.get();
+  ASSIGN_OR_RETURN(int64_t outcome, ElemInt(r, 0));
+  switch (outcome) {
+    case redis_internal::kPollNotFound: result.outcome = Outcome::kNotFound; return result;
+    case redis_internal::kPollClientMismatch: result.outcome = Outcome::kClientMismatch; return result;
+    case redis_internal::kPollRedeemed: result.outcome = Outcome::kAlreadyRedeemed; return result;
+    case redis_internal::kPollExpired: result.outcome = Outcome::kExpired; return result;
+    case redis_internal::kPollDenied: result.outcome = Outcome::kDenied; return result;
+    case redis_internal::kPollSlowDown:
+    case redis_internal::kPollPending: {
+      result.outcome =
+          outcome == redis_internal::kPollSlowDown ? Outcome::kSlowDown : Outcome::kPending;
+      ASSIGN_OR_RETURN(result.authorization.interval_seconds, ElemInt(r, 1));
+      return result;
+    }
+    case redis_internal::kPollApproved:
+      break;
+    default:
+      return absl::InternalError(absl::StrCat("redis: device poll script returned ", outcome));
+  }
+  result.outcome = Outcome::kApproved;
+  DeviceAuthorization& a = result.authorization;
+  RETURN_IF_ERROR(ParseDeviceRequest(r, 1, a));
+  ASSIGN_OR_RETURN(a.subject, Elem(r, 7));
+  ASSIGN_OR_RETURN(a.username, Elem(r, 8));
+  ASSIGN_OR_RETURN(a.grant_id, Elem(r, 9));
+  ASSIGN_OR_RETURN(a.granted_at_ms, ElemInt(r, 10));
+  return result;
 }
 
 void IgnoreSigpipeIfDefault() {

@@ -242,6 +242,71 @@ end
 return 0
 )lua";
 
+// Device authorization (RFC 8628): a hash per device code with fields
+// client_id scope audiences expires_ms interval state(pending|approved|
+// denied) subject username grant_id granted_ms redeemed(0|1) last_poll, and
+// a string per user code naming the device code's key until a decision.
+constexpr const char kSaveDeviceLua[] = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then
+  return 0
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[1])
+return 1
+)lua";
+
+constexpr const char kFindDeviceLua[] = R"lua(
+local dk = redis.call('GET', KEYS[1])
+if not dk then return nil end
+local f = redis.call('HMGET', dk, 'client_id', 'scope', 'audiences', 'expires_ms',
+  'interval', 'state')
+if not f[1] or f[6] ~= 'pending' or tonumber(ARGV[1]) >= tonumber(f[4]) then
+  return nil
+end
+return f
+)lua";
+
+constexpr const char kDecideDeviceLua[] = R"lua(
+local dk = redis.call('GET', KEYS[1])
+if not dk then return 0 end
+local f = redis.call('HMGET', dk, 'client_id', 'expires_ms', 'state')
+if not f[1] or f[3] ~= 'pending' or tonumber(ARGV[1]) >= tonumber(f[2]) then
+  return 0
+end
+redis.call('HSET', dk, 'state', ARGV[2], 'subject', ARGV[3], 'username', ARGV[4],
+  'grant_id', ARGV[5], 'granted_ms', ARGV[6])
+redis.call('DEL', KEYS[1])
+return 1
+)lua";
+
+// Slow-down step of RFC 8628 §3.5: 5 seconds.
+constexpr const char kPollDeviceLua[] = R"lua(
+local f = redis.call('HMGET', KEYS[1], 'client_id', 'scope', 'audiences',
+  'expires_ms', 'interval', 'state', 'subject', 'username', 'grant_id',
+  'granted_ms', 'redeemed', 'last_poll')
+if not f[1] then return {1} end
+if f[1] ~= ARGV[1] then return {2} end
+if f[11] == '1' then return {3} end
+local now = tonumber(ARGV[2])
+if now >= tonumber(f[4]) then return {4} end
+if f[6] == 'denied' then return {5} end
+if f[6] == 'approved' then
+  redis.call('HSET', KEYS[1], 'redeemed', '1')
+  return {6, unpack(f)}
+end
+local interval = tonumber(f[5])
+local last = tonumber(f[12])
+local outcome = 8
+if last > 0 and now - last < interval * 1000 then
+  interval = interval + 5
+  outcome = 7
+  redis.call('HSET', KEYS[1], 'interval', string.format('%d', interval))
+end
+redis.call('HSET', KEYS[1], 'last_poll', ARGV[2])
+return {outcome, string.format('%d', interval)}
+)lua";
+
 std::string Sha1Hex(const std::string& data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -262,6 +327,7 @@ std::vector<Script> BuildScripts() {
       kRedeemCodeLua,   kCreateRefreshLua, kRotateRefreshLua, kLookupRefreshLua,
       kRevokeFamilyLua, kIncrementLua,     kCreateGrantLua,  kIndexGrantLua,
       kListGrantsLua,   kRevokeOwnerLua,   kFeedIndexLua,     kDecrementLua,
+      kSaveDeviceLua,   kFindDeviceLua,    kDecideDeviceLua,  kPollDeviceLua,
   };
   static_assert(sizeof(bodies) / sizeof(bodies[0]) ==
                 static_cast<size_t>(ScriptId::kCount));

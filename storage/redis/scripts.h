@@ -28,6 +28,11 @@ enum class ScriptId {
   kRevokeOwner,    // KEYS: owner marker. ARGV: not_before_ms, ttl_ms
   kFeedIndex,      // KEYS: feed index. ARGV: expires_ms, member, now_ms
   kDecrement,      // KEYS: counter -> count after (0 when there was none)
+  kSaveDevice,     // KEYS: device, user code. ARGV: ttl_ms, device key, field, value, ...
+  kFindDevice,     // KEYS: user code. ARGV: now_ms -> [kDeviceFields[0..5]] | nil
+  kDecideDevice,   // KEYS: user code. ARGV: now_ms, state, subject, username,
+                   // grant_id, granted_ms -> 1 | 0 (not pending)
+  kPollDevice,     // KEYS: device. ARGV: client_id, now_ms. See Poll outcomes.
   kCount,          // number of scripts
 };
 
@@ -47,6 +52,16 @@ inline constexpr int kRotateNotFound = 3;
 inline constexpr int kRotateClientMismatch = 4;
 inline constexpr int kRotateScopeWidened = 5;
 inline constexpr int kRotateCollision = 6;
+
+// Device poll outcomes (first element of the reply).
+inline constexpr int kPollNotFound = 1;
+inline constexpr int kPollClientMismatch = 2;
+inline constexpr int kPollRedeemed = 3;
+inline constexpr int kPollExpired = 4;
+inline constexpr int kPollDenied = 5;
+inline constexpr int kPollApproved = 6;   // then the 12 device fields
+inline constexpr int kPollSlowDown = 7;   // then the new interval
+inline constexpr int kPollPending = 8;    // then the interval
 
 struct Script {
   std::string body;

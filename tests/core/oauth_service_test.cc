@@ -171,7 +171,7 @@ TEST_F(OAuthServiceTest, GrantErrors) {
   EXPECT_EQ(ErrorOf(service_->IssueToken(none).status()), "invalid_request");
   IssueTokenRequest other;
   *other.mutable_client() = cc;
-  other.set_other_grant_type("urn:ietf:params:oauth:grant-type:device_code");
+  other.set_other_grant_type("urn:ietf:params:oauth:grant-type:jwt-bearer");
   EXPECT_EQ(ErrorOf(service_->IssueToken(other).status()), "unsupported_grant_type");
   IssueTokenRequest target;
   *target.mutable_client() = cc;

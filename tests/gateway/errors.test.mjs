@@ -175,7 +175,7 @@ describe('RFC 6749 §5.2 errors at POST /token', () => {
   });
 
   test('unsupported_grant_type', async () => {
-    assertOAuthError(await token('grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code',
+    assertOAuthError(await token('grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer',
       { authorization: basic(cc.client_id, cc.client_secret) }), { status: 400, error: 'unsupported_grant_type' });
   });
 

@@ -56,6 +56,16 @@ TEST(BuildTokenRpcTest, AuthorizationCode) {
   EXPECT_EQ(issue.authorization_code().code_verifier(), "V");
 }
 
+TEST(BuildTokenRpcTest, DeviceCode) {
+  TokenRpc rpc = BuildTokenRpc(
+      Form("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=D"),
+      Client());
+  auto& issue = std::get<oauth::v1::IssueTokenRequest>(rpc);
+  ASSERT_TRUE(issue.has_device_code());
+  EXPECT_EQ(issue.device_code().device_code(), "D");
+  EXPECT_EQ(GrantTypeLabel("urn:ietf:params:oauth:grant-type:device_code"), "device_code");
+}
+
 TEST(BuildTokenRpcTest, RefreshToken) {
   TokenRpc rpc =
       BuildTokenRpc(Form("grant_type=refresh_token&refresh_token=R&scope=read"), Client());
@@ -68,10 +78,10 @@ TEST(BuildTokenRpcTest, RefreshToken) {
 
 TEST(BuildTokenRpcTest, UnknownGrantTypeIsPassedOn) {
   TokenRpc rpc = BuildTokenRpc(
-      Form("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code"), Client());
+      Form("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"), Client());
   auto& issue = std::get<oauth::v1::IssueTokenRequest>(rpc);
   EXPECT_EQ(issue.grant_case(), oauth::v1::IssueTokenRequest::kOtherGrantType);
-  EXPECT_EQ(issue.other_grant_type(), "urn:ietf:params:oauth:grant-type:device_code");
+  EXPECT_EQ(issue.other_grant_type(), "urn:ietf:params:oauth:grant-type:jwt-bearer");
 }
 
 TEST(BuildTokenRpcTest, MissingGrantTypeHasNoGrant) {
