@@ -549,6 +549,10 @@ TEST(WaitReplicasTest, AWriteWaitsForAMissingOrSlowReplicaWithinTheBound) {
   // Missing for good: the first caller waits the bound and fails, nothing
   // written; later callers fail at once.
   ASSERT_TRUE(pair->node(1).Command({"REPLICAOF", "NO", "ONE"}).ok());
+  ASSERT_TRUE(Eventually(absl::Seconds(10), [&] {
+    return absl::StrContains(Cmd(pair->node(0), {"INFO", "replication"}),
+                             "connected_slaves:0");
+  }));
   start = absl::Now();
   absl::Status alone = store->revocations().Revoke("alone", absl::Hours(1));
   EXPECT_EQ(alone.code(), absl::StatusCode::kUnavailable) << alone;
