@@ -114,6 +114,10 @@ class RefreshTokenStore {
       absl::string_view subject, int limit) = 0;
   // Rotates the token (see RotateResult). `family_id` is the family encoded
   // in the presented token, used to find the family marker.
+  // Repeating a call whose rotation was made (same token, same
+  // successor_hash) answers kRotated again and writes nothing: a caller that
+  // lost the answer (a Redis failover) may ask again. Nobody else can repeat
+  // it: the successor is a fresh secret of the call that made the rotation.
   virtual absl::StatusOr<RotateResult> Rotate(absl::string_view family_id,
                                               absl::string_view token_hash,
                                               const RefreshRotation& rotation) = 0;

@@ -14,15 +14,26 @@ namespace {
 // Small enough to keep memory bounded against floods of random client ids.
 constexpr size_t kMaxCacheEntries = 10000;
 constexpr absl::string_view kAuthFailed = "client authentication failed";
+// While a stale record is in use, how often the store is tried again.
+constexpr absl::Duration kStaleRetryInterval = absl::Seconds(1);
 
 }  // namespace
 
 ClientRegistry::ClientRegistry(storage::ClientStore& store, absl::Duration cache_ttl,
-                               Clock clock, const ClientAssertionVerifier* assertions)
+                               Clock clock, const ClientAssertionVerifier* assertions,
+                               absl::Duration stale_if_error)
     : store_(store),
       cache_ttl_(cache_ttl),
+      stale_if_error_(cache_ttl > absl::ZeroDuration() ? stale_if_error
+                                                       : absl::ZeroDuration()),
       clock_(std::move(clock)),
       assertions_(assertions) {}
+
+absl::StatusOr<std::shared_ptr<const storage::ClientRecord>> ClientRegistry::Answer(
+    const Entry& entry) {
+  if (!entry.record) return InvalidClient(kAuthFailed);
+  return entry.record;
+}
 
 absl::StatusOr<std::shared_ptr<const storage::ClientRecord>> ClientRegistry::Get(
     absl::string_view client_id) {
@@ -30,13 +41,38 @@ absl::StatusOr<std::shared_ptr<const storage::ClientRecord>> ClientRegistry::Get
   if (cache_ttl_ > absl::ZeroDuration()) {
     absl::MutexLock lock(&mu_);
     auto it = cache_.find(client_id);
-    if (it != cache_.end() && it->second.expires > now) {
-      if (!it->second.record) return InvalidClient(kAuthFailed);
-      return it->second.record;
+    if (it != cache_.end()) {
+      Entry& e = it->second;
+      if (e.expires > now) return Answer(e);
+      // Someone is reading it again (perhaps waiting for a failover): the
+      // old entry serves meanwhile, within its stale bound.
+      if (e.refreshing && e.record && e.stale_until > now) return e.record;
+      e.refreshing = true;
     }
   }
   absl::StatusOr<std::optional<storage::ClientRecord>> loaded = store_.Get(client_id);
-  if (!loaded.ok()) return loaded.status();
+  if (!loaded.ok()) {
+    if (cache_ttl_ > absl::ZeroDuration()) {
+      absl::MutexLock lock(&mu_);
+      auto it = cache_.find(client_id);
+      if (it != cache_.end()) {
+        Entry& e = it->second;
+        e.refreshing = false;
+        // Stale-if-error: only a known client, and only when storage cannot
+        // answer (not for e.g. an undecodable record). "No such client" is
+        // not served stale: it may have been created since, so the caller
+        // gets the retryable error.
+        const absl::Time after = clock_();
+        if (absl::IsUnavailable(loaded.status()) && e.record && e.stale_until > after) {
+          // Ask the store again only after a pause: an unreachable Redis can
+          // cost each attempt a connect timeout.
+          e.expires = std::min(after + std::min(cache_ttl_, kStaleRetryInterval), e.stale_until);
+          return e.record;
+        }
+      }
+    }
+    return loaded.status();
+  }
   std::shared_ptr<const storage::ClientRecord> record;
   if (loaded->has_value()) {
     record = std::make_shared<const storage::ClientRecord>(std::move(**loaded));
@@ -44,11 +80,13 @@ absl::StatusOr<std::shared_ptr<const storage::ClientRecord>> ClientRegistry::Get
   if (cache_ttl_ > absl::ZeroDuration()) {
     absl::MutexLock lock(&mu_);
     if (cache_.size() >= kMaxCacheEntries) {
-      // Drop expired entries; if still full, start over rather than grow.
-      absl::erase_if(cache_, [&](const auto& kv) { return kv.second.expires <= now; });
+      // Drop entries past any use; if still full, start over rather than grow.
+      absl::erase_if(cache_, [&](const auto& kv) {
+        return kv.second.expires <= now && kv.second.stale_until <= now;
+      });
       if (cache_.size() >= kMaxCacheEntries) cache_.clear();
     }
-    cache_[client_id] = Entry{record, now + cache_ttl_};
+    cache_[client_id] = Entry{record, now + cache_ttl_, now + cache_ttl_ + stale_if_error_};
   }
   if (!record) return InvalidClient(kAuthFailed);
   return record;

@@ -18,15 +18,27 @@ namespace oauthd {
 // Looks up and authenticates clients (RFC 6749 §2.3), with a short-lived
 // in-process cache so that a client_credentials token needs no storage round
 // trip in the common case. Thread-safe.
+//
+// Cache: a record (or "no such client") read from the store is reused for
+// `cache_ttl`. Past that it is read again; if the store answers UNAVAILABLE
+// (Redis down, or failing over), the old entry is used until it is
+// `cache_ttl + stale_if_error` old, and while one caller is reading a
+// client again the others use the old entry without waiting (one read per
+// client at a time). Only known clients are served stale: an id cached as
+// unknown is read again, and is UNAVAILABLE while storage is. Security trade-off (docs/high-availability.md): a client
+// deleted, disabled or given a new secret elsewhere keeps working on a
+// replica that cannot reach Redis for up to cache_ttl + stale_if_error.
 class ClientRegistry {
  public:
   // `assertions` verifies private_key_jwt assertions; null: they are
   // refused (invalid_client). It must outlive the registry.
   ClientRegistry(storage::ClientStore& store, absl::Duration cache_ttl, Clock clock,
-                 const ClientAssertionVerifier* assertions = nullptr);
+                 const ClientAssertionVerifier* assertions = nullptr,
+                 absl::Duration stale_if_error = absl::ZeroDuration());
 
   // The client record, from cache or store. invalid_client when unknown;
-  // UNAVAILABLE when storage is down. Records are shared and immutable.
+  // UNAVAILABLE when storage is down and no usable cached entry exists.
+  // Records are shared and immutable.
   absl::StatusOr<std::shared_ptr<const storage::ClientRecord>> Get(
       absl::string_view client_id);
 
@@ -55,10 +67,17 @@ class ClientRegistry {
   struct Entry {
     std::shared_ptr<const storage::ClientRecord> record;  // null: known absent
     absl::Time expires;
+    absl::Time stale_until;   // usable while the store is unavailable
+    bool refreshing = false;  // a caller is reading it from the store
   };
+
+  // The answer an entry gives: its record, or invalid_client.
+  static absl::StatusOr<std::shared_ptr<const storage::ClientRecord>> Answer(
+      const Entry& entry);
 
   storage::ClientStore& store_;
   const absl::Duration cache_ttl_;
+  const absl::Duration stale_if_error_;
   const Clock clock_;
   const ClientAssertionVerifier* const assertions_;
   absl::Mutex mu_;

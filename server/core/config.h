@@ -26,6 +26,13 @@ struct ServerConfig {
   // client or rotated secret stays usable on other replicas for at most this
   // long; the replica that made the change drops its entry at once.
   absl::Duration client_cache_ttl = absl::Seconds(5);
+  // While storage is unavailable (UNAVAILABLE: Redis down or failing over),
+  // a cached record older than `client_cache_ttl` is still used until it is
+  // this much older (stale-if-error), so client_credentials keeps working
+  // through an outage. The price: a client deleted, disabled or given a new
+  // secret on another replica shortly before or during the outage keeps
+  // working here for up to client_cache_ttl + this long. Zero: fail instead.
+  absl::Duration client_cache_stale_if_error = absl::Minutes(5);
 
   // Brute-force protection for the password grant and the login page
   // (login_throttle.h): attempts per username from one source address, per

@@ -3,16 +3,21 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "server/grpc/executor.h"
 #include "server/grpc/status_conversion.h"
+#include "storage/call_deadline.h"
 
 namespace oauthd::grpc_api {
 
 // Runs `work` (returning absl::StatusOr<Response>) on the executor and
-// finishes the unary call with its result. A call whose client has already
+// finishes the unary call with its result. The call's deadline is the
+// storage call deadline while `work` runs (storage/call_deadline.h): a store
+// riding out a Redis failover waits no longer than the caller does. A call whose client has already
 // gone away is finished as CANCELLED without doing the work. When the
 // executor's queue is full the call is shed at once with RESOURCE_EXHAUSTED
 // (the gateway answers 503 with Retry-After).
@@ -25,6 +30,10 @@ grpc::ServerUnaryReactor* Offload(grpc::CallbackServerContext* ctx, Executor& ex
       reactor->Finish(grpc::Status::CANCELLED);
       return;
     }
+    const std::chrono::system_clock::time_point deadline = ctx->deadline();
+    storage::ScopedCallDeadline scoped(deadline == std::chrono::system_clock::time_point::max()
+                                           ? absl::InfiniteFuture()
+                                           : absl::FromChrono(deadline));
     absl::StatusOr<Response> result = work();
     if (result.ok()) {
       *response = *std::move(result);

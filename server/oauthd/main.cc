@@ -89,6 +89,11 @@ ABSL_FLAG(int, redis_wait_replicas, 0,
           "(WAIT) and fail with UNAVAILABLE if they do not acknowledge in time");
 ABSL_FLAG(absl::Duration, redis_wait_timeout, absl::Milliseconds(100),
           "How long --redis_wait_replicas waits (less than --redis_timeout)");
+ABSL_FLAG(absl::Duration, redis_failover_wait, absl::Seconds(3),
+          "During a Redis failover announced by the Sentinels (and, with "
+          "--redis_wait_replicas, while replicas are missing or behind), how long a call "
+          "waits for the new primary instead of failing (never past the RPC's deadline); "
+          "0 fails at once");
 ABSL_FLAG(std::string, issuer, "http://127.0.0.1:8080",
           "Issuer identifier (iss): the public URL of the gateway");
 ABSL_FLAG(std::vector<std::string>, signing_keys, {},
@@ -107,6 +112,9 @@ ABSL_FLAG(absl::Duration, code_ttl, absl::Seconds(60),
           "Authorization code lifetime (at most 10m)");
 ABSL_FLAG(absl::Duration, client_cache_ttl, absl::Seconds(5),
           "How long client records are cached in process (0 disables)");
+ABSL_FLAG(absl::Duration, client_cache_stale_if_error, absl::Minutes(5),
+          "While Redis is unreachable, keep using a cached client record this much past "
+          "--client_cache_ttl (client_credentials keeps working); 0 fails instead");
 ABSL_FLAG(int, login_failure_limit, 5,
           "Password attempts per username from one source address within "
           "--login_failure_window (a success takes its attempt back)");
@@ -171,9 +179,11 @@ const std::vector<std::string> kFlagNames = {
     "listen", "local_listen", "admin_listen", "tls_cert", "tls_key", "tls_client_ca", "tls_reload_interval",
     "insecure_listen", "reflection", "store", "redis_url", "redis_pool_size", "redis_timeout",
     "redis_sentinels", "redis_master_name", "redis_wait_replicas", "redis_wait_timeout",
+    "redis_failover_wait",
     "issuer",
     "signing_keys", "admin_token_file", "access_token_ttl", "refresh_token_ttl",
-    "refresh_family_ttl", "code_ttl", "client_cache_ttl", "login_failure_limit",
+    "refresh_family_ttl", "code_ttl", "client_cache_ttl", "client_cache_stale_if_error",
+    "login_failure_limit",
     "login_user_limit", "login_address_limit", "login_failure_window", "scrypt_log2_n", "worker_threads",
     "max_queued_requests", "login_threads", "max_queued_logins",
     "password_grant", "device_code_ttl", "device_poll_interval", "device_user_code_attempts",
@@ -221,6 +231,7 @@ oauthd::ServerConfig BuildConfig() {
   c.refresh_family_ttl = absl::GetFlag(FLAGS_refresh_family_ttl);
   c.code_ttl = absl::GetFlag(FLAGS_code_ttl);
   c.client_cache_ttl = absl::GetFlag(FLAGS_client_cache_ttl);
+  c.client_cache_stale_if_error = absl::GetFlag(FLAGS_client_cache_stale_if_error);
   c.user_failure_limit = absl::GetFlag(FLAGS_login_failure_limit);
   c.user_total_failure_limit = absl::GetFlag(FLAGS_login_user_limit);
   c.address_failure_limit = absl::GetFlag(FLAGS_login_address_limit);
@@ -243,6 +254,10 @@ oauthd::ServerConfig BuildConfig() {
   if (c.access_token_ttl < absl::Seconds(1) || c.refresh_token_ttl < absl::Seconds(1) ||
       c.refresh_family_ttl < absl::Seconds(1)) {
     Fail("token lifetimes must be at least 1s");
+  }
+  if (c.client_cache_ttl < absl::ZeroDuration() ||
+      c.client_cache_stale_if_error < absl::ZeroDuration()) {
+    Fail("--client_cache_ttl and --client_cache_stale_if_error must not be negative");
   }
   if (c.code_ttl < absl::Seconds(1) || c.code_ttl > absl::Minutes(10)) {
     Fail("--code_ttl must be between 1s and 10m (RFC 6749 §4.1.2)");
@@ -300,6 +315,7 @@ OpenedStore OpenStore() {
   options->master_name = absl::GetFlag(FLAGS_redis_master_name);
   options->wait_replicas = absl::GetFlag(FLAGS_redis_wait_replicas);
   options->wait_timeout = absl::GetFlag(FLAGS_redis_wait_timeout);
+  options->failover_wait = absl::GetFlag(FLAGS_redis_failover_wait);
   if (options->wait_replicas > 0 && options->wait_timeout >= options->command_timeout) {
     Fail("--redis_wait_timeout must be shorter than --redis_timeout");
   }

@@ -41,6 +41,7 @@ struct TokenEntry {
   RefreshGrant grant;
   std::optional<int64_t> rotated_at;
   std::string sealed_successor;
+  std::string successor_hash;
   std::string successor_scope;
   int64_t successor_expires_at = 0;
   absl::Time expires;
@@ -537,6 +538,7 @@ absl::StatusOr<RotateResult> MemoryRefreshTokens::Rotate(
     next.expires_at = t + ttl;
     token->rotated_at = t;
     token->sealed_successor = rotation.sealed_successor;
+    token->successor_hash = rotation.successor_hash;
     token->successor_scope = new_scope;
     token->successor_expires_at = next.expires_at;
     marker->last_used_at = t;
@@ -547,6 +549,17 @@ absl::StatusOr<RotateResult> MemoryRefreshTokens::Rotate(
     created.expires = now + absl::Seconds(ttl);
     result.outcome = Outcome::kRotated;
     result.grant = std::move(next);
+    return result;
+  }
+  if (token->successor_hash == rotation.successor_hash) {
+    // The same call again (its answer was lost): the same rotation.
+    result.outcome = Outcome::kRotated;
+    result.grant = grant;
+    result.grant.family_id = family;
+    result.grant.scope = token->successor_scope;
+    result.grant.issued_at = *token->rotated_at;
+    result.grant.expires_at = token->successor_expires_at;
+    result.grant.granted_at_ms = marker->grant.granted_at_ms;
     return result;
   }
   if (rotation.grace_seconds > 0 && t - *token->rotated_at <= rotation.grace_seconds) {

@@ -26,11 +26,11 @@ std::vector<std::unique_ptr<Connection>> ConnectionPool::AdoptGeneration(
   return outdated;
 }
 
-absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
+absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time failover_deadline) {
   const absl::Time deadline = absl::Now() + wait_timeout_;
   bool retried_connect = false;
   for (;;) {
-    absl::StatusOr<PrimaryAddress> where = locator_->Current();
+    absl::StatusOr<PrimaryAddress> where = locator_->Current(failover_deadline);
     if (!where.ok()) return where.status();
     // Declared before the lock so that they are closed after it is released.
     std::vector<std::unique_ptr<Connection>> outdated;
@@ -80,10 +80,11 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
         last_connect_error_ = opened.status();
       }
       // The address may have been stale: if the locator now names another
-      // primary, try that one once. Otherwise fail fast.
+      // primary (perhaps after waiting for a failover announced meanwhile),
+      // try that one once. Otherwise fail fast.
       if (!retried_connect) {
         retried_connect = true;
-        absl::StatusOr<PrimaryAddress> next = locator_->Current();
+        absl::StatusOr<PrimaryAddress> next = locator_->Current(failover_deadline);
         if (next.ok() && next->generation != where->generation) continue;
       }
       return opened.status();

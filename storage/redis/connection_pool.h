@@ -63,8 +63,10 @@ class ConnectionPool {
   ~ConnectionPool();  // all leases must have been returned
 
   // A healthy connection, or UNAVAILABLE (cannot connect, or none free within
-  // the wait timeout).
-  absl::StatusOr<Lease> Acquire();
+  // the wait timeout). During a failover announced by the Sentinels, waits
+  // for the new primary until `failover_deadline` at the latest (see
+  // PrimaryLocator::Current; absl::InfinitePast(): no waiting).
+  absl::StatusOr<Lease> Acquire(absl::Time failover_deadline = absl::InfinitePast());
 
   // Counts for tests and metrics.
   int open_connections() const;

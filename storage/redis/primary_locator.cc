@@ -28,7 +28,8 @@ class FixedLocator final : public PrimaryLocator {
     address_.host = std::move(host);
     address_.port = port;
   }
-  absl::StatusOr<PrimaryAddress> Current() override { return address_; }
+  absl::StatusOr<PrimaryAddress> Current(absl::Time) override { return address_; }
+  bool IsCurrent(uint64_t) override { return true; }
   void ReportFailure(uint64_t) override {}
   void ReportHealthy(uint64_t) override {}
 
@@ -67,14 +68,24 @@ class SentinelLocator final : public PrimaryLocator {
     }
   }
 
-  absl::StatusOr<PrimaryAddress> Current() override {
+  absl::StatusOr<PrimaryAddress> Current(absl::Time wait_until) override {
     absl::MutexLock lock(&mu_);
     for (;;) {
       const absl::Time now = absl::Now();
       if (fenced()) {
+        // Wait for +switch-master (or the fence's end), bounded by the
+        // caller and by how long this failover may hold anyone up.
+        const absl::Time limit = std::min(
+            {wait_until, fence_started_ + options_.failover_wait, fenced_until_});
+        if (now < limit) {
+          auto lifted = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !fenced(); };
+          mu_.AwaitWithDeadline(absl::Condition(&lifted), limit);
+          continue;
+        }
         return absl::UnavailableError(absl::StrCat(
-            "redis: failover of '", options_.master_name,
-            "' under way (announced by a Sentinel); waiting for the new primary"));
+            "redis: failover of '", options_.master_name, "' under way for ",
+            absl::FormatDuration(absl::Trunc(now - fence_started_, absl::Milliseconds(1))),
+            " (announced by a Sentinel); no new primary yet"));
       }
       const bool want_answer =
           (!known_ || stale_) &&
@@ -120,6 +131,11 @@ class SentinelLocator final : public PrimaryLocator {
   void ReportHealthy(uint64_t generation) override {
     absl::MutexLock lock(&mu_);
     if (known_ && generation == address_.generation) stale_ = false;
+  }
+
+  bool IsCurrent(uint64_t generation) override {
+    absl::MutexLock lock(&mu_);
+    return known_ && generation == address_.generation && !fenced();
   }
 
  private:
@@ -179,7 +195,8 @@ class SentinelLocator final : public PrimaryLocator {
     };
     std::vector<Watch> watches(options_.sentinels.size());
     const absl::string_view subscribe[] = {"SUBSCRIBE", "+switch-master",
-                                           "+failover-state-send-slaveof-noone"};
+                                           "+failover-state-send-slaveof-noone",
+                                           "+odown", "-odown"};
     const absl::string_view ping[] = {"PING"};
     for (;;) {
       absl::Time now = absl::Now();
@@ -241,9 +258,15 @@ class SentinelLocator final : public PrimaryLocator {
 
   // Messages are ["message", <channel>, <payload>]; anything else (subscribe
   // confirmations, pongs) is ignored.
+  // - "+odown": "master <name> <ip> <port> #quorum <n>/<q>". The Sentinels
+  //   agree the primary is down and are about to fail over: fence (a
+  //   primary cut off from the Sentinels may still accept writes that the
+  //   failover will drop). "-odown" (it came back first) lifts that fence.
+  //   Both are ignored when about another address than the one in use.
   // - "+failover-state-send-slaveof-noone": "slave <ip>:<port> <ip> <port> @
   //   <name> <ip> <port>", published by the leader just before it promotes a
-  //   replica. From now on the old primary's writes may be dropped: fence.
+  //   replica. From now on the old primary's writes may be dropped: fence
+  //   (if <ip> <port> is the primary in use).
   // - "+switch-master": "<name> <old ip> <old port> <new ip> <new port>".
   void HandleMessage(const redisReply* m) {
     if (StringElement(m, 0) != "message") return;
@@ -260,12 +283,42 @@ class SentinelLocator final : public PrimaryLocator {
       }
     } else if (channel == "+failover-state-send-slaveof-noone") {
       auto at = std::find(parts.begin(), parts.end(), "@");
-      if (at != parts.end() && at + 1 != parts.end() && *(at + 1) == options_.master_name) {
+      if (at != parts.end() && parts.end() - at >= 4 && *(at + 1) == options_.master_name) {
         absl::MutexLock lock(&mu_);
-        fenced_until_ = absl::Now() + options_.fence_limit;
-        stale_ = true;  // if no switch is announced, ask again after the fence
+        if (IsOurPrimary(*(at + 2), *(at + 3))) Fence(/*by_odown=*/false);
+      }
+    } else if (channel == "+odown" || channel == "-odown") {
+      if (parts.size() < 4 || parts[0] != "master" || parts[1] != options_.master_name) return;
+      absl::MutexLock lock(&mu_);
+      if (!IsOurPrimary(parts[2], parts[3])) return;
+      if (channel == "+odown") {
+        Fence(/*by_odown=*/true);
+      } else if (fenced() && fence_by_odown_) {
+        fenced_until_ = absl::InfinitePast();  // back before any promotion
       }
     }
+  }
+
+  // False when the message is about another address than the primary in
+  // use: a slow Sentinel's news about a primary already replaced must not
+  // fence the new one. True when no primary is known yet.
+  bool IsOurPrimary(absl::string_view host, absl::string_view port) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !known_ || (host == address_.host && port == absl::StrCat(address_.port));
+  }
+
+  // Starts (or, for a promotion, renews) the fence. A fence already up keeps
+  // its start: callers wait at most failover_wait from the first sign.
+  void Fence(bool by_odown) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const absl::Time now = absl::Now();
+    if (!fenced()) {
+      fence_started_ = now;
+    } else if (by_odown) {
+      return;  // a later Sentinel's +odown adds nothing
+    }
+    fence_by_odown_ = by_odown;
+    fenced_until_ = now + options_.fence_limit;
+    stale_ = true;  // if no switch is announced, ask again after the fence
   }
 
   // Asks each Sentinel in turn. Runs without the lock, in one thread at a time
@@ -302,8 +355,11 @@ class SentinelLocator final : public PrimaryLocator {
   absl::Status last_error_ ABSL_GUARDED_BY(mu_) =
       absl::UnavailableError("redis: the Sentinels have not been asked yet");
 
-  // While a failover is under way (see HandleMessage), calls fail at once.
+  // While a failover is under way (see HandleMessage), no call reaches the
+  // old primary: callers wait (Current) or fail.
   absl::Time fenced_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time fence_started_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  bool fence_by_odown_ ABSL_GUARDED_BY(mu_) = false;
 
   int stop_pipe_[2] = {-1, -1};
   std::thread watcher_;  // last: starts after everything it uses

@@ -21,10 +21,14 @@
 // - a background thread subscribes on every Sentinel (reconnecting, PING
 //   every second to notice a silent one) to
 //   `+failover-state-send-slaveof-noone`, which the failover's leader
-//   publishes just before it promotes a replica: from then on calls fail at
-//   once with UNAVAILABLE (the fence), because anything the old primary
-//   accepts now is dropped when it becomes a replica; and to `+switch-master`,
-//   which lifts the fence and adopts the new primary at once. Without this, a
+//   publishes just before it promotes a replica: from then on no call goes
+//   to the old primary (the fence), because anything it accepts now is
+//   dropped when it becomes a replica; to `+odown` for the master (the
+//   Sentinels agree it is down and will fail over: fence too, lifted by
+//   `-odown` if it comes back first); and to `+switch-master`, which lifts
+//   the fence and adopts the new primary at once. Callers that meet the
+//   fence wait for the new primary — until their own deadline, and at most
+//   `failover_wait` after the fence began — and then get UNAVAILABLE. Without this, a
 //   planned failover (SENTINEL FAILOVER, the old primary alive) raises no
 //   error at all: Sentinel leaves the old primary writable for about ten
 //   seconds after the switch and every write sent there in that time is
@@ -62,9 +66,16 @@ class PrimaryLocator {
   virtual ~PrimaryLocator() = default;
 
   // The primary to connect to now. May block while the Sentinels are asked
-  // (bounded: per Sentinel, the connect timeout twice). UNAVAILABLE when no
-  // address is known and no Sentinel names one.
-  virtual absl::StatusOr<PrimaryAddress> Current() = 0;
+  // (bounded: per Sentinel, the connect timeout twice). While a failover is
+  // under way (the fence, see above) waits for the new primary until
+  // `wait_until` at the latest (absl::InfinitePast(): not at all).
+  // UNAVAILABLE when no address is known and no Sentinel names one, or the
+  // fence is still up when the wait ends.
+  virtual absl::StatusOr<PrimaryAddress> Current(absl::Time wait_until) = 0;
+
+  // True while `generation` is the newest address known and no failover is
+  // under way: a write acknowledged by it can still be reported done.
+  virtual bool IsCurrent(uint64_t generation) = 0;
 
   // A connection to `generation`'s address failed or saw a sign of a
   // failover. Reports about an older generation are ignored.
@@ -87,6 +98,9 @@ struct SentinelLocatorOptions {
   // Run the watcher thread (fence and +switch-master).
   bool watch = true;
   absl::Duration fence_limit = absl::Seconds(10);
+  // How long after a fence began callers may still wait for the new primary
+  // (zero: they fail at once, as before waiting existed).
+  absl::Duration failover_wait = absl::ZeroDuration();
 };
 
 std::unique_ptr<PrimaryLocator> NewSentinelLocator(SentinelLocatorOptions options);

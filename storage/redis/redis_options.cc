@@ -97,6 +97,10 @@ absl::Status ValidateRedisOptions(const RedisOptions& o) {
         "redis: wait_timeout must be at least 1 ms and shorter than "
         "command_timeout");
   }
+  if (o.failover_wait < absl::ZeroDuration() || o.failover_wait > absl::Minutes(1)) {
+    return absl::InvalidArgumentError(
+        "redis: failover_wait must be between 0 and 1 min");
+  }
   return absl::OkStatus();
 }
 

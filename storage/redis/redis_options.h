@@ -85,6 +85,20 @@ struct RedisOptions {
   // Must be shorter than command_timeout.
   absl::Duration wait_timeout = absl::Milliseconds(100);
 
+  // ---- Riding out a failover (docs/high-availability.md) ----
+  //
+  // How long a call may wait for a failover instead of failing: while the
+  // Sentinels announce one (from +odown or the promotion until
+  // +switch-master) a call waits for the new primary; and with
+  // wait_replicas > 0, a security-relevant write waits for enough replicas
+  // to be online (ROLE, polled) and to acknowledge it (WAIT, repeated).
+  // Bounded twice: per call, and per episode (a fence, or a shortage of
+  // replicas) counted from its start, so a lasting outage makes calls fail
+  // fast again instead of tying up every caller for this long; and never
+  // past the deadline of the request being served (storage/call_deadline.h)
+  // less 250 ms. Zero: no waiting, UNAVAILABLE at once.
+  absl::Duration failover_wait = absl::Seconds(3);
+
   // ---- Revocation feed (storage/redis/revocation_view.h) ----
   //
   // Every revocation this store writes is also announced to the in-memory

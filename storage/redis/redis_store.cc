@@ -18,8 +18,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
 #include "server/core/status_macros.h"
+#include "storage/call_deadline.h"
 #include "storage/redis/connection.h"
 #include "storage/redis/connection_pool.h"
+#include "storage/redis/episode.h"
 #include "storage/redis/feed.h"
 #include "storage/redis/primary_locator.h"
 #include "storage/redis/scripts.h"
@@ -41,6 +43,15 @@ using redis_internal::Scripts;
 // (Redis's default), or also RedisOptions::wait_replicas replicas (WAIT, when
 // configured). Security-relevant writes ask for kReplicas.
 enum class Ack { kPrimary, kReplicas };
+
+// Whether a write may be sent again when a failover may have taken its
+// answer: kSafe when doing it twice is doing it once (a SET of the same
+// value, a revocation, a rotation that recognises its own repeat).
+enum class Repeat { kNever, kSafe };
+
+// Kept free before a request's deadline for the rest of its work and its
+// answer, when a call waits for a failover (FailoverDeadline).
+constexpr absl::Duration kAnswerMargin = absl::Milliseconds(250);
 
 // Same as kUnknownFamilyRevocationTtl in storage/memory/memory_store.h.
 constexpr int64_t kUnknownFamilyRevocationSeconds = 24 * 3600;
@@ -220,6 +231,7 @@ class RedisStore final : public Store {
         wait_replicas_arg_(absl::StrCat(options.wait_replicas)),
         wait_timeout_(options.wait_timeout),
         wait_timeout_arg_(absl::StrCat(absl::ToInt64Milliseconds(options.wait_timeout))),
+        failover_wait_(options.failover_wait),
         on_revocation_(options.on_revocation),
         pool_(MakeConnectionConfig(options), MakeLocator(options), options.pool_size,
               options.pool_wait_timeout),
@@ -254,31 +266,40 @@ class RedisStore final : public Store {
   // Opens one connection so the first request does not pay for it.
   void WarmUp() { (void)pool_.Acquire(); }
 
-  // One command; error replies become statuses.
+  // One command; error replies become statuses. `repeat`: see Repeat.
   absl::StatusOr<ReplyPtr> Call(std::initializer_list<absl::string_view> argv,
-                                Ack ack = Ack::kPrimary) {
-    ASSIGN_OR_RETURN(ConnectionPool::Lease lease, pool_.Acquire());
-    ASSIGN_OR_RETURN(ReplyPtr reply,
-                     Send(*lease, absl::MakeConstSpan(argv.begin(), argv.size()), ack));
-    if (reply->type == REDIS_REPLY_ERROR) {
-      return redis_internal::ErrorReplyToStatus(
-          absl::string_view(reply->str, reply->len), &*lease);
+                                Ack ack = Ack::kPrimary,
+                                Repeat repeat = Repeat::kNever) {
+    const absl::Time deadline = FailoverDeadline();
+    for (;;) {
+      ASSIGN_OR_RETURN(ConnectionPool::Lease lease, pool_.Acquire(deadline));
+      absl::StatusOr<ReplyPtr> reply =
+          Send(*lease, absl::MakeConstSpan(argv.begin(), argv.size()), ack, deadline);
+      if (!reply.ok()) {
+        if (SendAgain(reply.status(), *lease, repeat, deadline)) continue;
+        return reply.status();
+      }
+      if ((*reply)->type == REDIS_REPLY_ERROR) {
+        return redis_internal::ErrorReplyToStatus(
+            absl::string_view((*reply)->str, (*reply)->len), &*lease);
+      }
+      return reply;
     }
-    return reply;
   }
 
   // One script run: EVALSHA, and EVAL on the same connection after NOSCRIPT.
   absl::StatusOr<ReplyPtr> Eval(ScriptId id,
                                 std::initializer_list<absl::string_view> keys,
                                 std::initializer_list<absl::string_view> args,
-                                Ack ack = Ack::kPrimary) {
-    return EvalSpan(id, keys, absl::MakeConstSpan(args.begin(), args.size()), ack);
+                                Ack ack = Ack::kPrimary,
+                                Repeat repeat = Repeat::kNever) {
+    return EvalSpan(id, keys, absl::MakeConstSpan(args.begin(), args.size()), ack, repeat);
   }
 
   absl::StatusOr<ReplyPtr> EvalSpan(ScriptId id,
                                     std::initializer_list<absl::string_view> keys,
                                     absl::Span<const absl::string_view> args,
-                                    Ack ack) {
+                                    Ack ack, Repeat repeat = Repeat::kNever) {
     const redis_internal::Script& script = Scripts()[static_cast<size_t>(id)];
     const std::string numkeys = absl::StrCat(keys.size());
     absl::InlinedVector<absl::string_view, 24> argv;
@@ -287,19 +308,38 @@ class RedisStore final : public Store {
     argv.push_back(numkeys);
     argv.insert(argv.end(), keys.begin(), keys.end());
     argv.insert(argv.end(), args.begin(), args.end());
-    ASSIGN_OR_RETURN(ConnectionPool::Lease lease, pool_.Acquire());
-    ASSIGN_OR_RETURN(ReplyPtr reply, Send(*lease, argv, ack));
-    if (reply->type == REDIS_REPLY_ERROR &&
-        absl::StartsWith(absl::string_view(reply->str, reply->len), "NOSCRIPT")) {
-      argv[0] = "EVAL";
-      argv[1] = script.body;
-      ASSIGN_OR_RETURN(reply, Send(*lease, argv, ack));
+    const absl::Time deadline = FailoverDeadline();
+    for (;;) {
+      argv[0] = "EVALSHA";
+      argv[1] = script.sha1;
+      ASSIGN_OR_RETURN(ConnectionPool::Lease lease, pool_.Acquire(deadline));
+      absl::StatusOr<ReplyPtr> reply = Send(*lease, argv, ack, deadline);
+      if (reply.ok() && (*reply)->type == REDIS_REPLY_ERROR &&
+          absl::StartsWith(absl::string_view((*reply)->str, (*reply)->len), "NOSCRIPT")) {
+        argv[0] = "EVAL";
+        argv[1] = script.body;
+        reply = Send(*lease, argv, ack, deadline);
+      }
+      if (!reply.ok()) {
+        if (SendAgain(reply.status(), *lease, repeat, deadline)) continue;
+        return reply.status();
+      }
+      if ((*reply)->type == REDIS_REPLY_ERROR) {
+        return redis_internal::ErrorReplyToStatus(
+            absl::string_view((*reply)->str, (*reply)->len), &*lease);
+      }
+      return reply;
     }
-    if (reply->type == REDIS_REPLY_ERROR) {
-      return redis_internal::ErrorReplyToStatus(
-          absl::string_view(reply->str, reply->len), &*lease);
-    }
-    return reply;
+  }
+
+  // After `failed` on `conn`: true when the call should be sent again — it
+  // is repeatable, there is time left, and a failover has been announced
+  // since `conn`'s primary was chosen (so the answer may have been lost with
+  // the old primary, and the next Acquire waits for the new one).
+  bool SendAgain(const absl::Status& failed, const Connection& conn, Repeat repeat,
+                 absl::Time deadline) {
+    return repeat == Repeat::kSafe && absl::IsUnavailable(failed) &&
+           absl::Now() < deadline && !pool_.locator().IsCurrent(conn.generation());
   }
 
   // One command of a Batch: a plain command, or a script run (EVALSHA,
@@ -326,7 +366,7 @@ class RedisStore final : public Store {
       argvs[i].insert(argvs[i].end(), c.argv.begin(), c.argv.end());
     }
     std::vector<absl::Span<const absl::string_view>> spans(argvs.begin(), argvs.end());
-    ASSIGN_OR_RETURN(ConnectionPool::Lease lease, pool_.Acquire());
+    ASSIGN_OR_RETURN(ConnectionPool::Lease lease, pool_.Acquire(FailoverDeadline()));
     ASSIGN_OR_RETURN(Connection::Replies replies, lease->Pipeline(spans));
     for (size_t i = 0; i < replies.size(); ++i) {
       redisReply* r = replies[i].get();
@@ -345,26 +385,54 @@ class RedisStore final : public Store {
     return replies;
   }
 
+  // Until when one call may wait for a failover: RedisOptions::failover_wait,
+  // and never past the deadline of the request it serves (less a margin to
+  // answer it): an answer nobody waits for any more is worse than an error,
+  // since the caller may retry a write that was made.
+  absl::Time FailoverDeadline() const {
+    if (failover_wait_ <= absl::ZeroDuration()) return absl::InfinitePast();
+    return std::min(absl::Now() + failover_wait_,
+                    CurrentCallDeadline() - kAnswerMargin);
+  }
+
   // Sends `argv`. For Ack::kReplicas with WAIT configured:
   // 1. ROLE first (one round trip): with fewer online replicas than required
   //    the write is not made at all (UNAVAILABLE). Without this, a primary
   //    that has lost its replica (the failover window) would apply a refresh
   //    rotation, report UNAVAILABLE, and the client's retry would look like
   //    reuse and revoke the whole family. Skipped if ROLE is not allowed.
+  //    Right after a failover the new primary has no replica until the old
+  //    one rejoins: ROLE is asked again every 25 ms until `deadline`, and at
+  //    most failover_wait after any caller first found replicas missing.
   // 2. `argv` and WAIT pipelined (one round trip). An error reply to `argv`
-  //    is returned as a reply, whatever WAIT said; a successful write that
-  //    too few replicas acknowledged in time is UNAVAILABLE (rare: a replica
-  //    left between the two steps, or lags).
-  // Both failures mark the connection suspect: a failover may be under way.
+  //    is returned as a reply, whatever WAIT said. A successful write that
+  //    too few replicas acknowledged in time (a replica that has just
+  //    rejoined and not yet acknowledged anything, one that lags, or one
+  //    that left between the two steps) is waited for with WAIT again, on
+  //    the same connection, until `deadline` — but only while this primary
+  //    is still the current one (no failover announced): then UNAVAILABLE.
+  // Giving up marks the connection suspect: a failover may be under way.
   absl::StatusOr<ReplyPtr> Send(Connection& conn,
-                                absl::Span<const absl::string_view> argv, Ack ack) {
+                                absl::Span<const absl::string_view> argv, Ack ack,
+                                absl::Time deadline) {
     if (ack == Ack::kPrimary || wait_replicas_ == 0) return conn.Command(argv);
     const absl::string_view role[] = {"ROLE"};
-    ASSIGN_OR_RETURN(ReplyPtr roles, conn.Command(role));
-    // ["master", offset, [[ip, port, offset], ...]] lists online replicas.
-    if (roles->type == REDIS_REPLY_ARRAY && roles->elements >= 3 &&
-        roles->element[2]->type == REDIS_REPLY_ARRAY &&
-        roles->element[2]->elements < static_cast<size_t>(wait_replicas_)) {
+    for (;;) {
+      ASSIGN_OR_RETURN(ReplyPtr roles, conn.Command(role));
+      // ["master", offset, [[ip, port, offset], ...]] lists online replicas.
+      if (roles->type != REDIS_REPLY_ARRAY || roles->elements < 3 ||
+          roles->element[2]->type != REDIS_REPLY_ARRAY ||
+          roles->element[2]->elements >= static_cast<size_t>(wait_replicas_)) {
+        replicas_short_.End();
+        break;
+      }
+      const absl::Time now = absl::Now();
+      const absl::Time limit =
+          std::min(deadline, replicas_short_.Begin(now) + failover_wait_);
+      if (now < limit) {
+        absl::SleepFor(std::min(absl::Milliseconds(25), limit - now));
+        continue;
+      }
       conn.MarkSuspect();
       return absl::UnavailableError(absl::StrCat(
           "redis ", conn.endpoint(), ": ", roles->element[2]->elements,
@@ -375,20 +443,26 @@ class RedisStore final : public Store {
     ASSIGN_OR_RETURN(Connection::Replies replies, conn.Pipeline({argv, wait}));
     ReplyPtr reply = std::move(replies[0]);
     if (reply->type == REDIS_REPLY_ERROR) return reply;
-    const redisReply* acked = replies[1].get();
-    if (acked->type == REDIS_REPLY_ERROR) {
-      return redis_internal::ErrorReplyToStatus(
-          absl::string_view(acked->str, acked->len), &conn);
+    ReplyPtr acked = std::move(replies[1]);
+    for (;;) {
+      if (acked->type == REDIS_REPLY_ERROR) {
+        return redis_internal::ErrorReplyToStatus(
+            absl::string_view(acked->str, acked->len), &conn);
+      }
+      if (acked->type == REDIS_REPLY_INTEGER && acked->integer >= wait_replicas_) {
+        return reply;
+      }
+      // WAIT covers every earlier write of this connection: asking again
+      // still asks about this one.
+      if (absl::Now() >= deadline || !pool_.locator().IsCurrent(conn.generation())) break;
+      ASSIGN_OR_RETURN(acked, conn.Command(wait));
     }
-    if (acked->type != REDIS_REPLY_INTEGER || acked->integer < wait_replicas_) {
-      conn.MarkSuspect();
-      return absl::UnavailableError(absl::StrCat(
-          "redis ", conn.endpoint(), ": write acknowledged by ",
-          acked->type == REDIS_REPLY_INTEGER ? acked->integer : 0, " of ",
-          wait_replicas_, " replica(s) within ", absl::FormatDuration(wait_timeout_),
-          "; a failover could lose it, so it is not reported as done"));
-    }
-    return reply;
+    conn.MarkSuspect();
+    return absl::UnavailableError(absl::StrCat(
+        "redis ", conn.endpoint(), ": write acknowledged by ",
+        acked->type == REDIS_REPLY_INTEGER ? acked->integer : 0, " of ",
+        wait_replicas_, " replica(s) within ", absl::FormatDuration(wait_timeout_),
+        "; a failover could lose it, so it is not reported as done"));
   }
 
   // Tells every replica's revocation view (revocation_view.h) about a
@@ -481,6 +555,10 @@ class RedisStore final : public Store {
   const std::string wait_replicas_arg_;
   const absl::Duration wait_timeout_;
   const std::string wait_timeout_arg_;
+  const absl::Duration failover_wait_;
+  // Since when security-relevant writes have found too few replicas online
+  // (InfiniteFuture: enough now). Bounds the waiting of every caller.
+  redis_internal::Episode replicas_short_;
   const std::function<void(const RevocationEvent&)> on_revocation_;
   ConnectionPool pool_;
   RedisClients clients_api_;
@@ -535,7 +613,7 @@ absl::Status UpdateRecord(RedisStore* s, const RecordKind& kind,
     return absl::InternalError(absl::StrCat("cannot serialize ", kind.what));
   }
   ASSIGN_OR_RETURN(ReplyPtr reply,
-                   s->Call({"SET", kind.key, value, "XX"}, Ack::kReplicas));
+                   s->Call({"SET", kind.key, value, "XX"}, Ack::kReplicas, Repeat::kSafe));
   if (reply->type == REDIS_REPLY_NIL) {
     return absl::NotFoundError(absl::StrCat(kind.what, " '", id, "' not found"));
   }
@@ -859,7 +937,7 @@ absl::StatusOr<RotateResult> RedisRefreshTokens::Rotate(
                 s_->TokenKey(family_id, rotation.successor_hash)},
                {rotation.client_id, rotation.requested_scope, now, ttl, grace,
                 rotation.sealed_successor},
-               Ack::kReplicas));
+               Ack::kReplicas, Repeat::kSafe));
   const redisReply* r = reply.get();
   ASSIGN_OR_RETURN(int64_t outcome, ElemInt(r, 0));
   RotateResult result;
@@ -911,7 +989,7 @@ absl::Status RedisRefreshTokens::RevokeFamily(absl::string_view family_id) {
   if (family_id.empty()) return absl::InvalidArgumentError("family id is empty");
   const std::string ttl = absl::StrCat(kUnknownFamilyRevocationSeconds);
   ASSIGN_OR_RETURN(ReplyPtr reply, s_->Eval(ScriptId::kRevokeFamily, {s_->FamilyKey(family_id)},
-                                            {ttl}, Ack::kReplicas));
+                                            {ttl}, Ack::kReplicas, Repeat::kSafe));
   ASSIGN_OR_RETURN(const int64_t expires_ms, redis_internal::ReplyInteger(reply.get()));
   return s_->Announce(GrantRevoked(family_id, expires_ms));
 }
@@ -924,7 +1002,8 @@ absl::Status RedisRevocations::Revoke(absl::string_view jti, absl::Duration ttl)
     return absl::InvalidArgumentError("revocation TTL must be at least 1 ms");
   }
   RETURN_IF_ERROR(
-      s_->Call({"SET", s_->RevokedKey(jti), "1", "PX", Ms(ttl)}, Ack::kReplicas).status());
+      s_->Call({"SET", s_->RevokedKey(jti), "1", "PX", Ms(ttl)}, Ack::kReplicas,
+               Repeat::kSafe).status());
   RevocationEvent event;
   event.kind = RevocationEvent::Kind::kJti;
   event.id = std::string(jti);
@@ -948,7 +1027,7 @@ absl::Status RedisRevocations::RevokeOwner(Owner owner, absl::string_view id,
   }
   const std::string value = absl::StrCat(not_before_ms);
   ASSIGN_OR_RETURN(ReplyPtr reply, s_->Eval(ScriptId::kRevokeOwner, {s_->OwnerKey(owner, id)},
-                                            {value, Ms(ttl)}, Ack::kReplicas));
+                                            {value, Ms(ttl)}, Ack::kReplicas, Repeat::kSafe));
   RevocationEvent event;
   event.kind = owner == Owner::kUser ? RevocationEvent::Kind::kUser
                                      : RevocationEvent::Kind::kClient;

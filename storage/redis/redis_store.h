@@ -22,6 +22,7 @@
 // |                              |        | family_expires_at; once rotated:        |     |
 // |                              |        | rotated_at sealed_successor             |     |
 // |                              |        | successor_scope successor_expires_at    |     |
+// |                              |        | successor (its hash)                    |     |
 // | P grant:{<family_id>}        | hash   | the grant (family id = grant id):       | EXAT grant_expires_at; kept on revoke; 24 h for a never-seen grant |
 // |                              |        | state (active|revoked) client_id        |     |
 // |                              |        | subject scope granted_ms last_used      |     |
@@ -76,6 +77,8 @@
 //   grace -> kGraceReplay with the first rotation's sealed successor and the
 //   successor's grant; otherwise the family is revoked -> kReuseDetected with
 //   the presented token's grant. Only kRotated and kReuseDetected write.
+//   The same call repeated (same token and successor hash) after its
+//   rotation was made answers kRotated again and writes nothing.
 //   ALREADY_EXISTS if the successor hash already exists (nothing changes).
 // - Lookup: a live token whose family marker is "active", else nullopt.
 //
@@ -96,6 +99,13 @@
 //   Creating codes, refresh tokens, clients and users and counting failures
 //   do not wait: losing one of those makes a credential fail, never work
 //   again.
+// - With RedisOptions::failover_wait > 0, calls ride out a failover instead
+//   of failing: they wait for the new primary while the Sentinels announce
+//   one, and WAIT-protected writes wait for replicas to be online and to
+//   acknowledge. A repeatable write (Rotate, Revoke, RevokeFamily,
+//   RevokeOwner, client/user Update) whose answer a failover took (sent to
+//   the old primary, not acknowledged before the failover was announced) is
+//   sent again to the new primary; Rotate recognises its own repeat.
 //
 // Errors: UNAVAILABLE (retryable) when Redis cannot be reached, times out, is
 // loading/read-only, is a replica, or (with WAIT) did not replicate a write in

@@ -240,7 +240,7 @@ class RedisRevocationView final : public RevocationView {
   // One subscription's life: subscribe, resynchronise, then listen and ping
   // until an error. Returns the error.
   absl::Status Session() {
-    ASSIGN_OR_RETURN(redis_internal::PrimaryAddress address, locator_->Current());
+    ASSIGN_OR_RETURN(redis_internal::PrimaryAddress address, locator_->Current(absl::InfinitePast()));
     ASSIGN_OR_RETURN(std::unique_ptr<Connection> sub,
                      Connection::Open(config_, address.host, address.port));
     const std::string channel = absl::StrCat(prefix_, "revocations");
@@ -286,7 +286,7 @@ class RedisRevocationView final : public RevocationView {
         if (SteadyNs() - last_heard_ns_.load() > absl::ToInt64Nanoseconds(max_staleness_ / 2)) {
           return absl::UnavailableError("revocation view: Redis stopped answering");
         }
-        absl::StatusOr<redis_internal::PrimaryAddress> current = locator_->Current();
+        absl::StatusOr<redis_internal::PrimaryAddress> current = locator_->Current(absl::InfinitePast());
         if (current.ok() && current->generation != address.generation) {
           return absl::UnavailableError("revocation view: the primary changed");
         }
@@ -308,7 +308,7 @@ class RedisRevocationView final : public RevocationView {
       synced_.store(false);
       if (stopping_.load()) break;
       if (!ended.ok()) {
-        absl::StatusOr<redis_internal::PrimaryAddress> address = locator_->Current();
+        absl::StatusOr<redis_internal::PrimaryAddress> address = locator_->Current(absl::InfinitePast());
         if (address.ok()) locator_->ReportFailure(address->generation);
       }
       absl::SleepFor(kRetryInterval);

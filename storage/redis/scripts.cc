@@ -149,7 +149,10 @@ end
 return 1
 )lua";
 
-// ARGV: client_id, requested_scope, now, successor_ttl, grace, sealed.
+// KEYS: token, grant, successor. ARGV: client_id, requested_scope, now,
+// successor_ttl, grace, sealed. A rotated token remembers its successor
+// (the hash: the key's last 64 characters), so the same call repeated (after a failover took its answer) gets
+// the same rotation back instead of being taken for reuse.
 // Reply: {outcome[, client_id, subject, username, scope, audiences,
 //         issued_at, expires_at, family_expires_at, sealed_successor,
 //         granted_ms]}.
@@ -158,7 +161,8 @@ local g = redis.call('HMGET', KEYS[2], 'state', 'granted_ms')
 if g[1] ~= 'active' then return {3} end
 local t = redis.call('HMGET', KEYS[1], 'client_id', 'subject', 'username',
   'scope', 'audiences', 'issued_at', 'expires_at', 'family_expires_at',
-  'rotated_at', 'sealed_successor', 'successor_scope', 'successor_expires_at')
+  'rotated_at', 'sealed_successor', 'successor_scope', 'successor_expires_at',
+  'successor')
 if not t[1] then return {3} end
 if t[1] ~= ARGV[1] then return {4} end
 local granted = {}
@@ -176,13 +180,18 @@ if not t[9] then
   local ttl = math.min(tonumber(ARGV[4]), family_exp - now)
   local exp = string.format('%d', now + ttl)
   redis.call('HSET', KEYS[1], 'rotated_at', ARGV[3], 'sealed_successor', ARGV[6],
-    'successor_scope', scope, 'successor_expires_at', exp)
+    'successor_scope', scope, 'successor_expires_at', exp,
+    'successor', string.sub(KEYS[3], -64))
   redis.call('HSET', KEYS[3], 'client_id', t[1], 'subject', t[2],
     'username', t[3], 'scope', scope, 'audiences', t[5], 'issued_at', ARGV[3],
     'expires_at', exp, 'family_expires_at', t[8])
   redis.call('EXPIRE', KEYS[3], string.format('%d', ttl))
   redis.call('HSET', KEYS[2], 'last_used', ARGV[3])
   return {0, t[1], t[2], t[3], scope, t[5], ARGV[3], exp, t[8], '', g[2]}
+end
+-- The same rotation asked again (its answer was lost in a failover).
+if t[13] == string.sub(KEYS[3], -64) then
+  return {0, t[1], t[2], t[3], t[11], t[5], t[9], t[12], t[8], '', g[2]}
 end
 local grace = tonumber(ARGV[5])
 if grace > 0 and now - tonumber(t[9]) <= grace then

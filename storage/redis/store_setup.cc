@@ -33,6 +33,7 @@ std::unique_ptr<PrimaryLocator> MakeLocator(const RedisOptions& o) {
   s.timeout = o.connect_timeout;
   s.retry_interval = o.sentinel_retry_interval;
   s.watch = o.sentinel_watch;
+  s.failover_wait = o.failover_wait;
   return NewSentinelLocator(std::move(s));
 }
 

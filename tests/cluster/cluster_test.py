@@ -13,10 +13,15 @@ rotations. Meanwhile:
   (c) planned failover (`scripts/cluster failover`).
 
 Checks: failures are clean (HTTP 503 temporarily_unavailable) and stop within
-a few seconds; no process crashes; no refresh token is accepted twice (every
-200 per presented token is counted, and a sample of used tokens is presented
-again at the end and must be refused). Prints requests sent, failed and the
-seconds until recovery for each phase.
+a few seconds; in (b) no client_credentials request fails (oauthd issues them
+from its client cache while Redis is unreachable) and refresh/password
+requests fail only inside the Sentinels' detection window (before they have
+switched: afterwards requests wait for the new primary and its replica); in
+(c) no request fails at all (requests wait for the new primary); no process
+crashes; no refresh token is accepted twice (every 200 per presented token is
+counted, and a sample of used tokens is presented again at the end and must
+be refused). Prints requests sent, failed and the seconds until recovery for
+each phase, and the failure counts of all phases at the end.
 
 Usage: cluster_test.py --script scripts/cluster --build_dir build [--keep]
 Only the Python standard library.
@@ -318,6 +323,18 @@ def main():
         check(load.wait_steady(t0, 40), "(b) traffic did not become clean again")
         b = summarize("(b) Redis primary killed (Sentinels switched after %.2f s)" % switched,
                       load.since(t0), t0)
+        cc_failed = [e for e in b["failed"] if e.kind == "client_credentials"]
+        check(not cc_failed, "(b) %d client_credentials requests failed; the client cache "
+              "must carry them through a Redis outage" % len(cc_failed))
+        # Nothing can be written before the Sentinels have promoted the
+        # replica; after that, requests wait for it (and for its replica)
+        # instead of failing.
+        late = [e for e in b["failed"] if e.t > t0 + switched]
+        if b["failed"]:
+            log("    last failure %.2f s after the kill" % (max(e.t for e in b["failed"]) - t0))
+        check(not late, "(b) %d requests failed after the Sentinels had switched (%.2f s): %s" %
+              (len(late), switched, collections.Counter((e.kind, e.status, e.error)
+                                                       for e in late)))
 
         # (c) Planned failover.
         t0 = time.monotonic()
@@ -325,6 +342,10 @@ def main():
         check(load.wait_steady(t0, 40), "(c) traffic did not become clean again")
         c = summarize("(c) planned failover (scripts/cluster failover took %.2f s)" % took,
                       load.since(t0), t0)
+        check(not c["failed"], "(c) %d requests failed in a planned failover; they must wait "
+              "for the new primary" % len(c["failed"]))
+        log("[cluster] failed requests: (a) %d, (b) %d (client_credentials %d), (c) %d" % (
+            len(a["failed"]), len(b["failed"]), len(cc_failed), len(c["failed"])))
 
         for name, phase in (("(b)", b), ("(c)", c)):
             check(phase["recovery"] <= MAX_RECOVERY,

@@ -78,6 +78,60 @@ TEST(Resilience, RedisOutageFailsFastAndRecovers) {
   EXPECT_NE(oauthd.output().find("NOT_SERVING"), std::string::npos);
 }
 
+// client_credentials needs Redis only to read the client record. While Redis
+// is unreachable a cached record is used past --client_cache_ttl, up to
+// --client_cache_stale_if_error more; an id not cached as a known client
+// gets the retryable error (it may have been created since), never
+// invalid_client.
+TEST(Resilience, ClientCredentialsOutlastTheClientCacheWhileRedisIsDown) {
+  auto p = OauthdProcess::Start(
+      {.flags = {"--client_cache_ttl=200ms", "--client_cache_stale_if_error=3s"}});
+  ASSERT_TRUE(p.ok()) << p.status();
+  OauthdProcess& oauthd = **p;
+  oauth::admin::v1::Client c;
+  c.add_grant_types("client_credentials");
+  auto client = oauthd.CreateClient(c);
+  ASSERT_TRUE(client.ok());
+  oauth::v1::IssueTokenRequest cc;
+  *cc.mutable_client() = *client;
+  cc.mutable_client_credentials();
+  oauth::v1::IssueTokenRequest stranger = cc;
+  stranger.mutable_client()->set_client_id("not-a-client");
+  oauth::v1::TokenResponse out;
+  ASSERT_TRUE(oauthd.tokens().IssueToken(oauthd.Context().get(), cc, &out).ok());
+  grpc::Status s = oauthd.tokens().IssueToken(oauthd.Context().get(), stranger, &out);
+  EXPECT_EQ(OAuthErrorOf(s).error(), "invalid_client");
+
+  ASSERT_TRUE(oauthd.redis().Stop().ok());
+  const absl::Time stopped = absl::Now();
+  // Well past the cache TTL, several times over: still issued.
+  for (int i = 0; i < 10; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    out.Clear();
+    s = oauthd.tokens().IssueToken(oauthd.Context(false, false).get(), cc, &out);
+    EXPECT_TRUE(s.ok()) << i << ": " << s.error_message();
+    EXPECT_FALSE(out.access_token().empty());
+  }
+  // Unknown, or cached as unknown: retryable, not a verdict.
+  s = oauthd.tokens().IssueToken(oauthd.Context(false, false).get(), stranger, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(OAuthErrorOf(s).error(), "temporarily_unavailable");
+  // Past TTL + stale bound (read 200 ms before the stop at the latest):
+  // the record is no longer trusted.
+  std::this_thread::sleep_for(absl::ToChronoMilliseconds(
+      stopped + absl::Milliseconds(3300) - absl::Now()));
+  s = oauthd.tokens().IssueToken(oauthd.Context(false, false).get(), cc, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_EQ(OAuthErrorOf(s).error(), "temporarily_unavailable");
+
+  ASSERT_TRUE(oauthd.redis().Restart().ok());
+  // Redis restarted empty: the client is gone, and that is now known.
+  EXPECT_TRUE(Eventually([&] {
+    grpc::Status again = oauthd.tokens().IssueToken(oauthd.Context().get(), cc, &out);
+    return OAuthErrorOf(again).error() == "invalid_client";
+  }));
+}
+
 TEST(Resilience, SigtermDrainsAndExitsZero) {
   auto p = OauthdProcess::Start();
   ASSERT_TRUE(p.ok()) << p.status();

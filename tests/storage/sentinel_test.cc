@@ -6,7 +6,10 @@
 //   with UNAVAILABLE for a bounded time, then succeed on the new primary;
 // - it never writes to a replica (ROLE on connect, READONLY = UNAVAILABLE);
 // - with wait_replicas, a write is reported done only once a replica has it,
-//   so no reported write is lost by a failover.
+//   so no reported write is lost by a failover;
+// - with failover_wait, calls wait for the new primary (and for a replica to
+//   rejoin it) instead of failing: a planned failover fails no call, a crash
+//   only calls made before the Sentinels switched.
 // Each failover test prints one "[failover]" line with its numbers.
 
 #include <algorithm>
@@ -24,6 +27,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "storage/call_deadline.h"
 #include "storage/redis/redis_options.h"
 #include "storage/redis/redis_store.h"
 #include "tests/storage/sentinel_topology.h"
@@ -253,6 +257,11 @@ struct FailoverCase {
   int wait_replicas;   // WAIT after security-relevant writes
   absl::Duration max_outage;
   int max_lost;        // acknowledged writes a failover may take back
+  // RedisOptions::failover_wait; zero: calls fail at once during the switch.
+  absl::Duration failover_wait = absl::ZeroDuration();
+  // With failover_wait: no call may fail (planned), or only calls started
+  // before every Sentinel named the new primary (crash).
+  bool failures_only_before_switch = false;
 };
 
 void RunFailover(const FailoverCase& c) {
@@ -261,6 +270,7 @@ void RunFailover(const FailoverCase& c) {
   RedisOptions options = ViaSentinels(*topo);
   options.sentinel_watch = c.watch;
   options.wait_replicas = c.wait_replicas;
+  options.failover_wait = c.failover_wait;
   std::unique_ptr<Store> store = Open(options);
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->Ping().ok());
@@ -303,11 +313,13 @@ void RunFailover(const FailoverCase& c) {
   std::vector<Writer::Attempt> attempts = writer.attempts();
   int failed = 0;
   int not_unavailable = 0;
+  int failed_after_switch = 0;
   absl::Time first_failure = absl::InfiniteFuture();
   absl::Time last_failure = absl::InfinitePast();
   for (const Writer::Attempt& a : attempts) {
     if (a.status.ok()) continue;
     ++failed;
+    if (a.at >= switched_at) ++failed_after_switch;
     if (a.status.code() != absl::StatusCode::kUnavailable) ++not_unavailable;
     EXPECT_EQ(a.status.code(), absl::StatusCode::kUnavailable) << a.status;
     first_failure = std::min(first_failure, a.at);
@@ -331,13 +343,29 @@ void RunFailover(const FailoverCase& c) {
     ASSERT_TRUE(exists.ok()) << exists.status();
     if (*exists != "1") ++lost;
   }
+  absl::Duration slowest = absl::ZeroDuration();
+  for (size_t i = 0; i + 1 < attempts.size(); ++i) {
+    // A write's duration: until the next one started, less the writer's pause.
+    slowest = std::max(slowest, attempts[i + 1].at - attempts[i].at - absl::Milliseconds(3));
+  }
   std::printf(
-      "[failover] %s: %zu writes, %d failed (%d not UNAVAILABLE), outage %.2f s, "
-      "primary switch after %.2f s, %d of %d acknowledged writes lost\n",
-      c.name, attempts.size(), failed, not_unavailable, absl::ToDoubleSeconds(outage),
+      "[failover] %s: %zu writes, %d failed (%d not UNAVAILABLE, %d started after the "
+      "switch), outage %.2f s, slowest write %.2f s, primary switch after %.2f s, %d of %d "
+      "acknowledged writes lost\n",
+      c.name, attempts.size(), failed, not_unavailable, failed_after_switch,
+      absl::ToDoubleSeconds(outage), absl::ToDoubleSeconds(slowest),
       absl::ToDoubleSeconds(switched_at - failover_at), lost, acknowledged);
   EXPECT_LE(outage, c.max_outage);
   EXPECT_LE(lost, c.max_lost);
+  if (c.failover_wait > absl::ZeroDuration()) {
+    if (c.failures_only_before_switch) {
+      EXPECT_EQ(failed_after_switch, 0);
+    } else {
+      EXPECT_EQ(failed, 0);
+    }
+    // Nobody waits longer than the bound (plus one command's time).
+    EXPECT_LE(slowest, c.failover_wait + absl::Seconds(2));
+  }
   // New writes land on the new primary, through the same store.
   ASSERT_TRUE(store->revocations().Revoke("after-failover", absl::Hours(1)).ok());
   EXPECT_EQ(Cmd(topo->node(new_primary), {"EXISTS", RevokedKey("after-failover")}), "1");
@@ -368,6 +396,28 @@ TEST(SentinelFailoverTest, CrashFailoverFoundThroughErrorsAlone) {
 TEST(SentinelFailoverTest, CrashFailoverWaitingForAReplicaLosesNothing) {
   RunFailover({"crash+WAIT", /*crash=*/true, /*watch=*/true, /*wait_replicas=*/1,
                absl::Seconds(12), /*max_lost=*/0});
+}
+
+// With failover_wait, the same failovers raise no error a caller could see:
+// calls wait for the new primary (and, with WAIT, for the old one to rejoin
+// as its replica) instead of failing. A crash still fails the calls made
+// before the Sentinels agree the primary is down (+odown): nobody can tell a
+// crash from a slow network sooner.
+TEST(SentinelFailoverTest, PlannedFailoverWithCallersWaitingFailsNothing) {
+  RunFailover({"planned, waiting", /*crash=*/false, /*watch=*/true, /*wait_replicas=*/0,
+               absl::Seconds(5), /*max_lost=*/1, /*failover_wait=*/absl::Seconds(5)});
+}
+
+TEST(SentinelFailoverTest, PlannedFailoverWaitingForAReplicaWithCallersWaitingFailsNothing) {
+  RunFailover({"planned+WAIT, waiting", /*crash=*/false, /*watch=*/true,
+               /*wait_replicas=*/1, absl::Seconds(8), /*max_lost=*/0,
+               /*failover_wait=*/absl::Seconds(5)});
+}
+
+TEST(SentinelFailoverTest, CrashFailoverWithCallersWaitingFailsOnlyBeforeTheSwitch) {
+  RunFailover({"crash+WAIT, waiting", /*crash=*/true, /*watch=*/true, /*wait_replicas=*/1,
+               absl::Seconds(12), /*max_lost=*/0, /*failover_wait=*/absl::Seconds(5),
+               /*failures_only_before_switch=*/true});
 }
 
 // ---- never a write to a replica ------------------------------------------------------
@@ -421,6 +471,7 @@ TEST(WaitReplicasTest, AWriteNoReplicaAcknowledgedIsUnavailable) {
   ASSERT_NE(pair, nullptr);
   RedisOptions options = Direct(pair->node(0));
   options.wait_replicas = 1;
+  options.failover_wait = absl::ZeroDuration();  // fail at once (tested below)
   std::unique_ptr<Store> store = Open(options);
   ASSERT_NE(store, nullptr);
 
@@ -455,6 +506,92 @@ TEST(WaitReplicasTest, AWriteNoReplicaAcknowledgedIsUnavailable) {
   EXPECT_TRUE(Eventually(absl::Seconds(10), [&] {
     return store->revocations().Revoke("again", absl::Hours(1)).ok();
   }));
+}
+
+// With failover_wait, a write waits for a replica that is missing (ROLE asked
+// again) or slow (WAIT asked again) instead of failing; once replicas have
+// been missing for longer than the wait, callers fail at once until one is
+// back (a lasting shortage must not hold every caller for the whole bound).
+TEST(WaitReplicasTest, AWriteWaitsForAMissingOrSlowReplicaWithinTheBound) {
+  std::unique_ptr<SentinelTopology> pair = StartTopology(/*with_sentinels=*/false);
+  ASSERT_NE(pair, nullptr);
+  RedisOptions options = Direct(pair->node(0));
+  options.wait_replicas = 1;
+  options.failover_wait = absl::Seconds(3);
+  std::unique_ptr<Store> store = Open(options);
+  ASSERT_NE(store, nullptr);
+  const std::string p0 = absl::StrCat(pair->node(0).port());
+  ASSERT_TRUE(store->revocations().Revoke("warm", absl::Hours(1)).ok());
+
+  // Slow: the replica sleeps through the first WAIT; asking again succeeds.
+  std::thread stall([&] { (void)pair->node(1).Command({"DEBUG", "SLEEP", "1"}); });
+  absl::SleepFor(absl::Milliseconds(300));
+  absl::Status slow = store->revocations().Revoke("slow", absl::Hours(1));
+  stall.join();
+  EXPECT_TRUE(slow.ok()) << slow;
+  EXPECT_EQ(Cmd(pair->node(1), {"EXISTS", RevokedKey("slow")}), "1");
+
+  // Missing, back after 700 ms (as after a failover): the write waits, is
+  // made once the replica is online, and is on it when reported done.
+  ASSERT_TRUE(pair->node(1).Command({"REPLICAOF", "NO", "ONE"}).ok());
+  std::thread rejoin([&] {
+    absl::SleepFor(absl::Milliseconds(700));
+    (void)pair->node(1).Command({"REPLICAOF", "127.0.0.1", p0});
+  });
+  absl::Time start = absl::Now();
+  absl::Status waited = store->revocations().Revoke("rejoined", absl::Hours(1));
+  const absl::Duration took = absl::Now() - start;
+  rejoin.join();
+  EXPECT_TRUE(waited.ok()) << waited;
+  EXPECT_GE(took, absl::Milliseconds(600));
+  EXPECT_EQ(Cmd(pair->node(1), {"EXISTS", RevokedKey("rejoined")}), "1");
+
+  // Missing for good: the first caller waits the bound and fails, nothing
+  // written; later callers fail at once.
+  ASSERT_TRUE(pair->node(1).Command({"REPLICAOF", "NO", "ONE"}).ok());
+  ASSERT_TRUE(Eventually(absl::Seconds(10), [&] {
+    return absl::StrContains(Cmd(pair->node(0), {"INFO", "replication"}),
+                             "connected_slaves:0");
+  }));
+  start = absl::Now();
+  absl::Status alone = store->revocations().Revoke("alone", absl::Hours(1));
+  EXPECT_EQ(alone.code(), absl::StatusCode::kUnavailable) << alone;
+  EXPECT_THAT(alone.message(), HasSubstr("0 replica(s) online, 1 required"));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(2900));
+  EXPECT_EQ(Cmd(pair->node(0), {"EXISTS", RevokedKey("alone")}), "0");
+  start = absl::Now();
+  EXPECT_EQ(store->revocations().Revoke("alone-2", absl::Hours(1)).code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(500));
+
+  // Back: writes work again, and a new shortage is waited for again.
+  ASSERT_TRUE(pair->node(1).Command({"REPLICAOF", "127.0.0.1", p0}).ok());
+  EXPECT_TRUE(Eventually(absl::Seconds(10), [&] {
+    return store->revocations().Revoke("again", absl::Hours(1)).ok();
+  }));
+  ASSERT_TRUE(pair->node(1).Command({"REPLICAOF", "NO", "ONE"}).ok());
+  // ... but never past the deadline of the request being served (less the
+  // margin to answer it).
+  start = absl::Now();
+  {
+    ScopedCallDeadline request(start + absl::Seconds(1));
+    EXPECT_EQ(store->revocations().Revoke("in-time", absl::Hours(1)).code(),
+              absl::StatusCode::kUnavailable);
+  }
+  const absl::Duration bounded = absl::Now() - start;
+  EXPECT_GE(bounded, absl::Milliseconds(700));
+  EXPECT_LT(bounded, absl::Milliseconds(1500));
+  ASSERT_TRUE(pair->node(1).Command({"REPLICAOF", "127.0.0.1", p0}).ok());
+  EXPECT_TRUE(Eventually(absl::Seconds(10), [&] {
+    return store->revocations().Revoke("back", absl::Hours(1)).ok();
+  }));
+  ASSERT_TRUE(pair->node(1).Command({"REPLICAOF", "NO", "ONE"}).ok());
+  std::thread rejoin_again([&] {
+    absl::SleepFor(absl::Milliseconds(500));
+    (void)pair->node(1).Command({"REPLICAOF", "127.0.0.1", p0});
+  });
+  EXPECT_TRUE(store->revocations().Revoke("rejoined-again", absl::Hours(1)).ok());
+  rejoin_again.join();
 }
 
 // Prints what WAIT 1 costs a refresh rotation (the hot security-relevant

@@ -586,6 +586,47 @@ TEST_P(StoreConformanceTest, RefreshReuseRevokesFamily) {
   EXPECT_TRUE(other->has_value());
 }
 
+// A caller whose answer was lost (a Redis failover) asks again with the same
+// successor: the same rotation, nothing written. Any other successor for the
+// same token is still reuse.
+TEST_P(StoreConformanceTest, RefreshRotateRepeatedByItsCallerIsTheSameRotation) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  ASSERT_TRUE(rt.Create("t1", Grant("F1"), 3600).ok());
+  const RefreshRotation first = Rotation("t2");
+  auto rotated = rt.Rotate("F1", "t1", first);
+  ASSERT_TRUE(rotated.ok()) << rotated.status();
+  ASSERT_EQ(rotated->outcome, Rotate::kRotated);
+
+  RefreshRotation again = first;
+  again.now = first.now + 1;
+  auto repeated = rt.Rotate("F1", "t1", again);
+  ASSERT_TRUE(repeated.ok()) << repeated.status();
+  EXPECT_EQ(repeated->outcome, Rotate::kRotated);
+  EXPECT_EQ(repeated->grant.family_id, "F1");
+  EXPECT_EQ(repeated->grant.subject, "sub-42");
+  EXPECT_EQ(repeated->grant.username, "alice");
+  EXPECT_EQ(repeated->grant.scope, rotated->grant.scope);
+  EXPECT_EQ(repeated->grant.audiences, rotated->grant.audiences);
+  EXPECT_EQ(repeated->grant.issued_at, rotated->grant.issued_at);
+  EXPECT_EQ(repeated->grant.expires_at, rotated->grant.expires_at);
+  EXPECT_EQ(repeated->grant.family_expires_at, rotated->grant.family_expires_at);
+  EXPECT_EQ(repeated->grant.granted_at_ms, rotated->grant.granted_at_ms);
+  // The successor is live and unused; the family is not revoked.
+  auto t2 = rt.Lookup("F1", "t2");
+  ASSERT_TRUE(t2.ok());
+  ASSERT_TRUE(t2->has_value());
+  EXPECT_FALSE((*t2)->rotated);
+
+  // Someone else presenting t1 (another successor) is reuse.
+  auto reuse = rt.Rotate("F1", "t1", Rotation("t3"));
+  ASSERT_TRUE(reuse.ok());
+  EXPECT_EQ(reuse->outcome, Rotate::kReuseDetected);
+  // ... after which not even the original caller's repeat works.
+  auto after = rt.Rotate("F1", "t1", first);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->outcome, Rotate::kNotFound);
+}
+
 TEST_P(StoreConformanceTest, RefreshGraceReplayReturnsFirstSuccessor) {
   RefreshTokenStore& rt = store().refresh_tokens();
   ASSERT_TRUE(rt.Create("t1", Grant("F1"), 3600).ok());
