@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/time/time.h"
 #include "client/oauthctl/cli.h"
 #include "client/oauthctl/output.h"
 #include "oauth/admin/v1/admin.grpc.pb.h"
@@ -34,6 +35,9 @@ ABSL_FLAG(std::string, username, "", "user …, token --grant=password: username
 ABSL_FLAG(std::string, password, "",
           "user create/set-password, token --grant=password (prompted on a terminal if absent)");
 ABSL_FLAG(int, page_size, 100, "list: entries per page");
+ABSL_FLAG(absl::Duration, previous_secret_ttl, absl::ZeroDuration(),
+          "client rotate-secret: how long the previous secret keeps working (e.g. 10m; 0s "
+          "ends it at once); without it, the server's --previous_secret_ttl");
 ABSL_FLAG(std::string, page_token, "", "list: continue after this token");
 
 namespace oauthctl {
@@ -204,11 +208,27 @@ int RunClientCommand(const Args& args) {
   if (verb == "rotate-secret") {
     admin::RotateClientSecretRequest request;
     request.set_client_id(target);
+    if (FlagGiven("previous_secret_ttl")) {
+      const absl::Duration ttl = absl::GetFlag(FLAGS_previous_secret_ttl);
+      if (ttl < absl::ZeroDuration()) return UsageError("--previous_secret_ttl must be >= 0s");
+      request.set_previous_secret_ttl_seconds(absl::ToInt64Seconds(ttl));
+    }
     return Invoke<admin::CreateClientResponse>(
         [&](grpc::ClientContext* ctx, admin::CreateClientResponse* r) {
           return Stub().RotateClientSecret(ctx, request, r);
         },
-        [](const admin::CreateClientResponse& r) { PrintClient(r.client(), r.client_secret()); });
+        [](const admin::CreateClientResponse& r) {
+          PrintClient(r.client(), r.client_secret());
+          if (r.previous_secret_expire_time() > 0) {
+            std::printf("previous secret works until %s\n",
+                        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                                         absl::FromUnixSeconds(r.previous_secret_expire_time()),
+                                         absl::UTCTimeZone())
+                            .c_str());
+          } else {
+            std::printf("previous secret no longer works\n");
+          }
+        });
   }
   if (verb == "revoke-grants") {
     admin::RevokeClientGrantsRequest request;

@@ -14,6 +14,7 @@ constexpr char kUsage[] = R"(oauthctl: command-line client for oauthd.
 Keys (local, no server):
   oauthctl keys generate --alg=ES256|RS256|EdDSA --out=FILE [--force]
   oauthctl keys jwks [PEM_FILE...]      public JWK Set of PEM files (of the server without files)
+  oauthctl keys status                  kids, which key signs and since when, next and retiring keys
 Clients (admin API, needs --admin_token_file):
   oauthctl client create [--id=ID] [--name=N] [--auth_method=client_secret_basic|client_secret_post|none]
                          [--grant_types=a,b] [--redirect_uris=u,..] [--scopes=s,..] [--default_scopes=s,..]
@@ -21,7 +22,7 @@ Clients (admin API, needs --admin_token_file):
                          [--refresh_family_ttl_seconds=N] [--refresh_grace_seconds=N]
                          [--require_pkce=false] [--allow_plain_pkce] [--introspect_any_token]
   oauthctl client update CLIENT_ID  (same field flags; only the fields given change)
-  oauthctl client get|delete|rotate-secret CLIENT_ID
+  oauthctl client get|delete|rotate-secret CLIENT_ID   (rotate-secret [--previous_secret_ttl=10m])
   oauthctl client revoke-grants CLIENT_ID   every grant and token of the client dies
   oauthctl client list [--page_size=N] [--page_token=T]
 Users (admin API):

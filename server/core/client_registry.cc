@@ -68,9 +68,17 @@ ClientRegistry::Authenticate(const oauth::v1::ClientAuthentication& auth) {
     if (!auth.client_secret().empty()) return InvalidClient(kAuthFailed);
     return record;
   }
-  if (!VerifyClientSecret(auth.client_secret(), r.secret_salt(), r.secret_hash())) {
-    return InvalidClient(kAuthFailed);
+  const bool current = VerifyClientSecret(auth.client_secret(), r.secret_salt(), r.secret_hash());
+  // The secret before the last rotation, during its overlap (client_admin.h).
+  // Checked whenever it is live, so the time taken does not tell which one
+  // matched.
+  bool previous = false;
+  if (!r.previous_secret_hash().empty() &&
+      absl::ToUnixMillis(clock_()) < r.previous_secret_expire_time_ms()) {
+    previous = VerifyClientSecret(auth.client_secret(), r.previous_secret_salt(),
+                                  r.previous_secret_hash());
   }
+  if (!current && !previous) return InvalidClient(kAuthFailed);
   return record;
 }
 

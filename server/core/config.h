@@ -27,6 +27,10 @@ struct ServerConfig {
   // long; the replica that made the change drops its entry at once.
   absl::Duration client_cache_ttl = absl::Seconds(5);
 
+  // After RotateClientSecret, the previous secret keeps working this long
+  // unless the call names its own overlap (client_admin.h).
+  absl::Duration previous_secret_ttl = absl::Hours(1);
+
   // Brute-force protection for the password grant and the login page
   // (login_throttle.h): attempts per username from one source address, per
   // username from all addresses, and per address, within `failure_window`.
