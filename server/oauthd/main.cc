@@ -544,6 +544,14 @@ int main(int argc, char** argv) {
   oauthd::grpc_api::AuthorizationService authorization_service(
       decider, opened.view ? nullptr : executor.get());
 
+  // Bound before the gRPC ports: a taken metrics port stops the start before
+  // anything answers.
+  if (absl::Status started = (*observability)->Start(); !started.ok()) {
+    Fail("--metrics_listen: " + std::string(started.message()));
+  }
+  if (const std::string metrics = (*observability)->metrics_address(); !metrics.empty()) {
+    std::fprintf(stderr, "oauthd: metrics on http://%s/metrics\n", metrics.c_str());
+  }
   grpc::EnableDefaultHealthCheckService(true);
   if (absl::GetFlag(FLAGS_reflection)) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   const Listeners listeners = ChooseListeners();
@@ -571,12 +579,6 @@ int main(int argc, char** argv) {
   std::unique_ptr<grpc::Server> admin_server = admin_builder.BuildAndStart();
   if (!admin_server) Fail("cannot listen on --admin_listen " + listeners.admin_address);
 
-  if (absl::Status started = (*observability)->Start(); !started.ok()) {
-    Fail("--metrics_listen: " + std::string(started.message()));
-  }
-  if (const std::string metrics = (*observability)->metrics_address(); !metrics.empty()) {
-    std::fprintf(stderr, "oauthd: metrics on http://%s/metrics\n", metrics.c_str());
-  }
   oauthd::grpc_api::HealthMonitor health(*store, server->GetHealthCheckService(),
                                          absl::Seconds(1));
   std::fprintf(stderr,
