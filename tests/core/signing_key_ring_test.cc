@@ -41,6 +41,7 @@ class SigningKeyRingTest : public ::testing::Test {
     Authorization authz;
     authz.client_id = "c";
     authz.subject = "c";
+    authz.audiences = {"c"};
     auto minted = issuer_.Mint(authz, ttl);
     EXPECT_TRUE(minted.ok());
     EXPECT_TRUE(issuer_.Verify(minted->token).has_value());
