@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "server/jose/jwks.h"
 #include "server/jose/signing_key.h"
+#include "absl/time/time.h"
 #include "client/oauthctl/cli.h"
 #include "client/oauthctl/command_line.h"
 #include "client/oauthctl/output.h"
@@ -51,6 +52,9 @@ ABSL_FLAG(std::string, username, "", "username (user commands: instead of USERNA
 ABSL_FLAG(std::string, password, "", "password (prompted on a terminal if absent)");
 ABSL_FLAG(int, page_size, 100, "entries per page");
 ABSL_FLAG(std::string, page_token, "", "continue after this token (from the previous page)");
+ABSL_FLAG(absl::Duration, previous_secret_ttl, absl::ZeroDuration(),
+          "how long the previous secret keeps working (e.g. 10m; 0s ends it at once); "
+          "without it, the server's --previous_secret_ttl");
 
 namespace oauthctl {
 namespace {
@@ -253,11 +257,27 @@ int RunClientCommand(const Args& args) {
   if (verb == "rotate-secret") {
     admin::RotateClientSecretRequest request;
     request.set_client_id(target);
+    if (FlagGiven("previous_secret_ttl")) {
+      const absl::Duration ttl = absl::GetFlag(FLAGS_previous_secret_ttl);
+      if (ttl < absl::ZeroDuration()) return UsageError("--previous_secret_ttl must be >= 0s");
+      request.set_previous_secret_ttl_seconds(absl::ToInt64Seconds(ttl));
+    }
     return Invoke<admin::CreateClientResponse>(
         [&](grpc::ClientContext* ctx, admin::CreateClientResponse* r) {
           return Stub().RotateClientSecret(ctx, request, r);
         },
-        [](const admin::CreateClientResponse& r) { PrintClient(r.client(), r.client_secret()); });
+        [](const admin::CreateClientResponse& r) {
+          PrintClient(r.client(), r.client_secret());
+          if (r.previous_secret_expire_time() > 0) {
+            std::printf("previous secret works until %s\n",
+                        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                                         absl::FromUnixSeconds(r.previous_secret_expire_time()),
+                                         absl::UTCTimeZone())
+                            .c_str());
+          } else {
+            std::printf("previous secret no longer works\n");
+          }
+        });
   }
   if (verb == "revoke-grants") {
     admin::RevokeClientGrantsRequest request;

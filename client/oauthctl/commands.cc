@@ -27,6 +27,7 @@ constexpr char kOverview[] = R"(oauthctl: command-line client for oauthd.
 Keys (local, no server):
   oauthctl keys generate --alg=ES256|RS256|EdDSA --out=FILE [--force]
   oauthctl keys jwks [PEM_FILE...]      public JWK Set of PEM files (of the server without files)
+  oauthctl keys status                  kids, which key signs and since when, next and retiring keys
 Clients (admin API, needs --admin_token_file):
   oauthctl client create [--id=ID] [--name=N]
                          [--auth_method=client_secret_basic|client_secret_post|private_key_jwt|none]
@@ -37,7 +38,7 @@ Clients (admin API, needs --admin_token_file):
                          [--refresh_family_ttl_seconds=N] [--refresh_grace_seconds=N]
                          [--require_pkce=false] [--allow_plain_pkce] [--introspect_any_token]
   oauthctl client update CLIENT_ID  (same field flags; only the fields given change)
-  oauthctl client get|delete|rotate-secret CLIENT_ID
+  oauthctl client get|delete|rotate-secret CLIENT_ID   (rotate-secret [--previous_secret_ttl=10m])
   oauthctl client revoke-grants CLIENT_ID   every grant and token of the client dies
   oauthctl client list [--page_size=N] [--page_token=T]
 Users (admin API):
@@ -99,6 +100,9 @@ const std::vector<CommandSpec>& Commands() {
       {"keys jwks", "[PEM_FILE...]",
        "Prints the public JWK Set of PEM key files (of the server when no file is given).", "",
        {}},
+      {"keys status", "",
+       "Shows the signing keys oauthd holds: kid, which one signs and since when, the next "
+       "one and those retiring.", "", {}},
       {"client create", "", "Registers a client; prints its client_secret once.",
        "Without --scopes the client may ask for no scope at all.",
        With({"id"}, kClientFields)},
@@ -109,7 +113,10 @@ const std::vector<CommandSpec>& Commands() {
       {"client delete", "CLIENT_ID",
        "Deletes a client; every grant and token of it stops working.", "", {}},
       {"client rotate-secret", "CLIENT_ID",
-       "Gives a confidential client a new secret (printed once).", "", {}},
+       "Gives a confidential client a new secret (printed once).",
+       "The previous secret keeps working for --previous_secret_ttl (the server's default "
+       "without it; 0s ends it at once).",
+       {"previous_secret_ttl"}},
       {"client revoke-grants", "CLIENT_ID", "Revokes every grant and token of a client.", "",
        {}},
       {"user create", "USERNAME", "Creates a user (password prompted on a terminal if absent).",

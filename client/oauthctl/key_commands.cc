@@ -6,7 +6,9 @@
 #include <fstream>
 
 #include "absl/flags/flag.h"
+#include "absl/time/time.h"
 #include "client/oauthctl/cli.h"
+#include "oauth/admin/v1/admin.grpc.pb.h"
 #include "server/jose/jwks.h"
 #include "server/jose/key_generation.h"
 #include "server/jose/signing_key.h"
@@ -16,6 +18,42 @@ ABSL_FLAG(std::string, out, "", "the PEM file to write (created with mode 0600)"
 ABSL_FLAG(bool, force, false, "overwrite an existing --out file");
 
 namespace oauthctl {
+namespace {
+
+std::string Iso(int64_t unix_seconds) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(unix_seconds),
+                          absl::UTCTimeZone());
+}
+
+// oauthctl keys status: the admin API's GetSigningKeys.
+int KeysStatus() {
+  oauth::admin::v1::GetSigningKeysResponse response;
+  auto ctx = NewContext(/*admin=*/true);
+  grpc::Status status = oauth::admin::v1::AdminService::NewStub(AdminChannel())
+                            ->GetSigningKeys(ctx.get(), {}, &response);
+  if (!status.ok()) return ReportError(status);
+  if (JsonOutput()) {
+    PrintJson(response);
+    return kExitOk;
+  }
+  for (const auto& k : response.keys()) {
+    std::string when;
+    if (k.state() == "signing") {
+      when = "signs since " + Iso(k.signs_since());
+    } else if (k.state() == "next") {
+      when = "signs from " + Iso(k.signs_from());
+    } else if (k.state() == "retiring") {
+      when = "published until " + Iso(k.published_until());
+    } else {
+      when = "published since " + Iso(k.published_since());
+    }
+    std::printf("%s  %-5s  %-9s  %s  %s\n", k.kid().c_str(), k.alg().c_str(),
+                k.state().c_str(), when.c_str(), k.file().c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
 
 int RunKeysCommand(const Args& args) {
   const std::string verb = args.size() > 1 ? args[1] : "";
@@ -61,7 +99,8 @@ int RunKeysCommand(const Args& args) {
     std::printf("%s\n", oauthd::jose::RenderJwks(jwks).c_str());
     return kExitOk;
   }
-  return UsageError("keys needs generate|jwks");
+  if (verb == "status") return KeysStatus();
+  return UsageError("keys needs generate|jwks|status");
 }
 
 }  // namespace oauthctl

@@ -353,7 +353,15 @@ absl::Status ClientAdmin::RevokeGrants(absl::string_view client_id) {
 }
 
 absl::StatusOr<oauth::admin::v1::CreateClientResponse> ClientAdmin::RotateSecret(
-    absl::string_view client_id) {
+    absl::string_view client_id, std::optional<int64_t> previous_secret_ttl_seconds) {
+  absl::Duration overlap = config_.previous_secret_ttl;
+  if (previous_secret_ttl_seconds.has_value()) {
+    if (*previous_secret_ttl_seconds < 0 || *previous_secret_ttl_seconds > kMaxTtlSeconds) {
+      return InvalidRequest(
+          absl::StrCat("previous_secret_ttl_seconds must be between 0 and ", kMaxTtlSeconds));
+    }
+    overlap = absl::Seconds(*previous_secret_ttl_seconds);
+  }
   ASSIGN_OR_RETURN(std::optional<storage::ClientRecord> record, store_.Get(client_id));
   if (!record) return NotFound(client_id);
   if (record->client().token_endpoint_auth_method() == "none") {
@@ -363,11 +371,24 @@ absl::StatusOr<oauth::admin::v1::CreateClientResponse> ClientAdmin::RotateSecret
     return InvalidRequest(
         "a private_key_jwt client has no secret; register new keys with UpdateClient (jwks)");
   }
+  const absl::Time now = clock_();
+  // The current secret becomes the previous one (hash and salt as stored:
+  // the secret itself was never kept); an older previous one ends here.
+  int64_t previous_expire_ms = 0;
+  if (overlap > absl::ZeroDuration() && !record->secret_hash().empty()) {
+    previous_expire_ms = absl::ToUnixMillis(now + overlap);
+    record->set_previous_secret_salt(record->secret_salt());
+    record->set_previous_secret_hash(record->secret_hash());
+  } else {
+    record->clear_previous_secret_salt();
+    record->clear_previous_secret_hash();
+  }
+  record->set_previous_secret_expire_time_ms(previous_expire_ms);
   std::string secret = GenerateClientSecret();
   HashedSecret hashed = HashClientSecret(secret);
   record->set_secret_salt(hashed.salt);
   record->set_secret_hash(hashed.hash);
-  record->mutable_client()->set_update_time(absl::ToUnixSeconds(clock_()));
+  record->mutable_client()->set_update_time(absl::ToUnixSeconds(now));
   absl::Status status = store_.Update(*record);
   if (absl::IsNotFound(status)) return NotFound(client_id);
   RETURN_IF_ERROR(status);
@@ -375,6 +396,9 @@ absl::StatusOr<oauth::admin::v1::CreateClientResponse> ClientAdmin::RotateSecret
   oauth::admin::v1::CreateClientResponse response;
   *response.mutable_client() = record->client();
   response.set_client_secret(std::move(secret));
+  // Rounded up so that "until" is never earlier than the real end.
+  response.set_previous_secret_expire_time(previous_expire_ms == 0 ? 0
+                                                                   : (previous_expire_ms + 999) / 1000);
   return response;
 }
 

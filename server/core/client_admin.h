@@ -1,6 +1,9 @@
 #ifndef OAUTHD_SERVER_CORE_CLIENT_ADMIN_H_
 #define OAUTHD_SERVER_CORE_CLIENT_ADMIN_H_
 
+#include <cstdint>
+#include <optional>
+
 #include "absl/status/statusor.h"
 #include "oauth/admin/v1/admin.pb.h"
 #include "server/core/client_registry.h"
@@ -38,8 +41,16 @@ class ClientAdmin {
   absl::Status Delete(absl::string_view client_id);
   // NOT_FOUND for an unknown client.
   absl::Status RevokeGrants(absl::string_view client_id);
+  // A new secret; the current one becomes the previous secret, accepted
+  // (hashed, as stored) for `previous_secret_ttl_seconds`, or
+  // config.previous_secret_ttl when unset; 0 ends it at once. One previous
+  // secret at most: an older one ends. NOT_FOUND for an unknown client,
+  // invalid_request for a public client or an overlap outside 0..366 days.
+  // Other replicas see the new secret within client_cache_ttl; the previous
+  // one's end is checked at each authentication, so no cache extends it.
   absl::StatusOr<oauth::admin::v1::CreateClientResponse> RotateSecret(
-      absl::string_view client_id);
+      absl::string_view client_id,
+      std::optional<int64_t> previous_secret_ttl_seconds = std::nullopt);
 
  private:
   const ServerConfig& config_;

@@ -144,10 +144,18 @@ ClientRegistry::Authenticate(const oauth::v1::ClientAuthentication& auth,
     // No secret is registered: whatever was sent is wrong.
     return InvalidClient(kAuthFailed);
   }
-  if (!VerifyClientSecret(auth.client_secret(), (*record)->secret_salt(),
-                          (*record)->secret_hash())) {
-    return InvalidClient(kAuthFailed);
+  const storage::ClientRecord& r = **record;
+  const bool current = VerifyClientSecret(auth.client_secret(), r.secret_salt(), r.secret_hash());
+  // The secret before the last rotation, during its overlap (client_admin.h).
+  // Checked whenever it is live, so the time taken does not tell which one
+  // matched.
+  bool previous = false;
+  if (!r.previous_secret_hash().empty() &&
+      absl::ToUnixMillis(clock_()) < r.previous_secret_expire_time_ms()) {
+    previous = VerifyClientSecret(auth.client_secret(), r.previous_secret_salt(),
+                                  r.previous_secret_hash());
   }
+  if (!current && !previous) return InvalidClient(kAuthFailed);
   // Told only to a caller that knows the secret.
   if (c.token_endpoint_auth_method_enforced() && !auth.client_secret_method().empty() &&
       auth.client_secret_method() != c.token_endpoint_auth_method()) {

@@ -34,6 +34,10 @@ struct ServerConfig {
   // working here for up to client_cache_ttl + this long. Zero: fail instead.
   absl::Duration client_cache_stale_if_error = absl::Minutes(5);
 
+  // After RotateClientSecret, the previous secret keeps working this long
+  // unless the call names its own overlap (client_admin.h).
+  absl::Duration previous_secret_ttl = absl::Hours(1);
+
   // Brute-force protection for the password grant and the login page
   // (login_throttle.h): attempts per username from one source address, per
   // username from all addresses, and per address, within `failure_window`.

@@ -36,13 +36,24 @@ absl::StatusOr<bool> LoginThrottle::Admit(absl::string_view username,
   const absl::Duration window = config_.failure_window;
   ASSIGN_OR_RETURN(int64_t from_address,
                    counters_.Increment(AddressKey(source_address), window));
-  if (from_address > config_.address_failure_limit) return false;
+  if (from_address > config_.address_failure_limit) {
+    refused_address_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
   const std::string user = UserHash(username);
   ASSIGN_OR_RETURN(std::string user_address, UserAddressKey(user, source_address));
   ASSIGN_OR_RETURN(int64_t for_user, counters_.Increment(UserKey(user), window));
   ASSIGN_OR_RETURN(int64_t for_user_here, counters_.Increment(user_address, window));
-  return for_user <= config_.user_total_failure_limit &&
-         for_user_here <= config_.user_failure_limit;
+  if (for_user > config_.user_total_failure_limit) {
+    refused_user_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  if (for_user_here > config_.user_failure_limit) {
+    refused_user_address_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  admitted_.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 absl::Status LoginThrottle::Succeeded(absl::string_view username,

@@ -1,6 +1,9 @@
 #ifndef OAUTHD_SERVER_CORE_LOGIN_THROTTLE_H_
 #define OAUTHD_SERVER_CORE_LOGIN_THROTTLE_H_
 
+#include <atomic>
+#include <cstdint>
+
 #include <cstdint>
 #include <string>
 
@@ -54,6 +57,21 @@ class LoginThrottle {
   // itself stay: they are about the address, not the user.
   absl::Status Clear(absl::string_view username);
 
+  // Admit's answers since the start, for metrics: attempts whose password was
+  // checked, and attempts refused by each limit.
+  struct Counts {
+    uint64_t admitted = 0;
+    uint64_t refused_address = 0;       // login_address_limit
+    uint64_t refused_user = 0;          // login_user_limit
+    uint64_t refused_user_address = 0;  // login_failure_limit
+  };
+  Counts counts() const {
+    return {admitted_.load(std::memory_order_relaxed),
+            refused_address_.load(std::memory_order_relaxed),
+            refused_user_.load(std::memory_order_relaxed),
+            refused_user_address_.load(std::memory_order_relaxed)};
+  }
+
  private:
   // The per-username-and-address counter of the current generation (Clear
   // moves to a new generation instead of finding every address's key).
@@ -62,6 +80,8 @@ class LoginThrottle {
 
   const ServerConfig& config_;
   storage::CounterStore& counters_;
+  std::atomic<uint64_t> admitted_{0}, refused_address_{0}, refused_user_{0},
+      refused_user_address_{0};
 };
 
 }  // namespace oauthd

@@ -1,13 +1,17 @@
 #ifndef OAUTHD_SERVER_CORE_TOKEN_ISSUER_H_
 #define OAUTHD_SERVER_CORE_TOKEN_ISSUER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/core/clock.h"
@@ -62,12 +66,15 @@ struct AccessTokenInfo {
 };
 
 // Mints and verifies RFC 9068 JWT access tokens. All JOSE use of the server
-// is behind this class. The first key signs; all keys verify and are
-// published, so a key can be introduced before it signs and kept after it
-// stops (rotation without downtime). Thread-safe.
+// is behind this class. One key signs; all keys verify and are published, so
+// a key can be introduced before it signs and kept after it stops (rotation
+// without downtime). The keys can be replaced while serving (SetKeys; the
+// schedule is signing_key_ring.h's). Thread-safe: Mint and Verify read the
+// current keys through a per-thread copy and take no lock shared with other
+// requests unless the keys changed since the thread last looked.
 class TokenIssuer {
  public:
-  // `keys` must not be empty. Verify remembers up to
+  // `keys` must not be empty; the first signs. Verify remembers up to
   // `verified_cache_capacity` tokens that verified (verified_token_cache.h;
   // 0: every call checks the signature).
   TokenIssuer(std::string issuer,
@@ -91,19 +98,45 @@ class TokenIssuer {
   std::optional<AccessTokenInfo> Verify(absl::string_view token,
                                         absl::Duration leeway = absl::ZeroDuration()) const;
 
+  // Replaces the keys: `published` verify and are published (in this
+  // order), `signer` (one of them) signs from now on. INVALID_ARGUMENT,
+  // changing nothing, when `published` is empty, holds two keys with one
+  // kid, or lacks `signer`. Tokens whose key is no longer published stop
+  // verifying at once.
+  absl::Status SetKeys(std::vector<std::shared_ptr<const jose::SigningKey>> published,
+                       const std::shared_ptr<const jose::SigningKey>& signer);
+
   // Public keys for the JWKS document.
-  const std::vector<jose::Jwk>& PublicKeys() const { return public_keys_; }
+  std::vector<jose::Jwk> PublicKeys() const;
+  // The kid of the key that signs now.
+  std::string SigningKid() const;
+  // The latest `exp` (unix seconds) of a token this process signed with
+  // `kid`; 0 when it signed none.
+  int64_t LatestExpiry(absl::string_view kid) const;
   const std::string& issuer() const { return issuer_; }
   // Algorithm names of the keys ("ES256", ...).
   std::vector<std::string> Algorithms() const;
 
  private:
+  // One set of keys; immutable once published to readers.
+  struct Epoch;
+  // The current epoch, through the calling thread's cached copy. Valid until
+  // this thread next calls Current() on any issuer.
+  const Epoch& Current() const;
+  absl::StatusOr<std::shared_ptr<const Epoch>> MakeEpoch(
+      std::vector<std::shared_ptr<const jose::SigningKey>> published,
+      const std::shared_ptr<const jose::SigningKey>& signer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const std::string issuer_;
-  const std::vector<std::shared_ptr<const jose::SigningKey>> keys_;
   const Clock clock_;
-  std::vector<jose::Jwk> public_keys_;
-  std::unique_ptr<jose::KeySet> key_set_;
+  const uint64_t id_;  // tells this issuer's per-thread copies from others'
   std::unique_ptr<VerifiedTokenCache> verified_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const Epoch> epoch_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> version_{0};  // bumped by every SetKeys
+  // Latest exp signed per kid, kept across epochs.
+  absl::flat_hash_map<std::string, std::shared_ptr<std::atomic<int64_t>>> latest_exp_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace oauthd

@@ -1,17 +1,13 @@
 #ifndef OAUTHD_SERVER_GATEWAY_METRICS_H_
 #define OAUTHD_SERVER_GATEWAY_METRICS_H_
 
-#include <array>
 #include <atomic>
 #include <cstdint>
-#include <map>
 #include <string>
-#include <tuple>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/metrics/registry.h"
 
 namespace oauthd::gateway {
 
@@ -25,9 +21,11 @@ namespace oauthd::gateway {
 // Label values come from small fixed sets chosen by the caller (endpoint
 // names, known grant types, OAuth error codes), so series stay bounded.
 //
-// Thread-safe.
+// Buckets: metrics::kLatencyBuckets. Thread-safe.
 class Metrics {
  public:
+  Metrics();
+
   // Records one finished request. `grant_type` is "" where it does not apply;
   // `outcome` is "success" or the OAuth error code / HTTP failure class.
   void RecordRequest(absl::string_view endpoint, absl::string_view grant_type,
@@ -45,27 +43,18 @@ class Metrics {
   // An idle connection closed to make room for a new one.
   void IdleConnectionEvicted() { evicted_idle_.fetch_add(1, std::memory_order_relaxed); }
 
-  std::string RenderPrometheus() const;
-
-  // Upper bounds (seconds) of the latency buckets.
-  static constexpr std::array<double, 14> kBuckets = {
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  std::string RenderPrometheus() const { return registry_.Render(); }
 
  private:
-  struct Histogram {
-    std::array<uint64_t, kBuckets.size()> counts{};  // per bucket, not cumulative
-    uint64_t count = 0;
-    double sum = 0;
-  };
-
-  mutable absl::Mutex mu_;
-  std::map<std::tuple<std::string, std::string, std::string>, uint64_t> requests_
-      ABSL_GUARDED_BY(mu_);
-  std::map<std::string, Histogram> latency_ ABSL_GUARDED_BY(mu_);
   std::atomic<int64_t> open_connections_{0};
   std::atomic<uint64_t> rejected_connections_{0};
   std::atomic<uint64_t> rejected_per_address_{0};
   std::atomic<uint64_t> evicted_idle_{0};
+  // The shared implementation (server/metrics/registry.h): per-thread shards,
+  // no lock shared by all requests.
+  metrics::Registry registry_;
+  metrics::CounterFamily& requests_;
+  metrics::HistogramFamily& latency_;
 };
 
 }  // namespace oauthd::gateway

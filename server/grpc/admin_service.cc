@@ -115,7 +115,13 @@ ServerUnaryReactor* AdminService::RotateClientSecret(
     admin::CreateClientResponse* response) {
   OAUTHD_GUARD(ctx);
   return Change(ctx, response, "admin.client.rotate_secret", request->client_id(), "",
-                 [this, request] { return clients_.RotateSecret(request->client_id()); });
+                 [this, request] {
+                   return clients_.RotateSecret(
+                       request->client_id(),
+                       request->has_previous_secret_ttl_seconds()
+                           ? std::optional<int64_t>(request->previous_secret_ttl_seconds())
+                           : std::nullopt);
+                 });
 }
 
 ServerUnaryReactor* AdminService::CreateUser(CallbackServerContext* ctx,
@@ -216,6 +222,37 @@ ServerUnaryReactor* AdminService::UnlockUser(CallbackServerContext* ctx,
   OAUTHD_GUARD(ctx);
   return Change(ctx, response, "admin.user.unlock", "", request->username(),
                 [this, request] { return users_.Unlock(request->username()); });
+}
+
+ServerUnaryReactor* AdminService::GetSigningKeys(CallbackServerContext* ctx,
+                                                 const admin::GetSigningKeysRequest*,
+                                                 admin::GetSigningKeysResponse* response) {
+  OAUTHD_GUARD(ctx);
+  // In memory, no I/O: answered on the gRPC thread.
+  ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  if (keys_ == nullptr) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                 "this oauthd does not report its signing keys"));
+    return reactor;
+  }
+  const auto seconds = [](absl::Time t) -> int64_t {
+    return t == absl::InfinitePast() || t == absl::InfiniteFuture() ? 0 : absl::ToUnixSeconds(t);
+  };
+  for (const SigningKeyStatus& k : keys_->Status()) {
+    admin::SigningKeyStatus* out = response->add_keys();
+    out->set_kid(k.kid);
+    out->set_alg(k.alg);
+    out->set_state(SigningKeyStateName(k.state));
+    out->set_file(k.source);
+    out->set_published_since(seconds(k.published_since));
+    out->set_signs_since(seconds(k.signs_since));
+    out->set_signs_from(seconds(k.signs_from));
+    out->set_signed_until(seconds(k.signed_until));
+    out->set_published_until(seconds(k.published_until));
+  }
+  response->set_publish_delay_seconds(absl::ToInt64Seconds(keys_->publish_delay()));
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
 
 #undef OAUTHD_GUARD

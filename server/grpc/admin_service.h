@@ -6,6 +6,7 @@
 #include "oauth/admin/v1/admin.grpc.pb.h"
 #include "server/core/audit_log.h"
 #include "server/core/client_admin.h"
+#include "server/core/signing_key_ring.h"
 #include "server/core/user_admin.h"
 #include "server/grpc/executor.h"
 
@@ -44,7 +45,12 @@ class AdminService final : public oauth::admin::v1::AdminService::CallbackServic
   OAUTHD_ADMIN_RPC(RevokeUserGrants, RevokeUserGrantsRequest, RevokeGrantsResponse)
   OAUTHD_ADMIN_RPC(RevokeClientGrants, RevokeClientGrantsRequest, RevokeGrantsResponse)
   OAUTHD_ADMIN_RPC(RevokeGrant, RevokeGrantRequest, RevokeGrantsResponse)
+  OAUTHD_ADMIN_RPC(GetSigningKeys, GetSigningKeysRequest, GetSigningKeysResponse)
 #undef OAUTHD_ADMIN_RPC
+
+  // What GetSigningKeys reports (UNIMPLEMENTED while unset). Set before
+  // serving; must outlive the service.
+  void set_signing_keys(const SigningKeyRing* keys) { keys_ = keys; }
 
  private:
   // Finishes the call as UNAUTHENTICATED and returns it, or nullptr when the
@@ -63,6 +69,7 @@ class AdminService final : public oauth::admin::v1::AdminService::CallbackServic
   Executor& executor_;
   const std::string admin_token_hash_;  // SHA-256, empty when disabled
   AuditLog& audit_;
+  const SigningKeyRing* keys_ = nullptr;
 };
 
 }  // namespace oauthd::grpc_api

@@ -22,9 +22,17 @@ void Executor::Run(std::function<void()> task) {
 
 bool Executor::TryRun(std::function<void()> task) {
   absl::MutexLock lock(&mu_);
-  if (queue_.size() >= max_queued_) return false;
+  if (queue_.size() >= max_queued_) {
+    rejected_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
   queue_.push_back(std::move(task));
   return true;
+}
+
+size_t Executor::queued() const {
+  absl::MutexLock lock(&mu_);
+  return queue_.size();
 }
 
 void Executor::Work() {

@@ -1,6 +1,7 @@
 #ifndef OAUTHD_SERVER_GRPC_EXECUTOR_H_
 #define OAUTHD_SERVER_GRPC_EXECUTOR_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -28,13 +29,20 @@ class Executor {
   // Queues `task` whatever the bound (work that must not be lost).
   void Run(std::function<void()> task);
 
+  // For metrics: tasks TryRun refused (queue full) since the start, and
+  // tasks waiting now.
+  uint64_t rejected() const { return rejected_.load(std::memory_order_relaxed); }
+  size_t queued() const;
+  int threads() const { return static_cast<int>(threads_.size()); }
+
  private:
   void Work();
 
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   const size_t max_queued_;
+  std::atomic<uint64_t> rejected_{0};
   std::vector<std::thread> threads_;
 };
 

@@ -33,6 +33,7 @@
 #include "server/core/client_admin.h"
 #include "server/core/config.h"
 #include "server/core/oauth_service.h"
+#include "server/core/signing_key_ring.h"
 #include "server/core/token_issuer.h"
 #include "server/core/user_admin.h"
 #include "server/grpc/admin_service.h"
@@ -43,6 +44,8 @@
 #include "server/grpc/tls_credentials.h"
 #include "server/grpc/token_service.h"
 #include "server/authz/policy.h"
+#include "server/oauthd/key_file_watcher.h"
+#include "server/oauthd/observability.h"
 #include "server/jose/signing_key.h"
 #include "server/oauthd/listen_checks.h"
 #include "storage/memory/memory_store.h"
@@ -100,6 +103,14 @@ ABSL_FLAG(std::vector<std::string>, signing_keys, {},
           "Comma-separated PEM private key files; the first signs, all are published "
           "in the JWKS (rotation). Create one with: oauthctl keys generate --alg ES256 "
           "--out key.pem");
+ABSL_FLAG(absl::Duration, key_publish_delay, absl::Minutes(5),
+          "A signing key that appears in the key files while oauthd runs is published in "
+          "the JWKS at once and signs only after this long, so resource servers have "
+          "fetched it first (longer than their JWKS cache and the gateway's)");
+ABSL_FLAG(absl::Duration, key_reload_interval, absl::Seconds(10),
+          "How often the --signing_keys files are re-read (a replaced file, a Kubernetes "
+          "Secret updated through its symlinks); a key removed from them stays published "
+          "until every token it signed has expired");
 ABSL_FLAG(std::string, admin_token_file, "",
           "File holding the bearer token the admin API requires (admin API disabled "
           "when empty)");
@@ -115,6 +126,10 @@ ABSL_FLAG(absl::Duration, client_cache_ttl, absl::Seconds(5),
 ABSL_FLAG(absl::Duration, client_cache_stale_if_error, absl::Minutes(5),
           "While Redis is unreachable, keep using a cached client record this much past "
           "--client_cache_ttl (client_credentials keeps working); 0 fails instead");
+ABSL_FLAG(absl::Duration, previous_secret_ttl, absl::Hours(1),
+          "After RotateClientSecret (oauthctl client rotate-secret), how long the previous "
+          "client secret keeps working unless the call names its own overlap (0: it stops "
+          "at once)");
 ABSL_FLAG(int, login_failure_limit, 5,
           "Password attempts per username from one source address within "
           "--login_failure_window (a success takes its attempt back)");
@@ -170,6 +185,14 @@ ABSL_FLAG(std::string, audit_log, "stderr",
           "Where security events go, one JSON line each (logins, tokens issued, refreshed "
           "and revoked, refresh reuse, code replay, admin changes): stderr, a file to "
           "append to, or none");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "Serve Prometheus metrics at http://ADDRESS/metrics, e.g. 127.0.0.1:9464 (off "
+          "when empty). No authentication: keep it on loopback or a port only the scraper "
+          "reaches");
+ABSL_FLAG(std::string, access_log, "",
+          "One JSON line per RPC (method, grant type, client id, outcome, latency, peer; "
+          "never a secret or token): a file to append to, or - for standard output (off "
+          "when empty)");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls may take before they are cancelled");
 
@@ -190,7 +213,8 @@ const std::vector<std::string> kFlagNames = {
     "device_verification_uri",
     "authz_policy", "authz_clock_leeway", "revocation_view", "authz_max_staleness",
     "verified_token_cache", "audit_log",
-    "shutdown_grace"};
+    "shutdown_grace", "key_publish_delay", "key_reload_interval", "previous_secret_ttl",
+    "metrics_listen", "access_log"};
 
 int g_stop_pipe[2] = {-1, -1};
 
@@ -232,6 +256,10 @@ oauthd::ServerConfig BuildConfig() {
   c.code_ttl = absl::GetFlag(FLAGS_code_ttl);
   c.client_cache_ttl = absl::GetFlag(FLAGS_client_cache_ttl);
   c.client_cache_stale_if_error = absl::GetFlag(FLAGS_client_cache_stale_if_error);
+  c.previous_secret_ttl = absl::GetFlag(FLAGS_previous_secret_ttl);
+  if (c.previous_secret_ttl < absl::ZeroDuration() || c.previous_secret_ttl > absl::Hours(24 * 366)) {
+    Fail("--previous_secret_ttl must be between 0s and 366 days (8784h)");
+  }
   c.user_failure_limit = absl::GetFlag(FLAGS_login_failure_limit);
   c.user_total_failure_limit = absl::GetFlag(FLAGS_login_user_limit);
   c.address_failure_limit = absl::GetFlag(FLAGS_login_address_limit);
@@ -272,19 +300,36 @@ oauthd::ServerConfig BuildConfig() {
   return c;
 }
 
-std::vector<std::shared_ptr<const oauthd::jose::SigningKey>> LoadKeys() {
+// The --signing_keys files: their keys (the first signs) and their contents,
+// which the KeyFileWatcher compares against to see a change.
+struct LoadedKeys {
+  std::vector<oauthd::LoadedSigningKey> keys;
+  std::vector<std::string> contents;
+  std::vector<std::shared_ptr<const oauthd::jose::SigningKey>> signing_keys() const {
+    std::vector<std::shared_ptr<const oauthd::jose::SigningKey>> out;
+    for (const auto& k : keys) out.push_back(k.key);
+    return out;
+  }
+};
+
+LoadedKeys LoadKeys() {
   const std::vector<std::string> files = absl::GetFlag(FLAGS_signing_keys);
   if (files.empty()) {
     Fail("no --signing_keys given (create one with: oauthctl keys generate --alg ES256 "
          "--out key.pem)");
   }
-  std::vector<std::shared_ptr<const oauthd::jose::SigningKey>> keys;
+  LoadedKeys loaded;
   for (const std::string& file : files) {
     auto key = oauthd::jose::SigningKey::FromPemFile(file);
     if (!key.ok()) Fail(std::string(key.status().message()));
-    keys.push_back(std::make_shared<const oauthd::jose::SigningKey>(*std::move(key)));
+    // Read again for the watcher's comparison; a file replaced in between is
+    // simply seen as changed at the first reload.
+    absl::StatusOr<std::string> content = oauthd::ReadKeyFile(file);
+    loaded.contents.push_back(content.ok() ? *std::move(content) : "");
+    loaded.keys.push_back(
+        {std::make_shared<const oauthd::jose::SigningKey>(*std::move(key)), file});
   }
-  return keys;
+  return loaded;
 }
 
 // The store, and with Redis the in-memory revocation view that Check and
@@ -295,7 +340,7 @@ struct OpenedStore {
   std::unique_ptr<oauthd::storage::Store> store;
 };
 
-OpenedStore OpenStore() {
+OpenedStore OpenStore(std::shared_ptr<oauthd::storage::RedisMetrics> metrics) {
   const std::string kind = absl::GetFlag(FLAGS_store);
   if (kind == "memory") {
     std::fprintf(stderr,
@@ -316,6 +361,7 @@ OpenedStore OpenStore() {
   options->wait_replicas = absl::GetFlag(FLAGS_redis_wait_replicas);
   options->wait_timeout = absl::GetFlag(FLAGS_redis_wait_timeout);
   options->failover_wait = absl::GetFlag(FLAGS_redis_failover_wait);
+  options->metrics = std::move(metrics);
   if (options->wait_replicas > 0 && options->wait_timeout >= options->command_timeout) {
     Fail("--redis_wait_timeout must be shorter than --redis_timeout");
   }
@@ -462,9 +508,30 @@ int main(int argc, char** argv) {
   if (verified_cache < 0 || verified_cache > 10'000'000) {
     Fail("--verified_token_cache must be 0-10000000 (tokens)");
   }
-  oauthd::TokenIssuer issuer(config.issuer, LoadKeys(), oauthd::SystemClock(),
+  const absl::Duration key_publish_delay = absl::GetFlag(FLAGS_key_publish_delay);
+  const absl::Duration key_reload_interval = absl::GetFlag(FLAGS_key_reload_interval);
+  if (key_publish_delay < absl::ZeroDuration() || key_publish_delay > absl::Hours(24 * 7)) {
+    Fail("--key_publish_delay must be between 0s and 168h");
+  }
+  if (key_reload_interval < absl::Seconds(1)) Fail("--key_reload_interval must be >= 1s");
+  LoadedKeys keys = LoadKeys();
+  oauthd::TokenIssuer issuer(config.issuer, keys.signing_keys(), oauthd::SystemClock(),
                              static_cast<size_t>(verified_cache));
-  OpenedStore opened = OpenStore();
+  // A removed key stays until its last token expired, plus the publish delay
+  // (at most a minute) for verifiers whose clocks run behind.
+  oauthd::SigningKeyRing key_ring(issuer, keys.keys, key_publish_delay,
+                                  std::min(key_publish_delay, absl::Minutes(1)),
+                                  oauthd::SystemClock());
+  oauthd::KeyFileWatcher key_watcher(absl::GetFlag(FLAGS_signing_keys), std::move(keys.contents),
+                                     key_ring, key_reload_interval);
+  absl::StatusOr<std::unique_ptr<oauthd::Observability>> observability =
+      oauthd::Observability::Create(absl::GetFlag(FLAGS_metrics_listen),
+                                    absl::GetFlag(FLAGS_access_log));
+  if (!observability.ok()) {
+    Fail("--access_log: " + std::string(observability.status().message()));
+  }
+  auto redis_metrics = std::make_shared<oauthd::storage::RedisMetrics>();
+  OpenedStore opened = OpenStore(redis_metrics);
   std::unique_ptr<oauthd::storage::Store>& store = opened.store;
   oauthd::storage::RevocationChecker& revocation_checker =
       opened.view ? static_cast<oauthd::storage::RevocationChecker&>(*opened.view)
@@ -497,6 +564,18 @@ int main(int argc, char** argv) {
   oauthd::grpc_api::DeviceService device_service(service, *executor, *login_executor);
   oauthd::grpc_api::AdminService admin_service(client_admin, user_admin, *executor,
                                                admin_token, *audit);
+  admin_service.set_signing_keys(&key_ring);
+  oauthd::MetricSources metric_sources;
+  if (absl::GetFlag(FLAGS_store) == "redis") {
+    metric_sources.redis = redis_metrics.get();
+    metric_sources.redis_pool_size = absl::GetFlag(FLAGS_redis_pool_size);
+  }
+  metric_sources.revocation_view = opened.view.get();
+  metric_sources.login_throttle = &service.login_throttle();
+  metric_sources.workers = executor.get();
+  metric_sources.login_workers = login_executor.get();
+  metric_sources.keys = &key_ring;
+  (*observability)->Register(metric_sources);
   std::optional<oauthd::authz::Policy> policy;
   if (const std::string file = absl::GetFlag(FLAGS_authz_policy); !file.empty()) {
     absl::StatusOr<oauthd::authz::Policy> loaded = oauthd::authz::LoadPolicy(file);
@@ -514,6 +593,14 @@ int main(int argc, char** argv) {
   oauthd::grpc_api::AuthorizationService authorization_service(
       decider, opened.view ? nullptr : executor.get());
 
+  // Bound before the gRPC ports: a taken metrics port stops the start before
+  // anything answers.
+  if (absl::Status started = (*observability)->Start(); !started.ok()) {
+    Fail("--metrics_listen: " + std::string(started.message()));
+  }
+  if (const std::string metrics = (*observability)->metrics_address(); !metrics.empty()) {
+    std::fprintf(stderr, "oauthd: metrics on http://%s/metrics\n", metrics.c_str());
+  }
   grpc::EnableDefaultHealthCheckService(true);
   if (absl::GetFlag(FLAGS_reflection)) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   const Listeners listeners = ChooseListeners();
@@ -530,6 +617,7 @@ int main(int argc, char** argv) {
   builder.RegisterService(&token_service);
   builder.RegisterService(&device_service);
   builder.RegisterService(&authorization_service);
+  builder.experimental().SetInterceptorCreators((*observability)->Interceptors());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) {
     Fail("cannot listen on --listen=" + listeners.public_address +
@@ -543,6 +631,7 @@ int main(int argc, char** argv) {
   admin_builder.SetOption(std::make_unique<WithoutReflection>());
   admin_builder.AddListeningPort(listeners.admin_address, listeners.admin_credentials);
   admin_builder.RegisterService(&admin_service);
+  admin_builder.experimental().SetInterceptorCreators((*observability)->Interceptors());
   std::unique_ptr<grpc::Server> admin_server = admin_builder.BuildAndStart();
   if (!admin_server) {
     Fail("cannot listen on --admin_listen=" + listeners.admin_address + " (is the port in use?)");
@@ -576,6 +665,8 @@ int main(int argc, char** argv) {
   admin_server->Shutdown(std::chrono::system_clock::now());
   server->Wait();
   admin_server->Wait();
+  // Metrics read the executors: stop serving them first.
+  (*observability).reset();
   executor.reset();  // runs whatever was queued, then joins
   login_executor.reset();
   std::fprintf(stderr, "oauthd: stopped\n");

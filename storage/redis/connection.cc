@@ -91,6 +91,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
   }
   std::unique_ptr<Connection> conn(
       new Connection(ctx, endpoint, config.command_timeout));
+  conn->metrics_ = config.metrics;
 
   // The handshake is bounded by the connect timeout too.
   if (redisSetTimeout(ctx, connect_tv) != REDIS_OK) {
@@ -163,6 +164,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
 
 absl::Status Connection::IoError(absl::string_view during) {
   broken_ = true;
+  if (metrics_ != nullptr) metrics_->io_errors.fetch_add(1, std::memory_order_relaxed);
   const int saved_errno = errno;
   std::string why;
   if (ctx_->err == REDIS_ERR_IO &&
@@ -186,10 +188,13 @@ absl::StatusOr<ReplyPtr> Connection::Command(
         absl::StrCat("redis ", endpoint_, ": connection is broken"));
   }
   ArgvBuffers b(args);
+  const absl::Time start = absl::Now();
   void* raw = redisCommandArgv(ctx_, static_cast<int>(b.argv.size()),
                                b.argv.data(), b.lens.data());
   if (raw == nullptr) return IoError("a command");
-  return ReplyPtr(static_cast<redisReply*>(raw));
+  ReplyPtr reply(static_cast<redisReply*>(raw));
+  Observe(start, reply.get());
+  return reply;
 }
 
 absl::StatusOr<Connection::Replies> Connection::Pipeline(
@@ -210,11 +215,16 @@ absl::StatusOr<Connection::Replies> Connection::Pipeline(
       return IoError("queueing a pipelined command");
     }
   }
+  const absl::Time start = absl::Now();
   Replies replies;
   for (size_t i = 0; i < commands.size(); ++i) {
     void* raw = nullptr;
     if (redisGetReply(ctx_, &raw) != REDIS_OK) return IoError("a pipeline");
     replies.emplace_back(static_cast<redisReply*>(raw));
+  }
+  if (metrics_ != nullptr) {
+    metrics_->round_trips.Observe(absl::Now() - start);
+    for (const ReplyPtr& r : replies) CountErrorReply(r.get());
   }
   return replies;
 }
@@ -257,6 +267,19 @@ absl::StatusOr<ReplyPtr> Connection::TakeBufferedReply() {
 }
 
 int Connection::fd() const { return ctx_->fd; }
+
+void Connection::CountErrorReply(const redisReply* reply) {
+  if (metrics_ == nullptr || reply == nullptr || reply->type != REDIS_REPLY_ERROR) return;
+  // NOSCRIPT is answered by resending the script at once: not a failure.
+  if (absl::StartsWith(absl::string_view(reply->str, reply->len), "NOSCRIPT")) return;
+  metrics_->error_replies.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Connection::Observe(absl::Time start, const redisReply* reply) {
+  if (metrics_ == nullptr) return;
+  metrics_->round_trips.Observe(absl::Now() - start);
+  CountErrorReply(reply);
+}
 
 bool Connection::IdleSocketHealthy() const {
   if (broken_ || ctx_->err != 0 || ctx_->fd < 0) return false;

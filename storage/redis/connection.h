@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "storage/redis/redis_metrics.h"
 
 struct redisContext;
 struct redisReply;
@@ -51,6 +52,8 @@ struct ConnectionConfig {
   // finds them after a Redis restart. `script_shas` are their expected SHA-1s.
   std::vector<std::string> scripts;
   std::vector<std::string> script_shas;
+  // Counts round trips and errors when set; must outlive the connections.
+  RedisMetrics* metrics = nullptr;
 };
 
 class Connection {
@@ -119,10 +122,14 @@ class Connection {
              absl::Duration command_timeout);
 
   absl::Status IoError(absl::string_view during);
+  // Metrics: a round trip that began at `start` ended with `reply`.
+  void Observe(absl::Time start, const redisReply* reply);
+  void CountErrorReply(const redisReply* reply);
 
   redisContext* ctx_;
   std::string endpoint_;
   absl::Duration command_timeout_;
+  RedisMetrics* metrics_ = nullptr;
   bool broken_ = false;
   bool suspect_ = false;
   uint64_t generation_ = 0;

@@ -12,7 +12,8 @@ ConnectionPool::ConnectionPool(ConnectionConfig config,
     : config_(std::move(config)),
       locator_(std::move(locator)),
       size_(size),
-      wait_timeout_(wait_timeout) {}
+      wait_timeout_(wait_timeout),
+      metrics_(config_.metrics) {}
 
 ConnectionPool::~ConnectionPool() = default;
 
@@ -23,6 +24,7 @@ std::vector<std::unique_ptr<Connection>> ConnectionPool::AdoptGeneration(
   generation_ = generation;
   outdated.swap(idle_);
   open_ -= static_cast<int>(outdated.size());
+  PublishOpen();
   return outdated;
 }
 
@@ -45,6 +47,9 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time failove
                connect_failures_ != failures_at_start;
       };
       if (!mu_.AwaitWithDeadline(absl::Condition(&ready), deadline)) {
+        if (metrics_ != nullptr) {
+          metrics_->pool_wait_timeouts.fetch_add(1, std::memory_order_relaxed);
+        }
         return absl::UnavailableError(absl::StrCat(
             "redis: no free connection within ",
             absl::FormatDuration(wait_timeout_), " (pool size ", size_, ")"));
@@ -54,12 +59,13 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time failove
         idle_.pop_back();
       } else if (open_ < size_) {
         ++open_;  // reserve the slot, connect below without the lock
+        PublishOpen();
       } else {
         return last_connect_error_;
       }
     }
     if (conn != nullptr) {
-      if (conn->IdleSocketHealthy()) return Lease(this, std::move(conn));
+      if (conn->IdleSocketHealthy()) return Leased(std::move(conn));
       // Closed by the server (restart, kill, CLIENT KILL after a failover):
       // drop it, tell the locator, and try again.
       const uint64_t generation = conn->generation();
@@ -67,6 +73,7 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time failove
       locator_->ReportFailure(generation);
       absl::MutexLock lock(&mu_);
       --open_;
+      PublishOpen();
       continue;
     }
     absl::StatusOr<std::unique_ptr<Connection>> opened =
@@ -76,6 +83,8 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time failove
       {
         absl::MutexLock lock(&mu_);
         --open_;
+        PublishOpen();
+        if (metrics_ != nullptr) metrics_->connect_errors.fetch_add(1, std::memory_order_relaxed);
         ++connect_failures_;
         last_connect_error_ = opened.status();
       }
@@ -91,11 +100,21 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time failove
     }
     (*opened)->set_generation(where->generation);
     locator_->ReportHealthy(where->generation);
-    return Lease(this, *std::move(opened));
+    return Leased(*std::move(opened));
   }
 }
 
+ConnectionPool::Lease ConnectionPool::Leased(std::unique_ptr<Connection> conn) {
+  if (metrics_ != nullptr) metrics_->pool_in_use.fetch_add(1, std::memory_order_relaxed);
+  return Lease(this, std::move(conn));
+}
+
+void ConnectionPool::PublishOpen() {
+  if (metrics_ != nullptr) metrics_->pool_open.store(open_, std::memory_order_relaxed);
+}
+
 void ConnectionPool::Release(std::unique_ptr<Connection> conn) {
+  if (metrics_ != nullptr) metrics_->pool_in_use.fetch_sub(1, std::memory_order_relaxed);
   if (conn->broken() || conn->suspect()) {
     locator_->ReportFailure(conn->generation());
     conn->ClearSuspect();
@@ -107,6 +126,7 @@ void ConnectionPool::Release(std::unique_ptr<Connection> conn) {
       return;
     }
     --open_;
+    PublishOpen();
   }
   conn.reset();  // close outside the lock
 }

@@ -76,6 +76,10 @@ class ConnectionPool {
 
  private:
   void Release(std::unique_ptr<Connection> conn);
+  // Hands out `conn` (counted as in use).
+  Lease Leased(std::unique_ptr<Connection> conn);
+  // Mirrors open_ into the metrics.
+  void PublishOpen() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Adopts a newer generation: returns the idle connections to close.
   std::vector<std::unique_ptr<Connection>> AdoptGeneration(uint64_t generation)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -84,6 +88,7 @@ class ConnectionPool {
   const std::unique_ptr<PrimaryLocator> locator_;
   const int size_;
   const absl::Duration wait_timeout_;
+  RedisMetrics* const metrics_;  // may be null
 
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);

@@ -2,6 +2,7 @@
 #define OAUTHD_STORAGE_REDIS_REDIS_OPTIONS_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "storage/redis/redis_metrics.h"
 #include "storage/revocation_store.h"
 
 namespace oauthd::storage {
@@ -106,6 +108,12 @@ struct RedisOptions {
   // handed to this function in this process before the write returns, so
   // the replica that revoked sees it at once. Optional.
   std::function<void(const RevocationEvent&)> on_revocation;
+
+  // ---- Metrics ----
+  //
+  // Round-trip latencies, errors and pool use are counted here when set
+  // (shared by the store and the revocation view). Optional.
+  std::shared_ptr<RedisMetrics> metrics;
 };
 
 // INVALID_ARGUMENT naming the offending field, else OK.

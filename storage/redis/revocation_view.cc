@@ -101,6 +101,18 @@ class RedisRevocationView final : public RevocationView {
     return Fresh();
   }
 
+  RevocationViewStats Stats() const override {
+    RevocationViewStats stats;
+    stats.fresh = Fresh();
+    stats.synced = synced_.load();
+    const int64_t heard = last_heard_ns_.load();
+    stats.silence = absl::Nanoseconds(SteadyNs() - (heard > 0 ? heard : started_ns_));
+    stats.resyncs = resyncs_.load(std::memory_order_relaxed);
+    stats.messages = messages_.load(std::memory_order_relaxed);
+    stats.entries = size();
+    return stats;
+  }
+
   size_t size() const override {
     absl::ReaderMutexLock lock(&mu_);
     return jtis_.size() + grants_.size() + users_.size() + clients_.size();
@@ -233,7 +245,10 @@ class RedisRevocationView final : public RevocationView {
     Heard();
     if (r->type != REDIS_REPLY_ARRAY || r->elements < 3) return absl::OkStatus();  // pong
     if (Str(r->element[0]) != "message") return absl::OkStatus();
-    if (auto e = redis_internal::ParseFeedMessage(Str(r->element[2]))) Apply(*e);
+    if (auto e = redis_internal::ParseFeedMessage(Str(r->element[2]))) {
+      messages_.fetch_add(1, std::memory_order_relaxed);
+      Apply(*e);
+    }
     return absl::OkStatus();
   }
 
@@ -260,6 +275,7 @@ class RedisRevocationView final : public RevocationView {
       ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader,
                        Connection::Open(config_, address.host, address.port));
       RETURN_IF_ERROR(Resync(*reader));
+      resyncs_.fetch_add(1, std::memory_order_relaxed);
     }
     synced_.store(true);
     Heard();
@@ -322,6 +338,9 @@ class RedisRevocationView final : public RevocationView {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> synced_{false};
   std::atomic<int64_t> last_heard_ns_{0};
+  const int64_t started_ns_ = SteadyNs();
+  std::atomic<uint64_t> resyncs_{0};
+  std::atomic<uint64_t> messages_{0};
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, int64_t> jtis_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int64_t> grants_ ABSL_GUARDED_BY(mu_);

@@ -38,6 +38,19 @@
 
 namespace oauthd::storage {
 
+// What the view reports for metrics (docs/operations.md#metrics).
+struct RevocationViewStats {
+  bool synced = false;  // the index was read since the last (re)subscription
+  bool fresh = false;   // Fresh(): Check answers
+  // Since the view last heard from Redis (a message, a PING reply), or since
+  // it started when it never did: its staleness. Check fails closed once this
+  // exceeds max_staleness.
+  absl::Duration silence;
+  uint64_t resyncs = 0;   // full reads of the index (start and every reconnect)
+  uint64_t messages = 0;  // revocations received over Pub/Sub
+  size_t entries = 0;     // size()
+};
+
 class RevocationView : public RevocationChecker, public RevocationFeed {
  public:
   // Adds one revocation (idempotent; an owner's instant only moves forward)
@@ -49,6 +62,7 @@ class RevocationView : public RevocationChecker, public RevocationFeed {
   virtual bool WaitUntilFresh(absl::Duration timeout) = 0;
   // Number of entries held (tests, metrics).
   virtual size_t size() const = 0;
+  virtual RevocationViewStats Stats() const = 0;
 };
 
 // Starts the view's background thread (it connects on its own; Redis need

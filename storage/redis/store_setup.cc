@@ -18,6 +18,7 @@ ConnectionConfig MakeConnectionConfig(const RedisOptions& o) {
   c.db = o.db;
   c.connect_timeout = o.connect_timeout;
   c.command_timeout = o.command_timeout;
+  c.metrics = o.metrics.get();
   for (const auto& script : Scripts()) {
     c.scripts.push_back(script.body);
     c.script_shas.push_back(script.sha1);

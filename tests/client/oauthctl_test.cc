@@ -536,3 +536,29 @@ TEST_F(OauthctlTest, ScopesByCommaOrSpaceEverywhere) {
 
 }  // namespace
 }  // namespace oauthd::client
+
+namespace oauthd::client {
+namespace {
+
+TEST_F(OauthctlTest, KeysStatusAndSecretRotationOverlap) {
+  Result status = Run({"keys", "status"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_THAT(status.out, HasSubstr("  signing    signs since "));
+  Result json = Run({"--json", "keys", "status"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto parsed = ParseJson<oauth::admin::v1::GetSigningKeysResponse>(json.out);
+  ASSERT_EQ(parsed.keys_size(), 1);
+  EXPECT_EQ(parsed.keys(0).state(), "signing");
+  EXPECT_GT(parsed.keys(0).signs_since(), 0);
+
+  const std::string id = CreateClient().client().client_id();
+  Result overlap = Run({"client", "rotate-secret", id, "--previous_secret_ttl=10m"});
+  ASSERT_EQ(overlap.exit_code, 0) << overlap.err;
+  EXPECT_THAT(overlap.out, HasSubstr("previous secret works until "));
+  Result ended = Run({"client", "rotate-secret", id, "--previous_secret_ttl=0s"});
+  ASSERT_EQ(ended.exit_code, 0) << ended.err;
+  EXPECT_THAT(ended.out, HasSubstr("previous secret no longer works"));
+}
+
+}  // namespace
+}  // namespace oauthd::client

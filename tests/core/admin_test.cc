@@ -97,14 +97,69 @@ TEST_F(AdminTest, GrantIdsNeverStartWithADashAndCarryTheirInstant) {
 TEST_F(AdminTest, RotateSecretAndDeleteTakeEffectAtOnceHere) {
   auto auth = AddConfidential({"client_credentials"}, "svc");
   ASSERT_TRUE(Token(auth).ok());  // now cached
-  auto rotated = clients_->RotateSecret("svc");
+  auto rotated = clients_->RotateSecret("svc", /*previous_secret_ttl_seconds=*/0);
   ASSERT_TRUE(rotated.ok());
+  EXPECT_EQ(rotated->previous_secret_expire_time(), 0);
   EXPECT_EQ(ToOAuthError(Token(auth).status()).error(), "invalid_client");
   auth.set_client_secret(rotated->client_secret());
   ASSERT_TRUE(Token(auth).ok());
   ASSERT_TRUE(clients_->Delete("svc").ok());
   EXPECT_EQ(ToOAuthError(Token(auth).status()).error(), "invalid_client");
   EXPECT_EQ(clients_->Delete("svc").code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(AdminTest, RotateSecretKeepsThePreviousSecretForTheOverlapThenEndsIt) {
+  auto old_auth = AddConfidential({"client_credentials"}, "svc");
+  ASSERT_TRUE(Token(old_auth).ok());  // cached: the overlap's end must still apply
+  auto rotated = clients_->RotateSecret("svc", /*previous_secret_ttl_seconds=*/30);
+  ASSERT_TRUE(rotated.ok()) << rotated.status();
+  EXPECT_EQ(rotated->previous_secret_expire_time(), now_.load() + 30);
+  auto new_auth = old_auth;
+  new_auth.set_client_secret(rotated->client_secret());
+  EXPECT_TRUE(Token(old_auth).ok());
+  EXPECT_TRUE(Token(new_auth).ok());
+  Advance(absl::Seconds(29));
+  EXPECT_TRUE(Token(old_auth).ok());
+  Advance(absl::Seconds(1));
+  EXPECT_EQ(ErrorOf(Token(old_auth).status()), "invalid_client");
+  EXPECT_TRUE(Token(new_auth).ok());
+  // Stored hashed, never in clear.
+  auto record = store_->clients().Get("svc");
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->previous_secret_hash().size(), 32u);
+  EXPECT_EQ((*record)->SerializeAsString().find(old_auth.client_secret()), std::string::npos);
+}
+
+TEST_F(AdminTest, RotateSecretUsesTheServerDefaultOverlapAndKeepsOnlyOnePrevious) {
+  config_.previous_secret_ttl = absl::Minutes(10);
+  auto first = AddConfidential({"client_credentials"}, "svc");
+  auto second = clients_->RotateSecret("svc");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->previous_secret_expire_time(), now_.load() + 600);
+  auto third = clients_->RotateSecret("svc");
+  ASSERT_TRUE(third.ok());
+  auto with = [&](const std::string& secret) {
+    auto a = first;
+    a.set_client_secret(secret);
+    return a;
+  };
+  // Rotating again makes the second secret the previous one; the first ends.
+  EXPECT_EQ(ErrorOf(Token(first).status()), "invalid_client");
+  EXPECT_TRUE(Token(with(second->client_secret())).ok());
+  EXPECT_TRUE(Token(with(third->client_secret())).ok());
+  EXPECT_EQ(ErrorOf(Token(with("not-the-secret")).status()), "invalid_client");
+}
+
+TEST_F(AdminTest, RotateSecretRefusesABadOverlapAndChangesNothing) {
+  auto auth = AddConfidential({"client_credentials"}, "svc");
+  for (int64_t bad : {int64_t{-1}, int64_t{366} * 24 * 3600 + 1}) {
+    auto rotated = clients_->RotateSecret("svc", bad);
+    EXPECT_EQ(ErrorOf(rotated.status()), "invalid_request") << bad;
+  }
+  EXPECT_TRUE(Token(auth).ok());
+  auto record = store_->clients().Get("svc");
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_TRUE((*record)->previous_secret_hash().empty());
 }
 
 TEST_F(AdminTest, UpdateWithMask) {
