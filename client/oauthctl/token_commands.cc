@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "client/lib/client_assertion.h"
 #include "client/oauthctl/cli.h"
+#include "client/oauthctl/command_line.h"
 #include "client/oauthctl/output.h"
 #include "oauth/v1/token.grpc.pb.h"
 

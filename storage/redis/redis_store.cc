@@ -207,6 +207,11 @@ class RedisReplays final : public ReplayStore {
  public:
   explicit RedisReplays(RedisStore* s) : s_(s) {}
   absl::StatusOr<bool> MarkUsed(absl::string_view key, absl::Duration ttl) override;
+
+ private:
+  RedisStore* s_;
+};
+
 class RedisDevices final : public DeviceStore {
  public:
   explicit RedisDevices(RedisStore* s) : s_(s) {}
@@ -1134,6 +1139,8 @@ absl::StatusOr<bool> RedisReplays::MarkUsed(absl::string_view key, absl::Duratio
   ASSIGN_OR_RETURN(ReplyPtr reply, s_->Call({"SET", s_->UsedKey(key), "1", "NX", "PX", Ms(ttl)},
                                             Ack::kReplicas));
   return reply->type != REDIS_REPLY_NIL;
+}
+
 // ---- device authorization ------------------------------------------------------
 
 // Fields client_id scope audiences expires_ms interval (and state) from
