@@ -24,8 +24,8 @@ OAuthService::OAuthService(const ServerConfig& config, storage::Store& store,
       tokens_(config, issuer, store.refresh_tokens(), clock, audit_),
       // With a revocation view, the owners' not-before instants come from
       // memory: a rotation is then one Redis round trip.
-      refresh_(tokens_, store.refresh_tokens(),
-               revocations ? *revocations : store.revocations(), clock),
+      owner_revocations_(revocations, store.revocations()),
+      refresh_(tokens_, store.refresh_tokens(), owner_revocations_, clock),
       inspector_(issuer, store.refresh_tokens(), store.revocations(),
                  revocations ? *revocations : store.revocations(), clock),
       authorization_(config, clients_, owners_, store.codes(), clock),
@@ -33,8 +33,7 @@ OAuthService::OAuthService(const ServerConfig& config, storage::Store& store,
   grants_.push_back(std::make_unique<ClientCredentialsGrant>(tokens_));
   grants_.push_back(std::make_unique<PasswordGrant>(tokens_, owners_, clock));
   grants_.push_back(std::make_unique<AuthorizationCodeGrant>(
-      tokens_, store.codes(), store.refresh_tokens(),
-      revocations ? *revocations : store.revocations(), clock));
+      tokens_, store.codes(), store.refresh_tokens(), owner_revocations_, clock));
   grants_.push_back(
       std::make_unique<DeviceCodeGrant>(tokens_, store.devices(), store.revocations(), clock));
 }

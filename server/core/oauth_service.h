@@ -15,6 +15,7 @@
 #include "server/core/cors_policy.h"
 #include "server/core/device_authorization.h"
 #include "server/core/grant_handler.h"
+#include "server/core/owner_revocation_checker.h"
 #include "server/core/refresh_token_grant.h"
 #include "server/core/resource_owner_authenticator.h"
 #include "server/core/token_inspector.h"
@@ -82,6 +83,8 @@ class OAuthService {
   CorsPolicy cors_;
   ResourceOwnerAuthenticator owners_;
   TokenResponseFactory tokens_;
+  // The owners' not-before instants for refresh and code redemption.
+  OwnerRevocationChecker owner_revocations_;
   std::vector<std::unique_ptr<GrantHandler>> grants_;
   RefreshTokenGrant refresh_;
   TokenInspector inspector_;

@@ -299,7 +299,7 @@ describe('device authorization grant', () => {
   });
 
   test('oauthctl login --device prints the code and URL, waits, prints the token', async () => {
-    const child = spawn(process.env.OAUTHCTL_BIN,
+    const child = spawn(process.env.BIN_OAUTHCTL,
       [`--address=${stack.grpcAddress}`, 'login', '--device', `--client_id=${tvClient.client_id}`,
         '--scope=tv', '--json'],
       { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -339,8 +339,16 @@ std::string RefusedStart(std::vector<std::string> flags) {
   Sh(absl::StrCat("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ", dir,
                   "/key.pem"));
   test_support::ChildProcessOptions o;
+  // Its own ports: the defaults may be taken by another test's oauthd, and
+  // a taken port is refused before the settings under test are looked at.
+  absl::StatusOr<int> port = test_support::PickUnusedTcpPort();
+  absl::StatusOr<int> admin_port = test_support::PickUnusedTcpPort();
+  EXPECT_TRUE(port.ok() && admin_port.ok());
+  if (!port.ok() || !admin_port.ok()) return "";
   o.argv = {OAUTHD_BINARY, "--store=memory", "--admin_token_file=" + dir + "/admin.token",
-            "--signing_keys=" + dir + "/key.pem"};
+            "--signing_keys=" + dir + "/key.pem",
+            absl::StrCat("--listen=127.0.0.1:", *port),
+            absl::StrCat("--admin_listen=127.0.0.1:", *admin_port)};
   // The flags under test come last, so they win.
   o.argv.insert(o.argv.end(), flags.begin(), flags.end());
   auto child = test_support::ChildProcess::Start(o);
