@@ -165,7 +165,8 @@ test("one Deployment runs oauthd and oauth-gateway side by side, with the probes
 
     const grpcPort = Number(cm.OAUTHD_LISTEN.split(":").pop());
     const httpPort = Number(cm.OAUTH_GATEWAY_LISTEN.split(":").pop());
-    assert.deepEqual(oauthd.ports.map((p) => p.containerPort), [grpcPort]);
+    const metricsPort = Number(cm.OAUTHD_METRICS_LISTEN.split(":").pop());
+    assert.deepEqual(oauthd.ports.map((p) => p.containerPort), [grpcPort, metricsPort]);
     assert.deepEqual(gateway.ports.map((p) => p.containerPort), [httpPort]);
     assert.equal(cm.OAUTHD_ISSUER, cm.OAUTH_GATEWAY_ISSUER, `${o}: one issuer`);
 
@@ -483,6 +484,107 @@ test("transport and NetworkPolicy checks catch manifests that break them", () =>
     const objs = structuredClone(rendered.prod);
     mutate(objs);
     const problems = [...transportProblems(objs), ...networkPolicyProblems(objs)];
+    assert.ok(problems.some((p) => pattern.test(p)), `${name}: expected ${pattern}, got ${JSON.stringify(problems)}`);
+  }
+});
+
+// --------------------------------------------------------------- metrics
+//
+// oauthd's metrics (--metrics_listen) and the gateway's /metrics (on its HTTP
+// port) must be scrapeable: served on a declared container port, listed by a
+// Service that Prometheus discovers, and admitted by the NetworkPolicy from
+// the monitoring namespace only (docs/operations.md, "Metrics on Kubernetes").
+function metricsProblems(objs) {
+  const problems = [];
+  const spec = deployment(objs).spec.template.spec;
+  const labels = deployment(objs).spec.template.metadata.labels;
+  const oauthd = spec.containers.find((c) => c.name === "oauthd");
+  const gateway = spec.containers.find((c) => c.name === "oauth-gateway");
+  const v = effectiveVars(objs, oauthd, "OAUTHD_");
+  const g = effectiveVars(objs, gateway, "OAUTH_GATEWAY_");
+
+  const listen = v.OAUTHD_METRICS_LISTEN;
+  if (!listen) return ["OAUTHD_METRICS_LISTEN is not set: oauthd serves no metrics"];
+  // The scraper connects to the pod IP: loopback would be unreachable.
+  if (isLocalAddress(listen)) problems.push(`OAUTHD_METRICS_LISTEN=${listen} is loopback: Prometheus cannot reach it`);
+  const metricsPort = Number(listen.split(":").pop());
+  const httpPort = Number((g.OAUTH_GATEWAY_LISTEN ?? "127.0.0.1:8080").split(":").pop());
+  const grpcPort = Number((v.OAUTHD_LISTEN ?? "127.0.0.1:50051").split(":").pop());
+  if (metricsPort === grpcPort) problems.push(`OAUTHD_METRICS_LISTEN shares port ${grpcPort} with gRPC`);
+  const named = (c, port) => (c.ports ?? []).find((p) => p.containerPort === port);
+  const oauthdPort = named(oauthd, metricsPort);
+  if (!oauthdPort) problems.push(`oauthd has no containerPort ${metricsPort} for OAUTHD_METRICS_LISTEN`);
+  const gatewayPort = named(gateway, httpPort);
+  if (!gatewayPort) problems.push(`oauth-gateway has no containerPort ${httpPort}`);
+
+  // A Service selecting the pods, annotated for scraping, whose ports reach
+  // both metrics endpoints; no prometheus.io/port, which would narrow the
+  // scrape to one of them.
+  const selects = (sel) => sel && Object.entries(sel).every(([k, val]) => labels[k] === val);
+  const scraped = objs.filter((x) => x.kind === "Service" && selects(x.spec.selector) &&
+    x.metadata.annotations?.["prometheus.io/scrape"] === "true");
+  if (scraped.length !== 1) {
+    problems.push(`${scraped.length} Services with prometheus.io/scrape select the pods (want 1)`);
+  } else {
+    const svc = scraped[0];
+    const ann = svc.metadata.annotations;
+    if (ann["prometheus.io/path"] !== "/metrics") problems.push(`Service ${svc.metadata.name}: prometheus.io/path is ${ann["prometheus.io/path"]}`);
+    if ("prometheus.io/port" in ann) problems.push(`Service ${svc.metadata.name}: prometheus.io/port would scrape only one of its ports`);
+    if (svc.spec.clusterIP !== "None") problems.push(`Service ${svc.metadata.name} is not headless: a scrape would reach a random pod`);
+    const reaches = (cp) => cp && svc.spec.ports.some((p) => p.targetPort === cp.name || p.targetPort === cp.containerPort);
+    if (!reaches(oauthdPort)) problems.push(`Service ${svc.metadata.name} has no port for oauthd's metrics (${metricsPort})`);
+    if (!reaches(gatewayPort)) problems.push(`Service ${svc.metadata.name} has no port for the gateway's /metrics (${httpPort})`);
+  }
+  if (objs.some((x) => x.spec?.template?.metadata?.annotations?.["prometheus.io/scrape"])) {
+    problems.push("pod annotations prometheus.io/* as well: the pods would be scraped twice");
+  }
+
+  // NetworkPolicy: the metrics port from the monitoring namespace only.
+  const np = find(objs, "NetworkPolicy", "oauthd");
+  const rules = (np?.spec.ingress ?? []).filter((r) => (r.ports ?? []).some((p) => p.port === metricsPort || p.port === "metrics"));
+  if (!rules.length) problems.push(`the NetworkPolicy does not admit the metrics port ${metricsPort}`);
+  for (const r of rules) {
+    const from = JSON.stringify(r.from ?? []);
+    if (from !== JSON.stringify([{ namespaceSelector: { matchLabels: { "oauthd/metrics": "true" } } }])) {
+      problems.push(`the metrics port ${metricsPort} is open to ${from}, not only the namespace labelled oauthd/metrics=true`);
+    }
+  }
+  return problems;
+}
+
+test("metrics: oauthd's --metrics_listen and the gateway's /metrics are on container ports, scraped through one Service, open to the monitoring namespace only", () => {
+  for (const o of OVERLAYS) assert.deepEqual(metricsProblems(rendered[o]), [], o);
+});
+
+test("metrics checks catch manifests that break them", () => {
+  const cmOf = (objs) => configMapOf(objs, container(objs, "oauthd")).data;
+  const svcOf = (objs) => find(objs, "Service", "oauthd-metrics");
+  const npOf = (objs) => find(objs, "NetworkPolicy", "oauthd");
+  const cases = [
+    ["no metrics", /OAUTHD_METRICS_LISTEN is not set/, (objs) => { delete cmOf(objs).OAUTHD_METRICS_LISTEN; }],
+    ["metrics on loopback", /is loopback/, (objs) => { cmOf(objs).OAUTHD_METRICS_LISTEN = "127.0.0.1:9464"; }],
+    ["metrics on another port", /no containerPort 9465/, (objs) => { cmOf(objs).OAUTHD_METRICS_LISTEN = "0.0.0.0:9465"; }],
+    ["no scrape annotation", /0 Services with prometheus.io\/scrape/, (objs) => { delete svcOf(objs).metadata.annotations["prometheus.io/scrape"]; }],
+    ["one port annotated", /prometheus.io\/port would scrape only one/, (objs) => { svcOf(objs).metadata.annotations["prometheus.io/port"] = "8080"; }],
+    ["gateway metrics not listed", /no port for the gateway's \/metrics/, (objs) => {
+      svcOf(objs).spec.ports = svcOf(objs).spec.ports.filter((p) => p.targetPort !== "http");
+    }],
+    ["oauthd metrics not listed", /no port for oauthd's metrics/, (objs) => {
+      svcOf(objs).spec.ports = svcOf(objs).spec.ports.filter((p) => p.targetPort !== "metrics");
+    }],
+    ["not headless", /is not headless/, (objs) => { delete svcOf(objs).spec.clusterIP; }],
+    ["pods annotated too", /scraped twice/, (objs) => {
+      deployment(objs).spec.template.metadata.annotations = { "prometheus.io/scrape": "true" };
+    }],
+    ["metrics port closed", /does not admit the metrics port/, (objs) => { npOf(objs).spec.ingress.pop(); }],
+    ["metrics open to the ingress namespace", /not only the namespace labelled oauthd\/metrics/, (objs) => {
+      npOf(objs).spec.ingress.at(-1).from.push({ namespaceSelector: { matchLabels: { "oauthd/ingress": "true" } } });
+    }],
+  ];
+  for (const [name, pattern, mutate] of cases) {
+    const objs = structuredClone(rendered.prod);
+    mutate(objs);
+    const problems = metricsProblems(objs);
     assert.ok(problems.some((p) => pattern.test(p)), `${name}: expected ${pattern}, got ${JSON.stringify(problems)}`);
   }
 });
