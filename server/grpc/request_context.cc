@@ -30,6 +30,8 @@ std::string PeerIp(absl::string_view peer) {
 }
 
 bool IsLocalPeer(absl::string_view peer) {
+  // gRPC's in-process channel: only oauthd's own HTTP endpoints hold one.
+  if (absl::StartsWith(peer, "inproc")) return true;
   if (absl::StartsWith(peer, "unix:") || absl::StartsWith(peer, "unix-abstract:")) return true;
   const std::string ip = PeerIp(peer);
   return absl::StartsWith(ip, "127.") || ip == "::1" || absl::StartsWith(ip, "::ffff:127.");

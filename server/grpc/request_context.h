@@ -24,7 +24,8 @@ RequestContext ContextOf(const grpc::ServerContextBase& ctx);
 // "ipv6:[::1]:5123"); "" for unix sockets and anything else.
 std::string PeerIp(absl::string_view peer);
 
-// True for unix-socket peers and loopback IPs.
+// True for unix-socket peers, loopback IPs and gRPC's in-process channel
+// (held only by oauthd's own HTTP endpoints, --http_listen).
 bool IsLocalPeer(absl::string_view peer);
 
 }  // namespace oauthd::grpc_api
