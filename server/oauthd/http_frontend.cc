@@ -1,11 +1,15 @@
 #include "server/oauthd/http_frontend.h"
 
+#include <grpcpp/support/client_interceptor.h>
+
 #include <boost/asio/post.hpp>
 #include <future>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "server/grpc/request_context.h"
 
 namespace oauthd {
 namespace {
@@ -34,12 +38,42 @@ gateway::HttpServerOptions ServerOptionsFor(const HttpFrontendOptions& options) 
   return server;
 }
 
+// Marks every call as coming from this process's HTTP endpoints.
+class InProcessMarker final : public grpc::experimental::Interceptor {
+ public:
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      methods->GetSendInitialMetadata()->emplace(grpc_api::kInProcessMetadata,
+                                                 grpc_api::InProcessCallKey());
+    }
+    methods->Proceed();
+  }
+};
+
+class InProcessMarkerFactory final
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo*) override {
+    return new InProcessMarker();
+  }
+};
+
+std::shared_ptr<grpc::Channel> MarkedInProcessChannel(grpc::Server& server) {
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> marker;
+  marker.push_back(std::make_unique<InProcessMarkerFactory>());
+  return server.experimental().InProcessChannelWithInterceptors(grpc::ChannelArguments(),
+                                                                std::move(marker));
+}
+
 }  // namespace
 
 HttpFrontend::HttpFrontend(const HttpFrontendOptions& options, gateway::CsrfProtector csrf,
                            std::shared_ptr<grpc::Channel> channel)
     : io_(options.threads),
-      gateway_(GatewayConfigFor(options), std::move(channel), metrics_, std::move(csrf)),
+      csrf_(std::move(csrf)),
+      gateway_(GatewayConfigFor(options), std::move(channel), metrics_, csrf_),
       server_(io_, ServerOptionsFor(options),
               [this](gateway::HttpRequest request, const gateway::ConnectionInfo& connection,
                      gateway::Respond respond) {
@@ -48,10 +82,9 @@ HttpFrontend::HttpFrontend(const HttpFrontendOptions& options, gateway::CsrfProt
               metrics_) {}
 
 absl::StatusOr<std::unique_ptr<HttpFrontend>> HttpFrontend::Start(
-    const HttpFrontendOptions& options, gateway::CsrfProtector csrf,
-    std::shared_ptr<grpc::Channel> channel) {
+    const HttpFrontendOptions& options, gateway::CsrfProtector csrf, grpc::Server& server) {
   std::unique_ptr<HttpFrontend> frontend(
-      new HttpFrontend(options, std::move(csrf), std::move(channel)));
+      new HttpFrontend(options, std::move(csrf), MarkedInProcessChannel(server)));
   if (absl::Status started = frontend->server_.Start(); !started.ok()) {
     return absl::UnavailableError(absl::StrCat("--http_listen: ", started.message()));
   }

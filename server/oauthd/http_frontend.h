@@ -2,6 +2,7 @@
 #define OAUTHD_SERVER_OAUTHD_HTTP_FRONTEND_H_
 
 #include <grpcpp/channel.h>
+#include <grpcpp/server.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -53,11 +54,12 @@ struct HttpFrontendOptions {
 class HttpFrontend {
  public:
   // Binds `options.endpoint` and starts serving on `options.threads`
-  // threads. `channel` is the gRPC server's InProcessChannel. Errors: the
-  // bind failed (UNAVAILABLE, naming the address).
+  // threads, calling `server` (started, serving oauthd's public services
+  // and gRPC health) over its in-process channel. Every call carries
+  // grpc_api::InProcessCallKey(), so oauthd believes the client address it
+  // forwards. Errors: the bind failed (UNAVAILABLE, naming the address).
   static absl::StatusOr<std::unique_ptr<HttpFrontend>> Start(
-      const HttpFrontendOptions& options, gateway::CsrfProtector csrf,
-      std::shared_ptr<grpc::Channel> channel);
+      const HttpFrontendOptions& options, gateway::CsrfProtector csrf, grpc::Server& server);
 
   HttpFrontend(const HttpFrontend&) = delete;
   HttpFrontend& operator=(const HttpFrontend&) = delete;
@@ -77,6 +79,7 @@ class HttpFrontend {
 
   boost::asio::io_context io_;
   gateway::Metrics metrics_;
+  const gateway::CsrfProtector csrf_;  // the Gateway keeps a reference
   gateway::Gateway gateway_;
   gateway::HttpServer server_;
   std::vector<std::thread> threads_;

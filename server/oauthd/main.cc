@@ -706,7 +706,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<oauthd::HttpFrontend> http_frontend;
   if (http) {
     absl::StatusOr<std::unique_ptr<oauthd::HttpFrontend>> started = oauthd::HttpFrontend::Start(
-        http->options, std::move(http->csrf), server->InProcessChannel(grpc::ChannelArguments()));
+        http->options, std::move(http->csrf), *server);
     if (!started.ok()) Fail(std::string(started.status().message()));
     http_frontend = *std::move(started);
     const boost::asio::ip::tcp::endpoint bound = http_frontend->local_endpoint();

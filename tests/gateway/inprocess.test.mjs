@@ -13,7 +13,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 
-import { freePort, rawRequest, startStack, stopChild } from './harness.mjs';
+import { freePort, outDir, startStack, stopChild } from './harness.mjs';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -23,7 +23,7 @@ let basic;
 let accessLog;
 
 before(async () => {
-  accessLog = path.join(fs.mkdtempSync(path.join(process.env.GATEWAY_TEST_OUT ?? '/tmp', 'inproc-')), 'access.log');
+  accessLog = path.join(fs.mkdtempSync(path.join(outDir(), 'inproc-')), 'access.log');
   stack = await startStack({
     inProcess: true,
     // A long grace: the shutdown test fails (SIGKILL) if an idle connection
@@ -132,7 +132,7 @@ describe('start-up checks', () => {
     const [grpc, admin] = await ports(2);
     const r = runOauthd([`--listen=127.0.0.1:${grpc}`, `--admin_listen=127.0.0.1:${admin}`, '--http_listen=localhost']);
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, /--http_listen=localhost: expected host:port/);
+    assert.match(r.stderr, /--http_listen=localhost: no port; expected host:port/);
   });
 
   test('--http_tls_cert without --http_tls_key is refused', async () => {
