@@ -6,11 +6,14 @@
 #include <openssl/rand.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace oauthd::gateway {
 namespace {
@@ -36,6 +39,26 @@ CsrfProtector::CsrfProtector(std::string key, absl::Duration lifetime)
 
 CsrfProtector CsrfProtector::WithRandomKey(absl::Duration lifetime) {
   return CsrfProtector(RandomBytes(32), lifetime);
+}
+
+absl::StatusOr<CsrfProtector> CsrfProtector::FromKeyFile(absl::string_view flag,
+                                                         const std::string& path,
+                                                         absl::Duration lifetime) {
+  if (path.empty()) return WithRandomKey(lifetime);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot read ", flag, " ", path,
+        " (create one with: head -c 32 /dev/urandom | base64 > ", path, ")"));
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string key(absl::StripAsciiWhitespace(buffer.str()));
+  if (key.size() < 32) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key in ", flag, " ", path, " is shorter than 32 bytes"));
+  }
+  return CsrfProtector(std::move(key), lifetime);
 }
 
 std::string CsrfProtector::NewNonce() { return absl::WebSafeBase64Escape(RandomBytes(32)); }

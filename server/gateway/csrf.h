@@ -33,6 +33,14 @@ class CsrfProtector {
   // A protector with 32 random bytes as key (valid for this process only).
   static CsrfProtector WithRandomKey(absl::Duration lifetime);
 
+  // The protector for a --csrf_key_file setting: the key is the file's
+  // content without surrounding whitespace; an empty `path` gives
+  // WithRandomKey. Errors (InvalidArgument, one line naming `flag`): the
+  // file cannot be read, the key is shorter than 32 bytes.
+  static absl::StatusOr<CsrfProtector> FromKeyFile(absl::string_view flag,
+                                                   const std::string& path,
+                                                   absl::Duration lifetime);
+
   // A fresh cookie nonce: 256 random bits, base64url without padding.
   static std::string NewNonce();
   // True when `nonce` has the shape NewNonce produces (43 base64url chars).

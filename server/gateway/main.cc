@@ -35,10 +35,9 @@
 #include "absl/synchronization/mutex.h"
 #include "client/lib/channel.h"
 #include "server/common/env_flags.h"
-#include "server/common/listen_address.h"
-#include "server/common/port_check.h"
 #include "server/gateway/csrf.h"
 #include "server/gateway/gateway.h"
+#include "server/gateway/http_listen.h"
 #include "server/gateway/http_server.h"
 #include "server/gateway/issuer_check.h"
 #include "server/gateway/metrics.h"
@@ -120,28 +119,15 @@ const std::vector<std::string> kFlagNames = {
 }
 
 asio::ip::tcp::endpoint ParseListen(const std::string& listen) {
-  absl::StatusOr<oauthd::ListenAddress> parsed =
-      oauthd::ParseListenAddress("--listen", listen, /*allow_unix=*/false, "127.0.0.1:8080");
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "oauth-gateway: %s\n", std::string(parsed.status().message()).c_str());
-    std::exit(oauthd::kConfigErrorExit);
+  absl::StatusOr<asio::ip::tcp::endpoint> endpoint =
+      oauthd::gateway::ResolveHttpListen("--listen", listen, "127.0.0.1:8080");
+  if (!endpoint.ok()) {
+    std::fprintf(stderr, "oauth-gateway: %s\n", std::string(endpoint.status().message()).c_str());
+    std::exit(endpoint.status().code() == absl::StatusCode::kInvalidArgument
+                  ? oauthd::kConfigErrorExit
+                  : 1);
   }
-  // Taken already: say so before anything else starts (the bind below would
-  // fail too, later and after talking to oauthd).
-  if (absl::Status free = oauthd::CheckListenAddressFree("--listen", listen, *parsed);
-      !free.ok()) {
-    std::fprintf(stderr, "oauth-gateway: %s\n", std::string(free.message()).c_str());
-    std::exit(free.code() == absl::StatusCode::kInvalidArgument ? oauthd::kConfigErrorExit : 1);
-  }
-  std::string host = parsed->host == "localhost" ? "127.0.0.1" : parsed->host;
-  boost::system::error_code ec;
-  const asio::ip::address address = asio::ip::make_address(host, ec);
-  if (ec) {
-    std::fprintf(stderr, "oauth-gateway: --listen=%s: the host must be an IP address or localhost\n",
-                 listen.c_str());
-    std::exit(oauthd::kConfigErrorExit);
-  }
-  return asio::ip::tcp::endpoint(address, static_cast<unsigned short>(parsed->port));
+  return *endpoint;
 }
 
 std::string NormalizeIssuer(std::string issuer) {
@@ -156,20 +142,11 @@ std::string NormalizeIssuer(std::string issuer) {
 }
 
 CsrfProtector MakeCsrfProtector() {
-  const std::string path = absl::GetFlag(FLAGS_csrf_key_file);
-  const absl::Duration ttl = absl::GetFlag(FLAGS_csrf_ttl);
-  if (ttl < absl::Minutes(1)) Fail("--csrf_ttl must be at least 1m");
-  if (path.empty()) return CsrfProtector::WithRandomKey(ttl);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    Fail("cannot read --csrf_key_file " + path +
-         " (create one with: head -c 32 /dev/urandom | base64 > " + path + ")");
-  }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string key(absl::StripAsciiWhitespace(buffer.str()));
-  if (key.size() < 32) Fail("key in --csrf_key_file " + path + " is shorter than 32 bytes");
-  return CsrfProtector(std::move(key), ttl);
+  if (absl::GetFlag(FLAGS_csrf_ttl) < absl::Minutes(1)) Fail("--csrf_ttl must be at least 1m");
+  absl::StatusOr<CsrfProtector> protector = CsrfProtector::FromKeyFile(
+      "--csrf_key_file", absl::GetFlag(FLAGS_csrf_key_file), absl::GetFlag(FLAGS_csrf_ttl));
+  if (!protector.ok()) Fail(std::string(protector.status().message()));
+  return *std::move(protector);
 }
 
 std::shared_ptr<asio::ssl::context> MakeTlsContext() {

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -48,6 +49,9 @@
 #include "server/oauthd/observability.h"
 #include "server/jose/signing_key.h"
 #include "server/oauthd/listen_checks.h"
+#include "server/oauthd/http_frontend.h"
+#include "server/gateway/http_listen.h"
+#include "server/gateway/tls_context.h"
 #include "storage/memory/memory_store.h"
 #include "storage/redis/redis_store.h"
 #include "storage/redis/revocation_view.h"
@@ -61,6 +65,21 @@ ABSL_FLAG(std::string, admin_listen, "127.0.0.1:50052",
 ABSL_FLAG(std::string, local_listen, "",
           "An extra plaintext listener for the public services, for a sidecar in the same "
           "pod (oauth-gateway): unix:/path or loopback only, e.g. unix:/run/oauthd/grpc.sock");
+ABSL_FLAG(std::string, http_listen, "",
+          "Also serve the OAuth HTTP endpoints of oauth-gateway (/token, /authorize, metadata, "
+          "...) from oauthd itself on this host:port, through gRPC's in-process channel: no "
+          "sidecar hop (oauth-gateway's defaults for its other settings; docs/operations.md). "
+          "Empty: off");
+ABSL_FLAG(int, http_threads, 0, "HTTP worker threads of --http_listen (0: one per core, at least 2)");
+ABSL_FLAG(std::string, http_trusted_proxies, "",
+          "As oauth-gateway's --trusted_proxies, for --http_listen: IP addresses and CIDR "
+          "blocks whose X-Forwarded-For is believed");
+ABSL_FLAG(std::string, http_csrf_key_file, "",
+          "As oauth-gateway's --csrf_key_file, for --http_listen: HMAC key (>= 32 bytes) of "
+          "the login form's CSRF tokens, shared by replicas. Empty: a random key per process");
+ABSL_FLAG(std::string, http_tls_cert, "",
+          "PEM certificate chain: serve --http_listen over HTTPS (with --http_tls_key)");
+ABSL_FLAG(std::string, http_tls_key, "", "PEM private key of --http_tls_cert");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain: serve gRPC over TLS (with --tls_key); re-read when the "
           "file changes");
@@ -199,7 +218,8 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 namespace {
 
 const std::vector<std::string> kFlagNames = {
-    "listen", "local_listen", "admin_listen", "tls_cert", "tls_key", "tls_client_ca", "tls_reload_interval",
+    "listen", "local_listen", "admin_listen", "http_listen", "http_threads",
+    "http_trusted_proxies", "http_csrf_key_file", "http_tls_cert", "http_tls_key", "tls_cert", "tls_key", "tls_client_ca", "tls_reload_interval",
     "insecure_listen", "reflection", "store", "redis_url", "redis_pool_size", "redis_timeout",
     "redis_sentinels", "redis_master_name", "redis_wait_replicas", "redis_wait_timeout",
     "redis_failover_wait",
@@ -489,6 +509,51 @@ Listeners ChooseListeners() {
   return l;
 }
 
+// --http_*: the in-process HTTP endpoints, or nullopt when --http_listen is
+// empty. Checked (address free, proxies, key file) before anything binds.
+struct HttpSettings {
+  oauthd::HttpFrontendOptions options;
+  oauthd::gateway::CsrfProtector csrf;
+};
+std::optional<HttpSettings> HttpSettingsFromFlags(const std::string& issuer) {
+  const std::string listen = absl::GetFlag(FLAGS_http_listen);
+  if (listen.empty()) return std::nullopt;
+  absl::StatusOr<boost::asio::ip::tcp::endpoint> endpoint =
+      oauthd::gateway::ResolveHttpListen("--http_listen", listen, "127.0.0.1:8080");
+  if (!endpoint.ok()) {
+    std::fprintf(stderr, "oauthd: %s\n", std::string(endpoint.status().message()).c_str());
+    std::exit(endpoint.status().code() == absl::StatusCode::kInvalidArgument
+                  ? oauthd::kConfigErrorExit
+                  : 1);
+  }
+  absl::StatusOr<oauthd::gateway::TrustedProxies> proxies =
+      oauthd::gateway::TrustedProxies::Parse(absl::GetFlag(FLAGS_http_trusted_proxies));
+  if (!proxies.ok()) Fail("--http_trusted_proxies: " + std::string(proxies.status().message()));
+  // Login pages may stay open as long as oauth-gateway's default --csrf_ttl.
+  absl::StatusOr<oauthd::gateway::CsrfProtector> csrf =
+      oauthd::gateway::CsrfProtector::FromKeyFile(
+          "--http_csrf_key_file", absl::GetFlag(FLAGS_http_csrf_key_file), absl::Minutes(30));
+  if (!csrf.ok()) Fail(std::string(csrf.status().message()));
+  int threads = absl::GetFlag(FLAGS_http_threads);
+  if (threads < 0 || threads > 256) Fail("--http_threads must be 0-256");
+  if (threads == 0) threads = std::max(2u, std::thread::hardware_concurrency());
+  oauthd::HttpFrontendOptions options;
+  const std::string cert = absl::GetFlag(FLAGS_http_tls_cert);
+  const std::string key = absl::GetFlag(FLAGS_http_tls_key);
+  if (cert.empty() != key.empty()) Fail("--http_tls_cert and --http_tls_key go together");
+  if (!cert.empty()) {
+    absl::StatusOr<std::shared_ptr<boost::asio::ssl::context>> tls =
+        oauthd::gateway::MakeServerTlsContext(cert, key);
+    if (!tls.ok()) Fail("--http_tls_cert: " + std::string(tls.status().message()));
+    options.tls = *std::move(tls);
+  }
+  options.endpoint = *endpoint;
+  options.threads = threads;
+  options.issuer = issuer;
+  options.trusted_proxies = *std::move(proxies);
+  return HttpSettings{std::move(options), *std::move(csrf)};
+}
+
 int main(int argc, char** argv) {
   // Debian builds Abseil without NDEBUG, which leaves Mutex deadlock
   // detection on: every lock of ours and of gRPC's records lock order in one
@@ -503,6 +568,7 @@ int main(int argc, char** argv) {
   oauthd::CheckListenFlags();
 
   const oauthd::ServerConfig config = BuildConfig();
+  std::optional<HttpSettings> http = HttpSettingsFromFlags(config.issuer);
   const std::string admin_token = ReadAdminToken(absl::GetFlag(FLAGS_admin_token_file));
   const int verified_cache = absl::GetFlag(FLAGS_verified_token_cache);
   if (verified_cache < 0 || verified_cache > 10'000'000) {
@@ -637,6 +703,18 @@ int main(int argc, char** argv) {
     Fail("cannot listen on --admin_listen=" + listeners.admin_address + " (is the port in use?)");
   }
 
+  std::unique_ptr<oauthd::HttpFrontend> http_frontend;
+  if (http) {
+    absl::StatusOr<std::unique_ptr<oauthd::HttpFrontend>> started = oauthd::HttpFrontend::Start(
+        http->options, std::move(http->csrf), *server);
+    if (!started.ok()) Fail(std::string(started.status().message()));
+    http_frontend = *std::move(started);
+    const boost::asio::ip::tcp::endpoint bound = http_frontend->local_endpoint();
+    std::fprintf(stderr, "oauthd: HTTP endpoints on %s://%s:%d (in-process, %d threads)\n",
+                 http->options.tls ? "https" : "http", bound.address().to_string().c_str(),
+                 bound.port(), http->options.threads);
+  }
+
   oauthd::grpc_api::HealthMonitor health(*store, server->GetHealthCheckService(),
                                          absl::Seconds(1));
   std::fprintf(stderr,
@@ -660,8 +738,17 @@ int main(int argc, char** argv) {
 
   std::fprintf(stderr, "oauthd: shutting down, draining in-flight calls\n");
   health.Stop();
-  server->Shutdown(std::chrono::system_clock::now() +
-                   absl::ToChronoSeconds(absl::GetFlag(FLAGS_shutdown_grace)));
+  const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
+  const auto deadline = std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace);
+  if (http_frontend) {
+    // Before the gRPC server: its requests in flight need the services.
+    http_frontend->Shutdown(grace);
+    // Kept until exit (see HttpFrontend): gRPC threads may still be
+    // finishing its last responses.
+    static oauthd::HttpFrontend* const kept_until_exit = http_frontend.release();
+    (void)kept_until_exit;
+  }
+  server->Shutdown(deadline);
   admin_server->Shutdown(std::chrono::system_clock::now());
   server->Wait();
   admin_server->Wait();

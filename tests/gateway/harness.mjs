@@ -277,10 +277,20 @@ function tlsFiles() {
 //   tls: serve the gateway over HTTPS (issuer https://127.0.0.1:PORT)
 //   unixSocket: oauthd listens on a Unix socket (upstream unix:/path)
 //   gatewayArgs / oauthdArgs: extra flags
-export async function startStack({ tls = false, unixSocket = false, gatewayArgs = [], oauthdArgs = [] } = {}) {
+// With GATEWAY_TEST_INPROCESS=1 in the environment there is no gateway
+// process: oauthd serves the HTTP endpoints itself (--http_listen), so the
+// same suites check the in-process mode; stack.gateway is then null.
+//   inProcess: the same, asked for by the suite itself
+export async function startStack({
+  tls = false, unixSocket = false, gatewayArgs = [], oauthdArgs = [],
+  inProcess = process.env.GATEWAY_TEST_INPROCESS === '1',
+} = {}) {
   const oauthdBin = requireEnv('BIN_OAUTHD');
   const oauthctlBin = requireEnv('BIN_OAUTHCTL');
   const gatewayBin = requireEnv('BIN_OAUTH_GATEWAY');
+  if (inProcess && (unixSocket || gatewayArgs.length)) {
+    throw new Error('GATEWAY_TEST_INPROCESS: gateway flags and a unix socket need the gateway process');
+  }
   const redisBin = process.env.REDIS_SERVER_BIN || 'redis-server';
   const workDir = fs.mkdtempSync(path.join(outDir(), 'stack-'));
 
@@ -334,6 +344,10 @@ export async function startStack({ tls = false, unixSocket = false, gatewayArgs 
     `--signing_keys=${keyFile}`,
     `--admin_token_file=${adminTokenFile}`,
     '--scrypt_log2_n=10',
+    ...(inProcess
+      ? [`--http_listen=127.0.0.1:${httpPort}`,
+        ...(tls ? [`--http_tls_cert=${tlsFiles().cert}`, `--http_tls_key=${tlsFiles().key}`] : [])]
+      : []),
     ...oauthdArgs,
   ];
   let oauthd = startChild('oauthd', oauthdBin, oauthdFlags, workDir);
@@ -348,12 +362,14 @@ export async function startStack({ tls = false, unixSocket = false, gatewayArgs 
     ...(tls ? [`--tls_cert=${tlsFiles().cert}`, `--tls_key=${tlsFiles().key}`] : []),
     ...gatewayArgs,
   ];
-  let gateway = startChild('gateway', gatewayBin, gatewayFlags, workDir);
-  await waitForPort(httpPort, gateway);
+  let gateway = inProcess ? null : startChild('gateway', gatewayBin, gatewayFlags, workDir);
+  await waitForPort(httpPort, gateway ?? oauthd);
 
   const stack = {
     workDir,
     issuer,
+    keyFile,
+    adminTokenFile,
     url: issuer,
     grpcAddress,
     adminAddress,
@@ -384,7 +400,7 @@ export async function startStack({ tls = false, unixSocket = false, gatewayArgs 
         await sleep(100);
       }
       throw new Error(`gateway /healthz not 200 after ${timeoutMs} ms (last: ${JSON.stringify(last)})\n` +
-        `oauthd:\n${oauthd.tail()}\ngateway:\n${gateway.tail()}`);
+        `oauthd:\n${oauthd.tail()}\ngateway:\n${gateway ? gateway.tail() : '(in-process)'}`);
     },
     oauthctl: oauthctlSync,
     // Creates a client; returns {client_id, client_secret, ...record}.
@@ -441,10 +457,11 @@ export async function startStack({ tls = false, unixSocket = false, gatewayArgs 
       await waitForPort(httpPort, gateway);
     },
     logs() {
-      return `--- oauthd ---\n${oauthd.tail()}\n--- gateway ---\n${gateway.tail()}\n--- redis ---\n${redis.tail(10)}`;
+      return `--- oauthd ---\n${oauthd.tail()}\n--- gateway ---\n${gateway ? gateway.tail() : '(in-process)'}\n` +
+        `--- redis ---\n${redis.tail(10)}`;
     },
     async close() {
-      await stopChild(gateway);
+      if (gateway) await stopChild(gateway);
       await stopChild(oauthd);
       await stopChild(redis);
       if (socketPath) fs.rmSync(path.dirname(socketPath), { recursive: true, force: true });
