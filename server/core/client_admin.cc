@@ -1,5 +1,7 @@
 #include "server/core/client_admin.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
@@ -89,26 +91,45 @@ absl::Status ValidateCorsOrigin(absl::string_view origin) {
   if (rest.empty()) return bad("no host");
   absl::string_view host = rest;
   absl::string_view port;
+  bool has_port = false;
   if (rest.front() == '[') {
+    // A bracketed IPv6 address: browsers send it in lower case.
     const size_t close = rest.find(']');
     if (close == absl::string_view::npos) return bad("unterminated IPv6 address");
     host = rest.substr(0, close + 1);
     absl::string_view after = rest.substr(close + 1);
-    if (!after.empty() && !absl::ConsumePrefix(&after, ":")) return bad("junk after the host");
-    port = after;
-    if (!after.empty() && port.empty()) return bad("empty port");
-  } else if (const size_t colon = rest.rfind(':'); colon != absl::string_view::npos) {
-    host = rest.substr(0, colon);
-    port = rest.substr(colon + 1);
-    if (port.empty()) return bad("empty port");
+    if (!after.empty()) {
+      if (!absl::ConsumePrefix(&after, ":")) return bad("junk after the host");
+      has_port = true;
+      port = after;
+    }
+    const std::string address(host.substr(1, host.size() - 2));
+    in6_addr parsed;
+    if (!std::all_of(address.begin(), address.end(),
+                     [](char ch) {
+                       return absl::ascii_isdigit(static_cast<unsigned char>(ch)) ||
+                              (ch >= 'a' && ch <= 'f') || ch == ':' || ch == '.';
+                     }) ||
+        inet_pton(AF_INET6, address.c_str(), &parsed) != 1) {
+      return bad("not a lower-case IPv6 address in brackets");
+    }
+  } else {
+    // A domain or IPv4 address: no ':' (the first one starts the port),
+    // no brackets.
+    if (const size_t colon = rest.find(':'); colon != absl::string_view::npos) {
+      host = rest.substr(0, colon);
+      port = rest.substr(colon + 1);
+      has_port = true;
+    }
+    for (char ch : host) {
+      const bool ok = absl::ascii_islower(static_cast<unsigned char>(ch)) ||
+                      absl::ascii_isdigit(static_cast<unsigned char>(ch)) || ch == '-' ||
+                      ch == '.';
+      if (!ok) return bad("host must be lower case letters, digits, '-', '.' or an [IPv6]");
+    }
+    if (host.empty()) return bad("no host");
   }
-  for (char ch : host) {
-    const bool ok = absl::ascii_islower(static_cast<unsigned char>(ch)) ||
-                    absl::ascii_isdigit(static_cast<unsigned char>(ch)) || ch == '-' ||
-                    ch == '.' || ch == '[' || ch == ']' || ch == ':';
-    if (!ok) return bad("host must be lower case letters, digits, '-', '.' or an [IPv6]");
-  }
-  if (host.empty() || host == "[]") return bad("no host");
+  if (has_port && port.empty()) return bad("empty port");
   if (!port.empty()) {
     if (port.size() > 5 || port.front() == '0' ||
         !std::all_of(port.begin(), port.end(),

@@ -412,6 +412,30 @@ TEST_F(ClientAssertionTest, AdminValidatesCorsOrigins) {
   }
 }
 
+// Found by the cors_origin fuzz target: the host check allowed ':' and
+// brackets outside an IPv6 literal, any letters inside one, and an empty port
+// after one. None of these is an Origin a browser can send.
+TEST_F(ClientAssertionTest, AdminRefusesOriginsNoBrowserSends) {
+  auto with_origin = [&](const std::string& origin) {
+    oauth::admin::v1::Client c;
+    c.add_grant_types("client_credentials");
+    c.add_allowed_cors_origins(origin);
+    oauth::admin::v1::CreateClientRequest request;
+    *request.mutable_client() = c;
+    auto created = clients_->Create(request);
+    return created.ok() ? std::string("ok") : ErrorOf(created.status());
+  };
+  for (const char* bad : {"http://a:b:81", "http://app.example]:81", "http://a[b",
+                          "http://a:", "http://[::1]:", "http://[zz]", "http://[]",
+                          "http://[1:2]", "http://[::G]", "http://[::1%25eth0]"}) {
+    EXPECT_EQ(with_origin(bad), "invalid_request") << bad;
+  }
+  for (const char* good : {"http://[2001:db8::1]", "https://[2001:db8::1]:8443",
+                           "http://10.0.0.1:8080"}) {
+    EXPECT_EQ(with_origin(good), "ok") << good;
+  }
+}
+
 TEST_F(ClientAssertionTest, MetadataListsPrivateKeyJwt) {
   const oauth::v1::ServerMetadata m = service_->GetServerMetadata();
   auto has = [](const auto& list, const std::string& v) {
