@@ -6,7 +6,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
 namespace oauthd::metrics {
@@ -17,7 +16,15 @@ namespace {
 constexpr char kSeparator = '\x1f';
 
 std::string KeyOf(absl::Span<const absl::string_view> values) {
-  return absl::StrJoin(values, absl::string_view(&kSeparator, 1));
+  // Not absl::StrJoin: it memcpy()s from data() even for an empty value, and
+  // a default-constructed string_view (an RPC with no grant type) has a null
+  // data() (UBSan: null pointer passed to memcpy).
+  std::string key;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) key.push_back(kSeparator);
+    if (!values[i].empty()) key.append(values[i].data(), values[i].size());
+  }
+  return key;
 }
 
 std::vector<std::string> ValuesOf(const std::string& key, size_t count) {

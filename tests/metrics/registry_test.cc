@@ -25,6 +25,22 @@ TEST(RegistryTest, RendersCountersWithLabelsSortedAndEscaped) {
             "x_total{a=\"2\",b=\"q\\\"uote\\\\back\\nline\"} 1\n");
 }
 
+// A label value may be an empty, default-constructed string_view (null
+// data): oauthd's RPC counter gets one for calls without a grant type. The
+// sanitizer build (UBSan) failed on it in the label key.
+TEST(RegistryTest, EmptyDefaultConstructedLabelValuesCount) {
+  Registry r;
+  CounterFamily& c = r.AddCounter("rpcs_total", "RPCs.", {"method", "grant_type"});
+  c.Increment({"Check", absl::string_view()});
+  c.Increment({absl::string_view(), absl::string_view()});
+  c.Increment({"Check", ""});
+  EXPECT_EQ(r.Render(),
+            "# HELP rpcs_total RPCs.\n"
+            "# TYPE rpcs_total counter\n"
+            "rpcs_total{method=\"\",grant_type=\"\"} 1\n"
+            "rpcs_total{method=\"Check\",grant_type=\"\"} 2\n");
+}
+
 TEST(RegistryTest, CountersFromManyThreadsAddUp) {
   Registry r;
   CounterFamily& c = r.AddCounter("hits_total", "Hits.", {"k"});
