@@ -64,6 +64,15 @@ struct RefreshRotation {
   // the family. The sealed value is opaque to the store (the successor token
   // encrypted under a key only the old token's holder can derive).
   int64_t grace_seconds = 0;
+  // Retry window for a lost answer (a Redis failover after the rotation was
+  // made, a 503 the client retries): within retry_grace_seconds after the
+  // first rotation, presenting the old token again while its successor has
+  // never been presented is also answered kGraceReplay. Once the successor
+  // has been used, presenting the old token is reuse at once. A thief racing
+  // the client inside the window gets the same successor, not a second one;
+  // whichever of the two presents it second is then reuse.
+  int64_t retry_grace_seconds = 0;
+  // Required (non-empty) when either window is > 0.
   std::string sealed_successor;
 };
 
@@ -76,7 +85,8 @@ struct RefreshTokenState {
 struct RotateResult {
   enum class Outcome {
     kRotated,         // `grant` is the new token's grant (the grant's scope)
-    kGraceReplay,     // within grace: `sealed_successor` from the first rotation
+    kGraceReplay,     // within a grace or retry window: `sealed_successor` from
+                      // the first rotation
     kReuseDetected,   // rotated token presented again: the family is revoked now
     kNotFound,        // unknown, expired or revoked family
     kClientMismatch,  // issued to another client; nothing changed

@@ -19,6 +19,12 @@ struct ServerConfig {
   absl::Duration refresh_token_ttl = absl::Hours(24 * 14);
   // Absolute lifetime of a refresh-token family, however often it rotates.
   absl::Duration refresh_family_ttl = absl::Hours(24 * 30);
+  // A client that lost a rotation's answer (a 503 from a Redis failover
+  // after the rotation was made) may present the old refresh token again
+  // this long after the rotation and gets the same successor, as long as
+  // that successor was never presented (refresh_token_store.h). Zero: any
+  // second presentation is reuse and revokes the grant (RFC 9700 §4.14.2).
+  absl::Duration refresh_retry_grace = absl::Seconds(10);
   // Authorization codes live this long (RFC 6749 §4.1.2: at most 10 minutes).
   absl::Duration code_ttl = absl::Seconds(60);
 

@@ -32,7 +32,8 @@ absl::StatusOr<oauth::v1::TokenResponse> RefreshTokenGrant::Handle(
   rotation.successor_hash = Sha256Hex(successor);
   rotation.successor_ttl_seconds = absl::ToInt64Seconds(tokens_.RefreshTokenTtl(c));
   rotation.grace_seconds = std::max<int64_t>(0, c.refresh_grace_seconds());
-  if (rotation.grace_seconds > 0) {
+  rotation.retry_grace_seconds = tokens_.RefreshRetryGraceSeconds();
+  if (rotation.grace_seconds > 0 || rotation.retry_grace_seconds > 0) {
     rotation.sealed_successor = SealSuccessor(request.refresh_token(), successor);
   }
   ASSIGN_OR_RETURN(storage::RotateResult result,

@@ -38,6 +38,10 @@ absl::Duration TokenResponseFactory::RefreshFamilyTtl(
              : config_.refresh_family_ttl;
 }
 
+int64_t TokenResponseFactory::RefreshRetryGraceSeconds() const {
+  return absl::ToInt64Seconds(config_.refresh_retry_grace);
+}
+
 bool TokenResponseFactory::ClientGetsRefreshTokens(
     const oauth::admin::v1::Client& client) {
   return ClientAllowsGrant(client, "refresh_token");

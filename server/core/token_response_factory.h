@@ -46,6 +46,8 @@ class TokenResponseFactory {
   absl::Duration AccessTokenTtl(const oauth::admin::v1::Client& client) const;
   absl::Duration RefreshTokenTtl(const oauth::admin::v1::Client& client) const;
   absl::Duration RefreshFamilyTtl(const oauth::admin::v1::Client& client) const;
+  // ServerConfig::refresh_retry_grace in whole seconds (refresh_token_store.h).
+  int64_t RefreshRetryGraceSeconds() const;
 
   // True when the grant may come with a refresh token for this client.
   static bool ClientGetsRefreshTokens(const oauth::admin::v1::Client& client);

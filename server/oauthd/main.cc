@@ -138,6 +138,10 @@ ABSL_FLAG(absl::Duration, refresh_token_ttl, absl::Hours(24 * 14),
           "Refresh token lifetime (each rotation starts a new one)");
 ABSL_FLAG(absl::Duration, refresh_family_ttl, absl::Hours(24 * 30),
           "Absolute lifetime of a refresh token family");
+ABSL_FLAG(absl::Duration, refresh_retry_grace, absl::Seconds(10),
+          "How long after a rotation the old refresh token may be presented again, while "
+          "its successor was never used, and get the same successor (a client retrying a "
+          "lost answer, e.g. during a Redis failover); 0: any second use is reuse");
 ABSL_FLAG(absl::Duration, code_ttl, absl::Seconds(60),
           "Authorization code lifetime (at most 10m)");
 ABSL_FLAG(absl::Duration, client_cache_ttl, absl::Seconds(5),
@@ -225,7 +229,7 @@ const std::vector<std::string> kFlagNames = {
     "redis_failover_wait",
     "issuer",
     "signing_keys", "admin_token_file", "access_token_ttl", "refresh_token_ttl",
-    "refresh_family_ttl", "code_ttl", "client_cache_ttl", "client_cache_stale_if_error",
+    "refresh_family_ttl", "refresh_retry_grace", "code_ttl", "client_cache_ttl", "client_cache_stale_if_error",
     "login_failure_limit",
     "login_user_limit", "login_address_limit", "login_failure_window", "scrypt_log2_n", "worker_threads",
     "max_queued_requests", "login_threads", "max_queued_logins",
@@ -273,6 +277,7 @@ oauthd::ServerConfig BuildConfig() {
   c.access_token_ttl = absl::GetFlag(FLAGS_access_token_ttl);
   c.refresh_token_ttl = absl::GetFlag(FLAGS_refresh_token_ttl);
   c.refresh_family_ttl = absl::GetFlag(FLAGS_refresh_family_ttl);
+  c.refresh_retry_grace = absl::GetFlag(FLAGS_refresh_retry_grace);
   c.code_ttl = absl::GetFlag(FLAGS_code_ttl);
   c.client_cache_ttl = absl::GetFlag(FLAGS_client_cache_ttl);
   c.client_cache_stale_if_error = absl::GetFlag(FLAGS_client_cache_stale_if_error);
@@ -306,6 +311,11 @@ oauthd::ServerConfig BuildConfig() {
   if (c.client_cache_ttl < absl::ZeroDuration() ||
       c.client_cache_stale_if_error < absl::ZeroDuration()) {
     Fail("--client_cache_ttl and --client_cache_stale_if_error must not be negative");
+  }
+  if (c.refresh_retry_grace < absl::ZeroDuration() ||
+      c.refresh_retry_grace > absl::Minutes(5) ||
+      c.refresh_retry_grace != absl::Seconds(absl::ToInt64Seconds(c.refresh_retry_grace))) {
+    Fail("--refresh_retry_grace must be whole seconds between 0s and 5m (e.g. 10s)");
   }
   if (c.code_ttl < absl::Seconds(1) || c.code_ttl > absl::Minutes(10)) {
     Fail("--code_ttl must be between 1s and 10m (RFC 6749 §4.1.2)");

@@ -486,7 +486,7 @@ absl::StatusOr<RotateResult> MemoryRefreshTokens::Rotate(
   if (rotation.successor_ttl_seconds <= 0) {
     return absl::InvalidArgumentError("successor TTL must be > 0");
   }
-  if (rotation.grace_seconds < 0) {
+  if (rotation.grace_seconds < 0 || rotation.retry_grace_seconds < 0) {
     return absl::InvalidArgumentError("grace must be >= 0");
   }
   RotateResult result;
@@ -562,7 +562,17 @@ absl::StatusOr<RotateResult> MemoryRefreshTokens::Rotate(
     result.grant.granted_at_ms = marker->grant.granted_at_ms;
     return result;
   }
-  if (rotation.grace_seconds > 0 && t - *token->rotated_at <= rotation.grace_seconds) {
+  const int64_t since_rotation = t - *token->rotated_at;
+  bool replay = rotation.grace_seconds > 0 && since_rotation <= rotation.grace_seconds;
+  if (!replay && rotation.retry_grace_seconds > 0 &&
+      since_rotation <= rotation.retry_grace_seconds) {
+    // A retry after a lost answer, as long as the successor was never used.
+    // (Erasing an expired successor moves no other element: `token` stays.)
+    const TokenEntry* successor =
+        s_->LiveToken(TokenKey(family, token->successor_hash), now);
+    replay = successor != nullptr && !successor->rotated_at.has_value();
+  }
+  if (replay) {
     result.outcome = Outcome::kGraceReplay;
     result.grant = grant;
     result.grant.family_id = family;

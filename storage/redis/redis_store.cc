@@ -929,7 +929,7 @@ absl::StatusOr<RotateResult> RedisRefreshTokens::Rotate(
   if (rotation.successor_ttl_seconds <= 0) {
     return absl::InvalidArgumentError("successor TTL must be > 0");
   }
-  if (rotation.grace_seconds < 0) {
+  if (rotation.grace_seconds < 0 || rotation.retry_grace_seconds < 0) {
     return absl::InvalidArgumentError("grace must be >= 0");
   }
   const std::string now = absl::StrCat(rotation.now);
@@ -941,7 +941,7 @@ absl::StatusOr<RotateResult> RedisRefreshTokens::Rotate(
                {s_->TokenKey(family_id, token_hash), s_->FamilyKey(family_id),
                 s_->TokenKey(family_id, rotation.successor_hash)},
                {rotation.client_id, rotation.requested_scope, now, ttl, grace,
-                rotation.sealed_successor},
+                rotation.sealed_successor, absl::StrCat(rotation.retry_grace_seconds)},
                Ack::kReplicas, Repeat::kSafe));
   const redisReply* r = reply.get();
   ASSIGN_OR_RETURN(int64_t outcome, ElemInt(r, 0));

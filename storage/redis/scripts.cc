@@ -150,9 +150,12 @@ return 1
 )lua";
 
 // KEYS: token, grant, successor. ARGV: client_id, requested_scope, now,
-// successor_ttl, grace, sealed. A rotated token remembers its successor
-// (the hash: the key's last 64 characters), so the same call repeated (after a failover took its answer) gets
-// the same rotation back instead of being taken for reuse.
+// successor_ttl, grace, sealed, retry_grace. A rotated token remembers its
+// successor (the hash: the key's last 64 characters), so the same call
+// repeated (after a failover took its answer) gets the same rotation back
+// instead of being taken for reuse; within retry_grace a new call does too
+// while that successor was never presented (its key, beside this call's
+// successor key in the same family, has no rotated_at).
 // Reply: {outcome[, client_id, subject, username, scope, audiences,
 //         issued_at, expires_at, family_expires_at, sealed_successor,
 //         granted_ms]}.
@@ -193,8 +196,16 @@ end
 if t[13] == string.sub(KEYS[3], -64) then
   return {0, t[1], t[2], t[3], t[11], t[5], t[9], t[12], t[8], '', g[2]}
 end
+local since = now - tonumber(t[9])
 local grace = tonumber(ARGV[5])
-if grace > 0 and now - tonumber(t[9]) <= grace then
+local replay = grace > 0 and since <= grace
+local retry = tonumber(ARGV[7])
+if not replay and retry > 0 and since <= retry and t[13] then
+  local first = string.sub(KEYS[3], 1, -65) .. t[13]
+  local s = redis.call('HMGET', first, 'client_id', 'rotated_at')
+  replay = s[1] ~= false and s[2] == false
+end
+if replay then
   return {1, t[1], t[2], t[3], t[11], t[5], t[9], t[12], t[8], t[10], g[2]}
 end
 redis.call('HSET', KEYS[2], 'state', 'revoked')

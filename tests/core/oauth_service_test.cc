@@ -787,9 +787,37 @@ TEST_F(OAuthServiceTest, RefreshReuseRevokesTheNewestAccessTokenToo) {
   auto first = Password(client, "alice", "wonderland");
   auto second = Refresh(client, first->refresh_token());
   ASSERT_TRUE(second.ok());
+  // Past the retry window (the successor is unused: inside, it would be a
+  // retry after a lost answer; see the next test).
+  Advance(absl::Seconds(11));
   EXPECT_EQ(ErrorOf(Refresh(client, first->refresh_token()).status()), "invalid_grant");
   EXPECT_FALSE(Introspect(client, second->access_token()).active());
   EXPECT_FALSE(Introspect(client, first->access_token()).active());
+}
+
+// ServerConfig::refresh_retry_grace (10 s): the old token presented again
+// while its successor is unused gets that successor back (opened from the
+// sealed copy), with a new access token; the grant lives on.
+TEST_F(OAuthServiceTest, RefreshRetryWithinTheWindowGetsTheSameSuccessor) {
+  AddUser("alice", "wonderland");
+  auto client = AddConfidential({"password", "refresh_token"});
+  auto first = Password(client, "alice", "wonderland", "read write");
+  ASSERT_TRUE(first.ok());
+  auto second = Refresh(client, first->refresh_token());
+  ASSERT_TRUE(second.ok()) << second.status();
+  Advance(absl::Seconds(10));
+  auto retried = Refresh(client, first->refresh_token(), "read");
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->refresh_token(), second->refresh_token());
+  EXPECT_NE(retried->access_token(), second->access_token());
+  EXPECT_EQ(retried->scope(), "read");
+  EXPECT_TRUE(Introspect(client, second->access_token()).active());
+  EXPECT_TRUE(Introspect(client, retried->access_token()).active());
+  // The successor rotates as usual; after that the old token is reuse.
+  auto third = Refresh(client, second->refresh_token());
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_EQ(ErrorOf(Refresh(client, first->refresh_token()).status()), "invalid_grant");
+  EXPECT_FALSE(Introspect(client, third->access_token()).active());
 }
 
 TEST_F(OAuthServiceTest, DeletingAClientRevokesEverythingAndItsNewNamesakeStartsEmpty) {

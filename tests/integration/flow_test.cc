@@ -163,15 +163,17 @@ TEST_F(FlowTest, PasswordThenRefreshRotationAndReuse) {
   *r.mutable_client() = client;
   r.mutable_password()->set_username("alice");
   r.mutable_password()->set_password("wonderland");
-  oauth::v1::TokenResponse first, second, reuse;
+  oauth::v1::TokenResponse first, second, third, reuse;
   ASSERT_TRUE(Issue(r, &first).ok());
   ASSERT_FALSE(first.refresh_token().empty());
   ASSERT_TRUE(Refresh(client, first.refresh_token(), &second).ok());
   EXPECT_NE(second.refresh_token(), first.refresh_token());
+  ASSERT_TRUE(Refresh(client, second.refresh_token(), &third).ok());
+  // The first token again, its successor used: reuse (not a retry).
   grpc::Status s = Refresh(client, first.refresh_token(), &reuse);
   EXPECT_EQ(OAuthErrorOf(s).error(), "invalid_grant");
-  // The family is gone: the successor no longer works either.
-  s = Refresh(client, second.refresh_token(), &reuse);
+  // The family is gone: the newest token no longer works either.
+  s = Refresh(client, third.refresh_token(), &reuse);
   EXPECT_EQ(OAuthErrorOf(s).error(), "invalid_grant");
   r.mutable_password()->set_password("wrong");
   s = Issue(r, &reuse);

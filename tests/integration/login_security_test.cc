@@ -119,13 +119,18 @@ TEST_F(LoginSecurityTest, TheAuditLogRecordsSecurityEventsAndNoSecrets) {
   oauth::v1::TokenResponse tokens;
   ASSERT_TRUE(Login("alice", kAlicePassword, "192.0.2.10", &tokens).ok());
   ASSERT_FALSE(Login("alice", "wrong-password-xyz", "192.0.2.11").ok());
-  // Refresh twice with the same token: the second is reuse.
+  // Refresh, refresh with the successor, then the first token again: reuse.
   oauth::v1::RefreshTokenRequest refresh;
   *refresh.mutable_client() = client_;
   refresh.set_refresh_token(tokens.refresh_token());
   oauth::v1::TokenResponse refreshed;
   auto ctx1 = oauthd_->Context();
   ASSERT_TRUE(oauthd_->tokens().RefreshToken(ctx1.get(), refresh, &refreshed).ok());
+  oauth::v1::RefreshTokenRequest successor = refresh;
+  successor.set_refresh_token(refreshed.refresh_token());
+  auto ctx_successor = oauthd_->Context();
+  ASSERT_TRUE(
+      oauthd_->tokens().RefreshToken(ctx_successor.get(), successor, &refreshed).ok());
   auto ctx2 = oauthd_->Context();
   EXPECT_FALSE(oauthd_->tokens().RefreshToken(ctx2.get(), refresh, &refreshed).ok());
   // An admin change.

@@ -124,7 +124,12 @@ TEST_F(ObservabilityTest, CountsRpcsByMethodGrantAndOutcome) {
   refresh.set_refresh_token(refreshable.refresh_token());
   oauth::v1::TokenResponse refreshed;
   ASSERT_TRUE(oauthd_->tokens().RefreshToken(oauthd_->Context().get(), refresh, &refreshed).ok());
-  // Reuse of the rotated token: invalid_grant.
+  // Reuse of the rotated token (its successor used, so not a retry):
+  // invalid_grant.
+  oauth::v1::RefreshTokenRequest successor = refresh;
+  successor.set_refresh_token(refreshed.refresh_token());
+  ASSERT_TRUE(
+      oauthd_->tokens().RefreshToken(oauthd_->Context().get(), successor, &refreshed).ok());
   EXPECT_FALSE(oauthd_->tokens().RefreshToken(oauthd_->Context().get(), refresh, &refreshed).ok());
 
   const std::string text = Scrape();
@@ -138,7 +143,7 @@ TEST_F(ObservabilityTest, CountsRpcsByMethodGrantAndOutcome) {
   const std::string refresh_series =
       "oauthd_rpcs_total{method=\"oauth.v1.TokenService/RefreshToken\",grant_type=\"refresh_"
       "token\",";
-  EXPECT_EQ(Sample(text, refresh_series + "code=\"OK\",error=\"\"}"), 1);
+  EXPECT_EQ(Sample(text, refresh_series + "code=\"OK\",error=\"\"}"), 2);
   EXPECT_EQ(Sample(text, refresh_series + "code=\"INVALID_ARGUMENT\",error=\"invalid_grant\"}"),
             1);
   // Admin calls are counted too (the client and the user created above).

@@ -21,7 +21,10 @@ constexpr char kVerifier[] = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 class RaceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto p = OauthdProcess::Start({.flags = {"--worker_threads=32"}});
+    // Strict reuse detection (no retry window): concurrent presentations of
+    // one token are reuse unless the client has a grace window. The default
+    // window is RetryWindowLetsConcurrentRefreshesShareOneSuccessor's.
+    auto p = OauthdProcess::Start({.flags = {"--worker_threads=32", "--refresh_retry_grace=0s"}});
     ASSERT_TRUE(p.ok()) << p.status();
     oauthd_ = p->release();
     ASSERT_TRUE(oauthd_->CreateUser("alice", "wonderland").ok());
@@ -180,6 +183,57 @@ TEST_F(RaceTest, FiftyConcurrentRefreshesInGraceShareOneSuccessor) {
   oauth::v1::RefreshTokenRequest next = r;
   next.set_refresh_token(*successors.begin());
   s = oauthd_->tokens().RefreshToken(oauthd_->Context().get(), next, &out);
+  EXPECT_EQ(OAuthErrorOf(s).error(), "invalid_grant");
+}
+
+// With the default --refresh_retry_grace (10 s), presentations of one token
+// while its successor is unused are retries of a lost answer: all fifty get
+// the one successor, nobody gets a second. Using it ends the window: the
+// first token is then reuse and the grant goes.
+TEST(RaceRetryWindowTest, ConcurrentRefreshesShareOneSuccessorUntilItIsUsed) {
+  auto p = OauthdProcess::Start({.flags = {"--worker_threads=32"}});
+  ASSERT_TRUE(p.ok()) << p.status();
+  OauthdProcess& oauthd = **p;
+  ASSERT_TRUE(oauthd.CreateUser("alice", "wonderland").ok());
+  oauth::admin::v1::Client c;
+  c.add_grant_types("password");
+  c.add_grant_types("refresh_token");
+  c.add_allowed_scopes("read");
+  auto client = oauthd.CreateClient(c);
+  ASSERT_TRUE(client.ok()) << client.status();
+  oauth::v1::RefreshTokenRequest r;
+  *r.mutable_client() = *client;
+  r.set_refresh_token(PasswordTokens(&oauthd, *client).refresh_token());
+  absl::Mutex mu;
+  std::set<std::string> successors;
+  std::atomic<int> ok{0};
+  absl::Barrier* barrier = new absl::Barrier(kCallers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kCallers; ++i) {
+    threads.emplace_back([&, barrier] {
+      if (barrier->Block()) delete barrier;
+      oauth::v1::TokenResponse out;
+      grpc::Status s = oauthd.tokens().RefreshToken(oauthd.Context().get(), r, &out);
+      EXPECT_TRUE(s.ok()) << s.error_message();
+      if (!s.ok()) return;
+      ++ok;
+      absl::MutexLock lock(&mu);
+      successors.insert(out.refresh_token());
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), kCallers);
+  ASSERT_EQ(successors.size(), 1u);
+
+  oauth::v1::RefreshTokenRequest next = r;
+  next.set_refresh_token(*successors.begin());
+  oauth::v1::TokenResponse newest;
+  ASSERT_TRUE(oauthd.tokens().RefreshToken(oauthd.Context().get(), next, &newest).ok());
+  oauth::v1::TokenResponse out;
+  grpc::Status s = oauthd.tokens().RefreshToken(oauthd.Context().get(), r, &out);
+  EXPECT_EQ(OAuthErrorOf(s).error(), "invalid_grant");
+  next.set_refresh_token(newest.refresh_token());
+  s = oauthd.tokens().RefreshToken(oauthd.Context().get(), next, &out);
   EXPECT_EQ(OAuthErrorOf(s).error(), "invalid_grant");
 }
 

@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/integration/oauthd_process.h"
@@ -131,6 +132,100 @@ TEST(Resilience, ClientCredentialsOutlastTheClientCacheWhileRedisIsDown) {
     return OAuthErrorOf(again).error() == "invalid_client";
   }));
 }
+
+// A refresh whose rotation was made but whose answer said UNAVAILABLE (the
+// write reached the primary; its replica did not acknowledge it, as in a
+// failover): the client retries the same refresh token. Within
+// --refresh_retry_grace, while the lost successor was never used, the retry
+// is answered instead of being taken for reuse (which revoked the grant: the
+// failover test's invalid_grant); with the window off it is still reuse.
+class LostRotationAnswer : public ::testing::TestWithParam<bool> {};
+
+TEST_P(LostRotationAnswer, RetryOfTheSameRefreshToken) {
+  const bool retry_window = GetParam();
+  auto p = OauthdProcess::Start(
+      {.flags = {"--redis_wait_replicas=1", "--redis_failover_wait=0s",
+                 absl::StrCat("--refresh_retry_grace=", retry_window ? "10s" : "0s")}});
+  ASSERT_TRUE(p.ok()) << p.status();
+  OauthdProcess& oauthd = **p;
+  test_support::RedisServerOptions replica_options;
+  replica_options.extra_args = {"--enable-debug-command", "local"};
+  auto replica = test_support::RedisServer::Start(replica_options);
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  auto attach = [&] {
+    ASSERT_TRUE((*replica)->Command({"REPLICAOF", "127.0.0.1",
+                                     absl::StrCat(oauthd.redis().port())}).ok());
+    ASSERT_TRUE(Eventually([&] {
+      auto info = oauthd.redis().Command({"INFO", "replication"});
+      return info.ok() && absl::StrContains(*info, "state=online");
+    }));
+  };
+  attach();
+
+  oauth::admin::v1::Client c;
+  c.add_grant_types("password");
+  c.add_grant_types("refresh_token");
+  auto client = oauthd.CreateClient(c);
+  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_TRUE(oauthd.CreateUser("alice", "wonderland").ok());
+  oauth::v1::IssueTokenRequest pw;
+  *pw.mutable_client() = *client;
+  pw.mutable_password()->set_username("alice");
+  pw.mutable_password()->set_password("wonderland");
+  oauth::v1::TokenResponse issued;
+  grpc::Status s = oauthd.tokens().IssueToken(oauthd.Context().get(), pw, &issued);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  auto refresh = [&](const std::string& token, oauth::v1::TokenResponse* out,
+                     absl::Duration deadline = absl::Seconds(10)) {
+    oauth::v1::RefreshTokenRequest r;
+    *r.mutable_client() = *client;
+    r.set_refresh_token(token);
+    std::unique_ptr<grpc::ClientContext> context = oauthd.Context();
+    context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+    return oauthd.tokens().RefreshToken(context.get(), r, out);
+  };
+
+  // The replica stalls past the request's deadline: the rotation is made on
+  // the primary, WAIT never sees it acknowledged, the answer is UNAVAILABLE.
+  std::thread stall([&] {
+    auto slept = (*replica)->Command({"DEBUG", "SLEEP", "3"});
+    EXPECT_TRUE(slept.ok()) << slept.status();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  oauth::v1::TokenResponse lost;
+  s = refresh(issued.refresh_token(), &lost, absl::Seconds(1));
+  stall.join();
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_EQ(OAuthErrorOf(s).error(), "temporarily_unavailable");
+
+  // The replica has caught up; the client asks again with the same token.
+  oauth::v1::TokenResponse retried;
+  s = refresh(issued.refresh_token(), &retried);
+  if (!retry_window) {
+    EXPECT_EQ(OAuthErrorOf(s).error(), "invalid_grant") << s.error_message();
+    return;
+  }
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_FALSE(retried.refresh_token().empty());
+  EXPECT_NE(retried.refresh_token(), issued.refresh_token());
+  // Asked again: the same successor, not a second one.
+  oauth::v1::TokenResponse again;
+  s = refresh(issued.refresh_token(), &again);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(again.refresh_token(), retried.refresh_token());
+  // The successor works, and from then on the old token is reuse: the
+  // grant ends, the successor's successor with it.
+  oauth::v1::TokenResponse next;
+  s = refresh(retried.refresh_token(), &next);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  s = refresh(issued.refresh_token(), &again);
+  EXPECT_EQ(OAuthErrorOf(s).error(), "invalid_grant") << s.error_message();
+  s = refresh(next.refresh_token(), &again);
+  EXPECT_EQ(OAuthErrorOf(s).error(), "invalid_grant") << s.error_message();
+}
+
+INSTANTIATE_TEST_SUITE_P(Window, LostRotationAnswer, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "On" : "Off"; });
 
 TEST(Resilience, SigtermDrainsAndExitsZero) {
   auto p = OauthdProcess::Start();

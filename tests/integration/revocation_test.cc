@@ -190,10 +190,13 @@ TEST_F(RevocationTest, RevokedOrReusedRefreshTokenTakesTheGrantsAccessTokens) {
   EXPECT_FALSE(Active(client, at2.access_token()));
   EXPECT_TRUE(Active(client, other_grant.access_token()));
 
-  TokenResponse next;
+  TokenResponse next, after;
   ASSERT_EQ(Refresh(client, other_grant.refresh_token(), &next), "");
-  EXPECT_EQ(Refresh(client, other_grant.refresh_token()), "invalid_grant");  // reuse
+  ASSERT_EQ(Refresh(client, next.refresh_token(), &after), "");
+  // Its successor used, the first token again is reuse (not a retry).
+  EXPECT_EQ(Refresh(client, other_grant.refresh_token()), "invalid_grant");
   EXPECT_FALSE(Active(client, next.access_token()));
+  EXPECT_FALSE(Active(client, after.access_token()));
 }
 
 TEST_F(RevocationTest, DeletedClientsTokensDieAndItsNamesakeStartsEmpty) {

@@ -665,6 +665,91 @@ TEST_P(StoreConformanceTest, RefreshGraceReplayReturnsFirstSuccessor) {
   EXPECT_FALSE(t2->has_value());
 }
 
+// The retry window (RefreshRotation::retry_grace_seconds): a client whose
+// answer was lost presents the old token again with a new successor of its
+// call. While the first successor is unused, it gets that one back (sealed);
+// nothing is written and the grant lives on. Without the window this is the
+// reuse of RefreshReuseRevokesFamily: the failover test's lost refresh.
+TEST_P(StoreConformanceTest, RefreshRetryAfterALostAnswerGetsTheFirstSuccessor) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  ASSERT_TRUE(rt.Create("t1", Grant("F1"), 3600).ok());
+  RefreshRotation first = Rotation("t2", /*grace=*/0, "sealed-t2");
+  first.retry_grace_seconds = 10;
+  ASSERT_EQ(rt.Rotate("F1", "t1", first)->outcome, Rotate::kRotated);
+
+  RefreshRotation retry = Rotation("t3", /*grace=*/0, "sealed-t3");
+  retry.retry_grace_seconds = 10;
+  retry.now = first.now + 10;
+  for (int i = 0; i < 2; ++i) {  // as often as the answers get lost
+    auto result = rt.Rotate("F1", "t1", retry);
+    ASSERT_TRUE(result.ok()) << result.status();
+    ASSERT_EQ(result->outcome, Rotate::kGraceReplay);
+    EXPECT_EQ(result->sealed_successor, "sealed-t2");
+    EXPECT_EQ(result->grant.family_id, "F1");
+    EXPECT_EQ(result->grant.subject, "sub-42");
+    EXPECT_EQ(result->grant.scope, "a b c");
+    EXPECT_EQ(result->grant.issued_at, first.now);
+  }
+  auto t3 = rt.Lookup("F1", "t3");
+  ASSERT_TRUE(t3.ok());
+  EXPECT_FALSE(t3->has_value());
+  auto t2 = rt.Lookup("F1", "t2");
+  ASSERT_TRUE(t2.ok());
+  ASSERT_TRUE(t2->has_value());
+  EXPECT_FALSE((*t2)->rotated);
+  // The successor works as usual afterwards.
+  EXPECT_EQ(rt.Rotate("F1", "t2", Rotation("t4"))->outcome, Rotate::kRotated);
+}
+
+// Once the successor has been presented, the old token is not a retry: the
+// answer reached someone. Reuse, at once and inside the window.
+TEST_P(StoreConformanceTest, RefreshRetryAfterTheSuccessorWasUsedIsReuse) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  ASSERT_TRUE(rt.Create("t1", Grant("F1"), 3600).ok());
+  RefreshRotation first = Rotation("t2");
+  first.retry_grace_seconds = 10;
+  ASSERT_EQ(rt.Rotate("F1", "t1", first)->outcome, Rotate::kRotated);
+  ASSERT_EQ(rt.Rotate("F1", "t2", Rotation("t3"))->outcome, Rotate::kRotated);
+
+  RefreshRotation retry = Rotation("t4");
+  retry.retry_grace_seconds = 10;
+  auto result = rt.Rotate("F1", "t1", retry);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->outcome, Rotate::kReuseDetected);
+  for (const char* hash : {"t2", "t3", "t4"}) {
+    auto state = rt.Lookup("F1", hash);
+    ASSERT_TRUE(state.ok());
+    EXPECT_FALSE(state->has_value()) << hash;
+  }
+}
+
+TEST_P(StoreConformanceTest, RefreshRetryAfterTheWindowIsReuse) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  ASSERT_TRUE(rt.Create("t1", Grant("F1"), 3600).ok());
+  RefreshRotation first = Rotation("t2");
+  first.retry_grace_seconds = 10;
+  ASSERT_EQ(rt.Rotate("F1", "t1", first)->outcome, Rotate::kRotated);
+
+  RefreshRotation late = Rotation("t3");
+  late.retry_grace_seconds = 10;
+  late.now = first.now + 11;
+  EXPECT_EQ(rt.Rotate("F1", "t1", late)->outcome, Rotate::kReuseDetected);
+  auto t2 = rt.Lookup("F1", "t2");
+  ASSERT_TRUE(t2.ok());
+  EXPECT_FALSE(t2->has_value());
+}
+
+TEST_P(StoreConformanceTest, RefreshNegativeRetryWindowIsInvalid) {
+  RefreshTokenStore& rt = store().refresh_tokens();
+  ASSERT_TRUE(rt.Create("t1", Grant("F1"), 3600).ok());
+  RefreshRotation r = Rotation("t2");
+  r.retry_grace_seconds = -1;
+  EXPECT_EQ(rt.Rotate("F1", "t1", r).status().code(), absl::StatusCode::kInvalidArgument);
+  auto t1 = rt.Lookup("F1", "t1");
+  ASSERT_TRUE(t1.ok() && t1->has_value());
+  EXPECT_FALSE((*t1)->rotated);
+}
+
 TEST_P(StoreConformanceTest, RefreshExpiryByTimestamps) {
   RefreshTokenStore& rt = store().refresh_tokens();
   RefreshGrant grant = Grant("F1", /*ttl=*/100, /*family_ttl=*/1000);
