@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/escaping.h"
 #include "server/core/client_secret.h"
 #include "server/core/hashing.h"
 #include "server/core/oauth_error.h"
@@ -156,6 +157,19 @@ TEST(RefreshTokenFormat, ParseAndSeal) {
   std::string tampered = sealed;
   tampered[15] ^= 1;
   EXPECT_FALSE(OpenSuccessor(token, tampered));
+}
+
+// A successor sealed by an earlier build (HMAC() and EVP_aes_256_gcm(), before
+// the algorithms were fetched once) still opens: a rolling upgrade inside a
+// grace or retry window must not turn a retry into invalid_grant.
+TEST(RefreshTokenFormat, OpensASuccessorSealedByAnEarlierBuild) {
+  const std::string sealed = absl::HexStringToBytes(
+      "4c5815cd7590b08fe841d8ba4ba13a14d695cff50c7078cd0da50f90e100edea4464eac2234b816d56"
+      "1829103675d0d1bf8feb79fed6ff8b10bd5c503db75b6e8157116cdda03a2935ca8f2848ae89b479b8"
+      "91346a2d2c7799fd64c91f9de0");
+  EXPECT_EQ(OpenSuccessor(
+                "AAAAAAAAAAAAAAAAAAAAAA.old-token-for-the-format-test-0123456789abcde", sealed),
+            "AAAAAAAAAAAAAAAAAAAAAA.successor-for-the-format-test-0123456789abcd");
 }
 
 TEST(OAuthError, CarriesTypedCodeAndMapsStatus) {
