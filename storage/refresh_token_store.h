@@ -67,8 +67,9 @@ struct RefreshRotation {
   // Retry window for a lost answer (a Redis failover after the rotation was
   // made, a 503 the client retries): within retry_grace_seconds after the
   // first rotation, presenting the old token again while its successor has
-  // never been presented is also answered kGraceReplay. Once the successor
-  // has been used, presenting the old token is reuse at once. A thief racing
+  // not been rotated itself (exchanged for a token) is also answered
+  // kGraceReplay. Once the successor has been exchanged, presenting the old
+  // token is reuse at once. A thief racing
   // the client inside the window gets the same successor, not a second one;
   // whichever of the two presents it second is then reuse.
   int64_t retry_grace_seconds = 0;

@@ -15,7 +15,9 @@ namespace oauthd {
 // Refresh token grant (RFC 6749 §6) with rotation and reuse detection
 // (RFC 9700 §4.14.2): every use returns a new refresh token; presenting a
 // rotated one again revokes the whole family, unless it comes within the
-// client's grace window, which returns the same successor again. One atomic
+// client's grace window, or within ServerConfig::refresh_retry_grace while
+// the successor was never exchanged (a retry of a lost answer); both return
+// the same successor again, with a new access token. One atomic
 // store operation rotates; a second read checks the owners (docs/revocation.md):
 // a grant authorized before its user's or client's not-before instant is
 // refused with invalid_grant.
