@@ -483,7 +483,10 @@ describe('oauthd unavailable', () => {
       });
       const elapsed = Date.now() - start;
       assertOAuthError(r, { status: 503, error: 'temporarily_unavailable' });
-      assert.ok(elapsed >= 900 && elapsed < 3000, `took ${elapsed} ms`);
+      // Bounded, not a hang. No lower bound: gRPC may also give up on the
+      // silent peer before the deadline (seen at 824 ms under TSan), which
+      // is the same answer for the client.
+      assert.ok(elapsed < 3000, `took ${elapsed} ms`);
       const health = await stack.request(`${gateway.url}/healthz`);
       assert.equal(health.status, 503);
     } finally {
