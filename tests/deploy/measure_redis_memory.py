@@ -21,7 +21,6 @@ import http.cookiejar
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,13 +29,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from loopback_ports import free_ports  # noqa: E402  (tests/support)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Stack:
@@ -44,8 +40,7 @@ class Stack:
         self.build = build if os.path.isabs(build) else os.path.join(ROOT, build)
         self.dir = workdir
         self.procs = []
-        self.redis_port, self.grpc_port, self.http_port = free_port(), free_port(), free_port()
-        self.admin_port = free_port()
+        self.redis_port, self.grpc_port, self.http_port, self.admin_port = free_ports(4)
         self.issuer = f"http://127.0.0.1:{self.http_port}"
         self.oauthctl = os.path.join(self.build, "client/oauthctl/oauthctl")
 

@@ -42,10 +42,12 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from loopback_ports import free_ports  # noqa: E402  (tests/support)
 
 SHELL_INFOS = {"sh", "bash", "shell", "console"}
 MARKER = re.compile(r"^<!-- not run: (.+) -->\s*$")
@@ -87,12 +89,6 @@ failures = []
 def fail(message):
     failures.append(message)
     print("FAIL:", message, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Block:
@@ -302,7 +298,8 @@ def run_document(args, doc, blocks, readme_blocks):
     runnable = [b for b in blocks if not b.skip_reason]
     if not runnable:
         return 0
-    ports = {name: free_port() for name in DOC_PORTS.values()}
+    names = sorted(set(DOC_PORTS.values()))
+    ports = dict(zip(names, free_ports(len(names))))
     work = mirror(args.source_dir, args.build_dir)
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("OAUTHD_", "OAUTH_GATEWAY_", "OAUTHCTL_", "UP_", "BUILD_DIR"))}

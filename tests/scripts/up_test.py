@@ -28,6 +28,9 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from loopback_ports import free_ports  # noqa: E402  (tests/support)
+
 failures = []
 
 
@@ -35,12 +38,6 @@ def check(condition, message):
     if not condition:
         failures.append(message)
         print("FAIL:", message, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def port_open(port):
@@ -54,8 +51,8 @@ class Stack:
         self.source_dir = source_dir
         self.build_dir = build_dir
         self.dir = tempfile.mkdtemp(prefix="up-test-")
-        self.ports = {"UP_REDIS_PORT": free_port(), "UP_GRPC_PORT": free_port(),
-                      "UP_ADMIN_PORT": free_port(), "UP_HTTP_PORT": free_port()}
+        names = ["UP_REDIS_PORT", "UP_GRPC_PORT", "UP_ADMIN_PORT", "UP_HTTP_PORT"]
+        self.ports = dict(zip(names, free_ports(len(names))))
 
     def env(self):
         env = {k: v for k, v in os.environ.items()
