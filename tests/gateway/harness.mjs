@@ -56,13 +56,24 @@ export function outDir() {
 }
 
 export async function freePort() {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  server.close();
-  await once(server, 'close');
-  return port;
+  return (await freePorts(1))[0];
+}
+
+// n different free loopback ports: every listener stays open until all are
+// chosen (one at a time, the kernel may hand the same port out twice).
+export async function freePorts(n) {
+  const servers = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const server = net.createServer();
+      servers.push(server);
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+    }
+    return servers.map((server) => server.address().port);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
 }
 
 // Waits until a TCP port on 127.0.0.1 (a number) or a Unix socket (a path)
@@ -294,10 +305,7 @@ export async function startStack({
   const redisBin = process.env.REDIS_SERVER_BIN || 'redis-server';
   const workDir = fs.mkdtempSync(path.join(outDir(), 'stack-'));
 
-  const redisPort = await freePort();
-  const grpcPort = await freePort();
-  const adminPort = await freePort();
-  const httpPort = await freePort();
+  const [redisPort, grpcPort, adminPort, httpPort] = await freePorts(4);
   const scheme = tls ? 'https' : 'http';
   const issuer = `${scheme}://127.0.0.1:${httpPort}`;
   // Unix socket paths are limited to ~107 bytes: keep it short, in /tmp.
