@@ -22,7 +22,7 @@ struct ServerConfig {
   // A client that lost a rotation's answer (a 503 from a Redis failover
   // after the rotation was made) may present the old refresh token again
   // this long after the rotation and gets the same successor, as long as
-  // that successor was never presented (refresh_token_store.h). Zero: any
+  // that successor was never exchanged (refresh_token_store.h). Zero: any
   // second presentation is reuse and revokes the grant (RFC 9700 §4.14.2).
   absl::Duration refresh_retry_grace = absl::Seconds(10);
   // Authorization codes live this long (RFC 6749 §4.1.2: at most 10 minutes).

@@ -287,6 +287,19 @@ TEST_F(ConfigTest, DurationErrorsShowTheExpectedForm) {
   EXPECT_EQ(gateway.Lines(), 1) << gateway.output;
 }
 
+// --refresh_retry_grace: whole seconds from 0s to 5m, else one line, no start.
+TEST_F(ConfigTest, RefreshRetryGraceOutOfRangeIsRefused) {
+  for (const char* flag : {"--refresh_retry_grace=-1s", "--refresh_retry_grace=6m",
+                           "--refresh_retry_grace=1500ms"}) {
+    Outcome o = RunToExit(Oauthd({flag}));
+    EXPECT_EQ(o.exit_code, 1) << flag << "\n" << o.output;
+    EXPECT_THAT(o.output,
+                HasSubstr("--refresh_retry_grace must be whole seconds between 0s and 5m"))
+        << flag;
+    EXPECT_EQ(o.Lines(), 1) << flag << "\n" << o.output;
+  }
+}
+
 TEST_F(ConfigTest, GatewayRefusesMalformedListenAddressesAndTakenPorts) {
   for (const auto& [flag, expected] : std::vector<std::pair<std::string, std::string>>{
            {"--listen=127.0.0.1:80800", "the port must be a number from 1 to 65535, not \"80800\""},
