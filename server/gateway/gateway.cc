@@ -407,9 +407,24 @@ void Gateway::HandleAuthz(std::shared_ptr<Exchange> exchange) {
         "denied");
     return;
   }
-  http->set_method(method);
-  http->set_path(uri);
-  http->set_host(host);
+  // A proxy forwards the client's bytes as they came, but a proto3 string must
+  // be UTF-8: oauthd would refuse to parse the whole CheckRequest and the
+  // client would get a 503 (nginx: 500) for a byte in its path. Such a value
+  // goes byte for byte in header_map's `bytes raw_value` under Envoy's name,
+  // where oauthd reads it and decides on it like on any other value.
+  // `field` null: the value has no field of its own.
+  auto set = [http](absl::string_view name, const std::string& value, std::string* field) {
+    if (field != nullptr && IsValidUtf8(value)) {
+      *field = value;
+      return;
+    }
+    auto* header = http->mutable_header_map()->add_headers();
+    header->set_key(std::string(name));
+    header->set_raw_value(value);
+  };
+  set(":method", method, http->mutable_method());
+  set(":path", uri, http->mutable_path());
+  set(":authority", host, http->mutable_host());
   if (r.count(http::field::authorization) > 1) {
     // Two credentials: refuse rather than pick one (RFC 6750 §3.1).
     HttpResponse response =
@@ -421,7 +436,11 @@ void Gateway::HandleAuthz(std::shared_ptr<Exchange> exchange) {
     return;
   }
   const std::string authorization = FirstHeader(r, {"Authorization"});
-  if (!authorization.empty()) (*http->mutable_headers())["authorization"] = authorization;
+  if (!authorization.empty()) {
+    // Not into `headers` unless it is text: an entry there hides the raw one.
+    set("authorization", authorization,
+        IsValidUtf8(authorization) ? &(*http->mutable_headers())["authorization"] : nullptr);
+  }
 
   CallOAuthdOn<envoy::service::auth::v3::CheckResponse>(
       *exchange, authz_stub_->async(), std::move(check),

@@ -49,7 +49,7 @@ std::optional<authz::AccessRequest> ToAccessRequest(const auth::CheckRequest& re
   }
   const auth::AttributeContext::HttpRequest& http = request.attributes().request().http();
   authz::AccessRequest out;
-  out.method = http.method();
+  out.method = http.method().empty() ? Header(http, ":method") : http.method();
   out.host = http.host().empty() ? Header(http, ":authority") : http.host();
   out.path = http.path().empty() ? Header(http, ":path") : http.path();
   out.authorization = Header(http, "authorization");

@@ -254,5 +254,29 @@ TEST(CheckTranslationTest, IdentityHeadersOverwriteOrRemoveAndDenialsCarryTheCha
   EXPECT_EQ(access->path, "/a?b");
 }
 
+// Values that are not UTF-8 cannot be in a proto3 string: Envoy (and the
+// gateway) send them as header_map raw bytes under the pseudo-header names,
+// and they are decided on as they came.
+TEST(CheckTranslationTest, MethodPathAndHostFallBackToRawPseudoHeaders) {
+  auth::CheckRequest r;
+  auto* http = r.mutable_attributes()->mutable_request()->mutable_http();
+  for (const auto& [key, value] : {std::pair{":method", "G\xffT"}, std::pair{":path", "/caf\xe9"},
+                                   std::pair{":authority", "\xc3(.example"},
+                                   std::pair{"authorization", "Bearer \xff"}}) {
+    auto* entry = http->mutable_header_map()->add_headers();
+    entry->set_key(key);
+    entry->set_raw_value(value);
+  }
+  auto access = grpc_api::ToAccessRequest(r);
+  ASSERT_TRUE(access.has_value());
+  EXPECT_EQ(access->method, "G\xffT");
+  EXPECT_EQ(access->path, "/caf\xe9");
+  EXPECT_EQ(access->host, "\xc3(.example");
+  EXPECT_EQ(access->authorization, "Bearer \xff");
+  // The proto's own fields win when set.
+  http->set_method("GET");
+  EXPECT_EQ(grpc_api::ToAccessRequest(r)->method, "GET");
+}
+
 }  // namespace
 }  // namespace oauthd::authz

@@ -9,6 +9,7 @@
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+#include <google/protobuf/stubs/logging.h>
 
 #include <atomic>
 #include <boost/asio/buffer.hpp>
@@ -34,8 +35,19 @@ namespace {
 
 namespace http = boost::beast::http;
 
+// Protobuf reports, rather than refuses, a message it cannot encode
+// faithfully (a string field that is not UTF-8, which oauthd's parser then
+// refuses whole): from the gateway's requests to oauthd that is a finding.
+void FailOnProtobufError(google::protobuf::LogLevel level, const char* filename, int line,
+                         const std::string& message) {
+  if (level < google::protobuf::LOGLEVEL_ERROR) return;
+  std::fprintf(stderr, "protobuf %s:%d: %s\n", filename, line, message.c_str());
+  FUZZ_CHECK(!"protobuf reported an error");
+}
+
 gateway::Gateway& FuzzGateway() {
   static gateway::Gateway* instance = [] {
+    google::protobuf::SetLogHandler(&FailOnProtobufError);
     gateway::GatewayConfig config;
     config.issuer = "https://as.example/tenant";
     config.rpc_timeout = absl::Seconds(2);

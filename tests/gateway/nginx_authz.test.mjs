@@ -539,6 +539,34 @@ describe('Traefik ForwardAuth style: /authz with X-Forwarded-*', () => {
     assert.equal(dots.headers['www-authenticate'], undefined);
   });
 
+  // A proxy forwards the client's bytes as they came (obs-text, RFC 9110
+  // §5.5); they are not UTF-8, so they cannot travel in the CheckRequest's
+  // string fields. Each must still be decided on, never turned into a 503
+  // (nginx: 500) by a CheckRequest oauthd cannot parse.
+  test('bytes that are not UTF-8 in the forwarded path, host, method or token are decided on, not a 503', async () => {
+    const token = await ccToken(api, 'orders.read');
+    // Node sends a header string's code points below 256 as single bytes.
+    const path = await forwardAuth({ uri: '/public/caf\u00e9' });
+    assert.equal(path.status, 200, `${path.status} ${path.body}`);
+
+    const closed = await forwardAuth({ uri: '/orders/\u00ff' });
+    assert.equal(closed.status, 401, `${closed.status} ${closed.body}`);
+    assert.equal(closed.headers['www-authenticate'], 'Bearer');
+
+    const host = await forwardAuth({ uri: '/public/x', headers: { 'x-forwarded-host': '\u00c3(.example.test' } });
+    assert.equal(host.status, 200, `${host.status} ${host.body}`);
+
+    // Not GET, so the orders.write rule applies, which this token lacks.
+    const method = await forwardAuth({ method: 'G\u00ffT', uri: '/orders/7', headers: bearer(token) });
+    assert.equal(method.status, 403, `${method.status} ${method.body}`);
+    assert.equal(method.headers['www-authenticate'], 'Bearer error="insufficient_scope", scope="orders.write"');
+
+    const malformed = await forwardAuth({ uri: '/orders/7', headers: { authorization: 'Bearer \u00ff\u00fe' } });
+    assert.equal(malformed.status, 403, `${malformed.status} ${malformed.body}`);
+    assert.equal(malformed.headers['www-authenticate'],
+      'Bearer error="invalid_request", error_description="malformed bearer token"');
+  });
+
   // Traefik copies every client header into the ForwardAuth request (unless
   // authRequestHeaders limits them) and sets only X-Forwarded-*. The gateway
   // reads X-Original-* first, so a client behind Traefik chooses the path,
