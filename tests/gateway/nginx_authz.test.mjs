@@ -451,6 +451,19 @@ describe('nginx auth_request in front of /authz', () => {
     }
   });
 
+  // nginx passes the client's header bytes on as they came (Node sends a
+  // header string's code points below 256 as single bytes). A Host or token
+  // that is not UTF-8 is decided on like any other value: it was a 500, the
+  // gateway's CheckRequest having a string field oauthd could not parse.
+  test('a Host or Authorization with bytes that are not UTF-8 is decided on, not a 500', async () => {
+    const host = { host: 'caf\u00e9.example.test' };
+    await allowed('/public/x', { headers: host });
+    await denied('/orders/7', { headers: host }, { status: 401, wwwAuthenticate: 'Bearer' });
+    await denied('/orders/7', { headers: { authorization: 'Bearer \u00ff\u00fe' } }, {
+      status: 403, wwwAuthenticate: 'Bearer error="invalid_request", error_description="malformed bearer token"',
+    });
+  });
+
   test('the upstream never saw a client-chosen identity', () => {
     assert.ok(upstream.requests.length > 0);
     for (const seen of upstream.requests) {
