@@ -18,6 +18,7 @@
 #include "client/oauthctl/commands.h"
 #include "server/common/closest_name.h"
 #include "server/common/env_flags.h"
+#include "server/jose/json_writer.h"
 
 namespace oauthctl {
 namespace {
@@ -204,6 +205,28 @@ std::vector<std::string> ReadCommandLine(int argc, char** argv,
       SetFlag(*flag, *raw.value, raw, command->name);
     }
     GivenFlags().insert(raw.name);
+  }
+
+  // oauthd's fields are proto3 strings, which must be UTF-8: anything else
+  // reaches oauthd as a message it cannot parse, and the answer names nothing.
+  // A file name is bytes, and is not sent. Values are not echoed (secrets).
+  for (const std::string& name : allowed) {
+    const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    if (flag == nullptr || !flag->IsOfType<std::string>() || absl::EndsWith(name, "_file") ||
+        name == "out") {
+      continue;
+    }
+    if (!oauthd::jose::IsValidUtf8(flag->CurrentValue())) {
+      Usage(command->name, absl::StrCat("--", name, " is not valid UTF-8"), command->name);
+    }
+  }
+  if (!absl::StrContains(command->operands, "FILE")) {
+    for (size_t i = command_words; i < words.size(); ++i) {
+      if (!oauthd::jose::IsValidUtf8(words[i])) {
+        Usage(command->name, absl::StrCat(command->operands, " is not valid UTF-8"),
+              command->name);
+      }
+    }
   }
 
   // Operands: none, one, or (keys jwks) any number.

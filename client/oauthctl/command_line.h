@@ -18,7 +18,9 @@ namespace oauthctl {
 //  - help asked for (`help [COMMAND]`, `--help`, `-h`): prints it on stdout,
 //    exits 0;
 //  - a usage error (unknown command or flag, a flag of another command, a
-//    bad value, too many operands, an unknown OAUTHCTL_* variable): one line
+//    bad value, a value or operand that is not UTF-8 (file names excepted:
+//    oauthd's fields are text), too many operands, an unknown OAUTHCTL_*
+//    variable): one line
 //    on stderr with a "did you mean" where something is close, exits 2.
 // Call once, from main, before any flag is read.
 std::vector<std::string> ReadCommandLine(int argc, char** argv,

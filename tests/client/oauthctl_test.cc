@@ -340,6 +340,40 @@ TEST_F(OauthctlTest, ExitCodes) {
   EXPECT_THAT(no_admin.err, HasSubstr("--admin_token_file"));
 }
 
+// oauthd's fields are UTF-8 text (proto3 strings): a value that is not was
+// sent anyway, oauthd could not parse the request, and oauthctl printed
+// "oauthctl:  (gRPC code 12)". Now it is a usage error naming the flag or
+// operand, never echoing the value, and nothing is sent.
+TEST_F(OauthctlTest, ValuesThatAreNotUtf8AreUsageErrors) {
+  const std::string latin1 = "caf\xe9";
+  Result name = Run({"client", "create", "--name=" + latin1});
+  EXPECT_EQ(name.exit_code, 2) << name.err;
+  EXPECT_THAT(name.err, HasSubstr("--name is not valid UTF-8"));
+  EXPECT_THAT(name.err, Not(HasSubstr(latin1)));
+
+  Result secret = Run({"token", "--client_id=c", "--client_secret=s" + latin1});
+  EXPECT_EQ(secret.exit_code, 2) << secret.err;
+  EXPECT_THAT(secret.err, HasSubstr("--client_secret is not valid UTF-8"));
+  EXPECT_THAT(secret.err, Not(HasSubstr(latin1)));
+
+  Result from_env = Oauthctl({"--address=" + oauthd_->address(), "token", "--client_secret=s"},
+                             {"OAUTHCTL_CLIENT_ID=" + latin1});
+  EXPECT_EQ(from_env.exit_code, 2) << from_env.err;
+  EXPECT_THAT(from_env.err, HasSubstr("--client_id is not valid UTF-8"));
+
+  Result operand = Run({"user", "get", latin1});
+  EXPECT_EQ(operand.exit_code, 2) << operand.err;
+  EXPECT_THAT(operand.err, HasSubstr("USERNAME is not valid UTF-8"));
+
+  // Nothing was created.
+  EXPECT_THAT(Run({"client", "list"}).out, Not(HasSubstr("caf")));
+
+  // File names are bytes: one that is not UTF-8 is looked for, not refused.
+  Result file = Oauthctl({"keys", "jwks", "/nonexistent/" + latin1 + ".pem"});
+  EXPECT_THAT(file.err, HasSubstr("cannot open"));
+  EXPECT_THAT(file.err, Not(HasSubstr("UTF-8")));
+}
+
 TEST_F(OauthctlTest, KeysAndJwks) {
   const std::string pem = absl::StrCat(test_support::TestTempDir(), "/ed-", RandomToken(4), ".pem");
   Result generated = Oauthctl({"keys", "generate", "--alg=EdDSA", "--out=" + pem});
