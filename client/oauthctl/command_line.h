@@ -20,8 +20,8 @@ namespace oauthctl {
 //  - a usage error (unknown command or flag, a flag of another command, a
 //    bad value, a value or operand that is not UTF-8 (file names excepted:
 //    oauthd's fields are text), too many operands, an unknown OAUTHCTL_*
-//    variable): one line
-//    on stderr with a "did you mean" where something is close, exits 2.
+//    variable): one line on stderr with a "did you mean" where something is
+//    close, exits 2.
 // Call once, from main, before any flag is read.
 std::vector<std::string> ReadCommandLine(int argc, char** argv,
                                          const std::vector<std::string>& env_flags);
