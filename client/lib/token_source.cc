@@ -6,6 +6,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/jose/json_writer.h"
 
 namespace oauthd::client {
 
@@ -14,6 +15,19 @@ absl::StatusOr<std::shared_ptr<TokenSource>> TokenSource::Create(
   if (server == nullptr) return absl::InvalidArgumentError("TokenSource needs a server");
   if (options.client_id.empty()) {
     return absl::InvalidArgumentError("TokenSource needs a client_id");
+  }
+  // Sent as proto3 strings, which must be UTF-8: anything else reaches the
+  // server as a request it cannot parse, refused with a status naming nothing.
+  std::vector<std::pair<const char*, const std::string*>> text = {
+      {"client_id", &options.client_id},
+      {"client_secret", &options.client_secret},
+      {"issuer", &options.issuer},
+      {"scope", &options.scope}};
+  for (const std::string& resource : options.resources) text.push_back({"resources", &resource});
+  for (const auto& [name, value] : text) {
+    if (!jose::IsValidUtf8(*value)) {
+      return absl::InvalidArgumentError(absl::StrCat("TokenSource ", name, " is not valid UTF-8"));
+    }
   }
   for (absl::Duration d : {options.renew_before, options.renew_jitter, options.min_remaining,
                            options.retry_after_failure}) {

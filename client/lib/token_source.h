@@ -101,9 +101,10 @@ struct Token {
 // Thread-safe. Create it once per (client, scope, resources) and share it.
 class TokenSource {
  public:
-  // Returns InvalidArgument if options.client_id is empty, a duration is
-  // negative, both client_secret and private_key_file are set, or the key
-  // file cannot be loaded or has no issuer. Does not contact the server.
+  // Returns InvalidArgument if options.client_id is empty, a text option
+  // (client_id, client_secret, issuer, scope, resources) is not UTF-8, a
+  // duration is negative, both client_secret and private_key_file are set, or
+  // the key file cannot be loaded or has no issuer. Does not contact the server.
   static absl::StatusOr<std::shared_ptr<TokenSource>> Create(
       std::shared_ptr<AuthorizationServer> server, TokenSourceOptions options);
 

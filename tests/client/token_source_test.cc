@@ -80,6 +80,19 @@ TEST_F(TokenSourceTest, CreateValidatesOptions) {
   EXPECT_TRUE(absl::IsInvalidArgument(TokenSource::Create(server_, options_).status()));
   options_.renew_before = absl::Minutes(1);
   EXPECT_TRUE(absl::IsInvalidArgument(TokenSource::Create(nullptr, options_).status()));
+  // Text that is not UTF-8 could not be sent as it is (proto3 strings).
+  for (std::string* text : {&options_.client_id, &options_.client_secret, &options_.scope}) {
+    const std::string kept = *text;
+    *text = "caf\xe9";
+    absl::Status status = TokenSource::Create(server_, options_).status();
+    EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
+    EXPECT_NE(status.message().find("is not valid UTF-8"), absl::string_view::npos) << status;
+    *text = kept;
+  }
+  options_.resources = {"https://api.example/", "\xff"};
+  EXPECT_TRUE(absl::IsInvalidArgument(TokenSource::Create(server_, options_).status()));
+  options_.resources.clear();
+  EXPECT_TRUE(TokenSource::Create(server_, options_).ok());
   EXPECT_EQ(server_->issue_calls, 0);  // Create does not call the server.
 }
 
