@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "client/lib/channel.h"
 #include "client/oauthctl/json_output.h"
+#include "server/common/secret_strength.h"
 #include "google/rpc/status.pb.h"
 #include "oauth/v1/error.pb.h"
 
@@ -104,6 +105,14 @@ std::unique_ptr<grpc::ClientContext> NewContext(bool admin) {
       std::exit(kExitUsage);
     }
     std::string token(absl::StripAsciiWhitespace(ReadFileOrDie(path, "--admin_token_file")));
+    if (!oauthd::IsPrintableAscii(token)) {
+      // gRPC would abort the process on it, logging the token's bytes.
+      std::fprintf(stderr,
+                   "oauthctl: the admin token in %s has a byte that is not printable ASCII, "
+                   "so it cannot be sent (oauthd refuses to start with such a token)\n",
+                   path.c_str());
+      std::exit(kExitUsage);
+    }
     ctx->AddMetadata("authorization", "Bearer " + token);
   }
   return ctx;

@@ -24,4 +24,12 @@ double EstimatedSecretBits(absl::string_view secret) {
   return per_char * static_cast<double>(counted);
 }
 
+bool IsPrintableAscii(absl::string_view token) {
+  for (char ch : token) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
 }  // namespace oauthd

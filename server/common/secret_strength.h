@@ -17,6 +17,13 @@ double EstimatedSecretBits(absl::string_view secret);
 // The admin bearer token must carry at least 32 random bytes.
 inline constexpr double kMinAdminTokenBits = 256;
 
+// True when every byte of `token` is printable ASCII (0x20-0x7E), which is
+// what a bearer token sent as gRPC metadata ("authorization: Bearer TOKEN")
+// can carry: gRPC refuses (and a client aborts on) a control byte or a byte
+// above 0x7E, so an admin token with one could never be presented. Raw bytes
+// from /dev/urandom without base64 are the usual way to get one.
+bool IsPrintableAscii(absl::string_view token);
+
 }  // namespace oauthd
 
 #endif  // OAUTHD_SERVER_COMMON_SECRET_STRENGTH_H_

@@ -263,6 +263,11 @@ std::string ReadAdminToken(const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   std::string token(absl::StripAsciiWhitespace(buffer.str()));
+  if (!oauthd::IsPrintableAscii(token)) {
+    Fail("the admin token in " + path +
+         " has a byte that is not printable ASCII, so no client could send it (raw random "
+         "bytes? create one with: head -c 32 /dev/urandom | base64 > " + path + ")");
+  }
   if (oauthd::EstimatedSecretBits(token) < oauthd::kMinAdminTokenBits) {
     Fail("the admin token in " + path +
          " is too weak: it needs at least 32 random bytes (create one with: "

@@ -374,6 +374,21 @@ TEST_F(OauthctlTest, ValuesThatAreNotUtf8AreUsageErrors) {
   EXPECT_THAT(file.err, Not(HasSubstr("UTF-8")));
 }
 
+// gRPC refuses metadata with a control byte, and a client that adds it
+// aborts, logging the value: an admin token file with one was a crash that
+// printed the token. Now it is a usage error that names the file only.
+TEST_F(OauthctlTest, AnAdminTokenThatCannotBeSentIsAUsageError) {
+  const std::string file = absl::StrCat(test_support::TestTempDir(), "/ctl-", RandomToken(4));
+  std::ofstream(file) << "secret-part-one\x01secret-part-two\n";
+  Result r = Oauthctl({"--address=" + oauthd_->address(),
+                       "--admin_address=" + oauthd_->admin_address(),
+                       "--admin_token_file=" + file, "client", "list"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("has a byte that is not printable ASCII"));
+  EXPECT_THAT(r.err, HasSubstr(file));
+  EXPECT_THAT(r.err, Not(HasSubstr("secret-part")));
+}
+
 TEST_F(OauthctlTest, KeysAndJwks) {
   const std::string pem = absl::StrCat(test_support::TestTempDir(), "/ed-", RandomToken(4), ".pem");
   Result generated = Oauthctl({"keys", "generate", "--alg=EdDSA", "--out=" + pem});

@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "absl/strings/escaping.h"
+
 
 namespace oauthd {
 namespace {
@@ -33,6 +35,16 @@ TEST(SecretStrength, ShortOrRepetitiveTokensFail) {
   }
   // 32 hex digits are only 16 bytes.
   EXPECT_LT(EstimatedSecretBits("9f86d081884c7d659a2feaa0c55ad015"), kMinAdminTokenBits);
+}
+
+TEST(SecretStrength, OnlyPrintableAsciiCanBeSentAsMetadata) {
+  EXPECT_TRUE(IsPrintableAscii("pX3k9Vb2Qm7Lr5Tz8Wc1Ny4Hs6Jd0Fg2+/=_-~ !"));
+  EXPECT_TRUE(IsPrintableAscii(""));
+  for (const std::string& bad : {std::string("ab\x01"), std::string("tab\there"),
+                                std::string("del\x7f"), std::string("caf\xc3\xa9"),
+                                std::string("nul\0x", 5)}) {
+    EXPECT_FALSE(IsPrintableAscii(bad)) << absl::CEscape(bad);
+  }
 }
 
 }  // namespace

@@ -25,6 +25,7 @@ namespace oauthd::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Runs a shell command; fails the test with its output when it fails.
 void Sh(const std::string& command) {
@@ -365,6 +366,14 @@ TEST(StartRefusals, WeakOrExposedSettingsStopTheStart) {
   std::ofstream(dir + "/weak.token") << "aaaaaaaaaaaaaaaa\n";
   EXPECT_THAT(RefusedStart({"--admin_token_file=" + dir + "/weak.token"}),
               HasSubstr("too weak: it needs at least 32 random bytes"));
+  // Raw random bytes, strong enough, but no client could send them as gRPC
+  // metadata: the admin API would be unusable (and oauthctl aborted on it).
+  std::string raw;
+  for (int i = 0; i < 64; ++i) raw.push_back(static_cast<char>(0x80 + (i * 37) % 128));
+  std::ofstream(dir + "/raw.token") << raw;
+  const std::string refused = RefusedStart({"--admin_token_file=" + dir + "/raw.token"});
+  EXPECT_THAT(refused, HasSubstr("has a byte that is not printable ASCII"));
+  EXPECT_THAT(refused, Not(HasSubstr(raw.substr(0, 8))));
   EXPECT_THAT(RefusedStart({"--listen=127.0.0.1:7", "--admin_listen=127.0.0.1:7"}),
               HasSubstr("--admin_listen must be its own address"));
   EXPECT_THAT(RefusedStart({"--listen=0.0.0.0:7"}),
