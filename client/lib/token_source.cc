@@ -92,6 +92,13 @@ absl::StatusOr<Token> TokenSource::Fetch() {
   if (response->access_token().empty()) {
     return absl::InternalError("token response has no access_token");
   }
+  // RFC 6749 §A.12: access_token = 1*VSCHAR. Anything else could not be sent
+  // as an Authorization header or gRPC metadata, and gRPC would log its bytes
+  // when refusing it.
+  const std::string& text = response->access_token();
+  if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c <= 0x7e; })) {
+    return absl::InternalError("token response's access_token is not printable ASCII");
+  }
   Token token;
   token.access_token = std::move(*response->mutable_access_token());
   token.token_type = std::move(*response->mutable_token_type());

@@ -119,7 +119,8 @@ class TokenSource {
   //     caller waits for that single call and shares its result
   //     (single-flight: N threads asking at once cause one IssueToken).
   // Errors are the server's (see AuthorizationServer), e.g. UNAUTHENTICATED
-  // with invalid_client, or UNAVAILABLE.
+  // with invalid_client, or UNAVAILABLE; INTERNAL when the response has no
+  // access_token or one that is not printable ASCII (RFC 6749 §A.12 VSCHAR).
   absl::StatusOr<Token> GetToken();
 
   // Drops the cached token if it is `access_token` (e.g. after a resource

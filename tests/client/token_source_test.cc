@@ -177,6 +177,24 @@ TEST_F(TokenSourceTest, MissingExpiresInUsesDefaultLifetime) {
   EXPECT_EQ(token->expiry, clock_.Now() + absl::Seconds(90));
 }
 
+// RFC 6749 §A.12: access_token = 1*VSCHAR. A token with a control byte
+// could not be sent as a header or gRPC metadata (gRPC logs the bytes of
+// metadata it refuses), so it is an error, not a token.
+TEST_F(TokenSourceTest, AnAccessTokenThatIsNotPrintableAsciiIsAnError) {
+  auto issue = server_->issue;
+  server_->issue = [&](const oauth::v1::IssueTokenRequest& request) {
+    auto response = issue(request);
+    if (response.ok()) response->set_access_token("abc\ndef");
+    return response;
+  };
+  auto source = Source();
+  absl::StatusOr<Token> token = source->GetToken();
+  ASSERT_FALSE(token.ok());
+  EXPECT_NE(token.status().message().find("not printable ASCII"), absl::string_view::npos)
+      << token.status();
+  EXPECT_EQ(token.status().message().find("abc"), absl::string_view::npos);
+}
+
 TEST_F(TokenSourceTest, HundredConcurrentCallersCauseOneCall) {
   absl::Notification release;
   auto issue = server_->issue;
