@@ -13,7 +13,6 @@
 
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -56,8 +55,6 @@ std::string SocketPath(absl::string_view name) {
 class GrpcAuthTest : public ::testing::Test {
  protected:
   GrpcAuthTest() : server_(std::make_shared<FakeAuthorizationServer>()) {
-    // Generated here, not lazily on a gRPC thread (see the note in `issue`).
-    TestKey(Algorithm::kEs256);
     server_->jwks = [] {
       return absl::StatusOr<oauth::v1::GetJwksResponse>(
           JwksOf({&TestKey(Algorithm::kEs256)}));
@@ -67,16 +64,8 @@ class GrpcAuthTest : public ::testing::Test {
       claims.client_id = request.client().client_id();
       claims.sub = request.client().client_id();
       claims.scope = request.client_credentials().scope();
-      // Signing draws on OpenSSL's per-thread random generator. Made on the
-      // gRPC thread that runs the call credentials, that state is freed when
-      // the thread exits, which gRPC's pool lets happen after the test
-      // process's leak check has begun (LeakSanitizer then reported OpenSSL's
-      // generator, about 1 run in 30). A thread of ours that is joined frees
-      // it first. The real authorization server signs in its own process.
-      std::string token;
-      std::thread([&] { token = Mint(TestKey(Algorithm::kEs256), claims); }).join();
       oauth::v1::TokenResponse response;
-      response.set_access_token(token);
+      response.set_access_token(Mint(TestKey(Algorithm::kEs256), claims));
       response.set_token_type("Bearer");
       response.set_expires_in(600);
       return absl::StatusOr<oauth::v1::TokenResponse>(response);
