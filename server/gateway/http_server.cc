@@ -182,7 +182,13 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   const HttpServerOptions& options() const { return state_->options; }
 
   void SetPhase(Phase phase) {
+    const Phase was = phase_;
     phase_ = phase;
+    // Idle since its response began to go out, not since the write finished:
+    // the client may have read it and opened its next connection before this
+    // strand records the end of the write, and that connection must not look
+    // idle for longer than this one.
+    if (was == Phase::kWriting && phase == Phase::kIdle) return;
     // A closing connection is the first to go when room is needed.
     idle_since.store(phase == Phase::kIdle || phase == Phase::kWriting ? SteadyNowNs()
                      : phase == Phase::kClosing                        ? 0
