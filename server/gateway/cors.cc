@@ -13,6 +13,14 @@ std::optional<std::string> RequestOrigin(const HttpRequest& request) {
   return std::string(origin);
 }
 
+bool CouldBeListedOrigin(absl::string_view origin) {
+  for (char ch : origin) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return !origin.empty();
+}
+
 bool IsCorsPreflight(const HttpRequest& request) {
   return request.method() == http::verb::options && RequestOrigin(request).has_value() &&
          request.find(http::field::access_control_request_method) != request.end();

@@ -21,6 +21,13 @@ inline constexpr int kCorsPreflightMaxAgeSeconds = 600;
 // The request's Origin header when it has exactly one, else nullopt.
 std::optional<std::string> RequestOrigin(const HttpRequest& request);
 
+// False for an Origin value no client can list: a byte outside visible
+// ASCII (0x21-0x7E). Origins are serialised in ASCII (RFC 6454 §6.2, hosts in
+// punycode) and oauthd's admin API stores nothing else, so such a value is
+// refused without asking oauthd; it could not travel in CheckCorsOrigin's
+// proto3 string either (a value that is not UTF-8 fails the whole request).
+bool CouldBeListedOrigin(absl::string_view origin);
+
 // True for a CORS preflight: OPTIONS with Origin and
 // Access-Control-Request-Method.
 bool IsCorsPreflight(const HttpRequest& request);

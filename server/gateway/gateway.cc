@@ -349,8 +349,11 @@ void Gateway::Handle(HttpRequest request, const ConnectionInfo& connection, Resp
   if (cors && method == http::verb::post) {
     if (std::optional<std::string> origin = RequestOrigin(exchange->request)) {
       exchange->origin = *std::move(origin);
-      CheckCorsThen(std::move(exchange), route->handler);
-      return;
+      if (CouldBeListedOrigin(exchange->origin)) {
+        CheckCorsThen(std::move(exchange), route->handler);
+        return;
+      }
+      // Not an origin any client lists: answered without CORS headers.
     }
   }
   // RFC 9110 §9.3.2: HEAD is answered wherever GET is, by the GET handler;
@@ -968,6 +971,10 @@ void Gateway::HandleCorsPreflight(std::shared_ptr<Exchange> exchange) {
     return;
   }
   const std::string origin = *RequestOrigin(exchange->request);
+  if (!CouldBeListedOrigin(origin)) {
+    exchange->Finish(CorsPreflightRefusal(), "preflight_refused");
+    return;
+  }
   oauth::v1::CheckCorsOriginRequest request;
   request.set_origin(origin);  // no client id in a preflight: any client
   CallOAuthd<oauth::v1::CheckCorsOriginResponse>(

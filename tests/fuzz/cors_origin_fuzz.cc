@@ -124,6 +124,8 @@ std::vector<std::string> AcceptedOrigins(absl::string_view list) {
     const std::string o(origin);
     if (!OneOriginValid(o)) continue;
     FUZZ_CHECK(IsBrowserOrigin(o));
+    // The gateway asks oauthd only about origins that could be listed.
+    FUZZ_CHECK(gateway::CouldBeListedOrigin(o));
     accepted.push_back(o);
   }
   return accepted;

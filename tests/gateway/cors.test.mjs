@@ -248,6 +248,24 @@ describe('CORS headers', () => {
     }
   });
 
+  // No client can list such an origin (origins are ASCII), and it could not
+  // travel in the CheckCorsOrigin request either: oauthd could not parse it
+  // and the preflight was answered as oauthd failing (5xx). Node sends a
+  // header string's code points below 256 as single bytes.
+  test('an Origin with bytes that are not UTF-8 or not ASCII: preflight 403, actual response without CORS headers', async () => {
+    for (const origin of ['http://caf\u00e9.example', 'http://\u00ff\u00fe', `${appOrigin}\u00e9`]) {
+      const r = await preflight(origin);
+      assert.equal(r.status, 403, `${r.status} ${r.body}`);
+      assert.equal(r.headers['access-control-allow-origin'], undefined);
+      const body = 'grant_type=client_credentials&scope=read';
+      const ok = await stack.request('/token', {
+        method: 'POST', headers: { ...FORM, origin, authorization: `Basic ${Buffer.from(`${backend.client_id}:${backend.client_secret}`).toString('base64')}` }, body,
+      });
+      assert.equal(ok.status, 200, ok.body);
+      assert.equal(ok.headers['access-control-allow-origin'], undefined);
+    }
+  });
+
   test('actual responses: the listed origin of that client only, errors included', async () => {
     const body = 'grant_type=client_credentials&scope=read';
     const ok = await stack.request('/token', {
