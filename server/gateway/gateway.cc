@@ -415,15 +415,17 @@ void Gateway::HandleAuthz(std::shared_ptr<Exchange> exchange) {
   // client would get a 503 (nginx: 500) for a byte in its path. Such a value
   // goes byte for byte in header_map's `bytes raw_value` under Envoy's name,
   // where oauthd reads it and decides on it like on any other value.
-  // `field` null: the value has no field of its own.
-  auto set = [http](absl::string_view name, const std::string& value, std::string* field) {
-    if (field != nullptr && IsValidUtf8(value)) {
-      *field = value;
-      return;
-    }
+  auto raw = [http](absl::string_view name, const std::string& value) {
     auto* header = http->mutable_header_map()->add_headers();
     header->set_key(std::string(name));
     header->set_raw_value(value);
+  };
+  auto set = [&raw](absl::string_view name, const std::string& value, std::string* field) {
+    if (IsValidUtf8(value)) {
+      *field = value;
+    } else {
+      raw(name, value);
+    }
   };
   set(":method", method, http->mutable_method());
   set(":path", uri, http->mutable_path());
@@ -441,8 +443,11 @@ void Gateway::HandleAuthz(std::shared_ptr<Exchange> exchange) {
   const std::string authorization = FirstHeader(r, {"Authorization"});
   if (!authorization.empty()) {
     // Not into `headers` unless it is text: an entry there hides the raw one.
-    set("authorization", authorization,
-        IsValidUtf8(authorization) ? &(*http->mutable_headers())["authorization"] : nullptr);
+    if (IsValidUtf8(authorization)) {
+      (*http->mutable_headers())["authorization"] = authorization;
+    } else {
+      raw("authorization", authorization);
+    }
   }
 
   CallOAuthdOn<envoy::service::auth::v3::CheckResponse>(
