@@ -39,16 +39,26 @@ struct Ran {
   std::string output;
 };
 
-// The environment of the example's programs. In a ThreadSanitizer build they
-// are instrumented too (the package carries the flags), but unlike the
-// programs of this tree they do not have tests/support/tsan.supp compiled in.
+// The environment of the example's programs. In a sanitizer build they are
+// instrumented too (the package carries the flags), but unlike the programs
+// of this tree they do not have our suppressions compiled in: TSan's
+// (tests/support/tsan.supp) or, for these gRPC clients, LeakSanitizer's
+// (tests/support/lsan_grpc_clients.cc; the .supp file next to it is the same
+// list for a program built elsewhere).
 std::vector<std::pair<std::string, std::string>> ExampleEnvironment() {
 #if defined(__SANITIZE_THREAD__)
-  const char* options = getenv("TSAN_OPTIONS");
-  return {{"TSAN_OPTIONS", absl::StrCat(options != nullptr ? options : "", " suppressions=",
-                                        OAUTHD_SOURCE_DIR, "/tests/support/tsan.supp")}};
+  const char* variable = "TSAN_OPTIONS";
+  const char* file = "/tests/support/tsan.supp";
+#elif defined(__SANITIZE_ADDRESS__)
+  const char* variable = "LSAN_OPTIONS";
+  const char* file = "/tests/support/lsan_grpc_clients.supp";
 #else
   return {};
+#endif
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+  const char* options = getenv(variable);
+  return {{variable, absl::StrCat(options != nullptr ? options : "", " suppressions=",
+                                  OAUTHD_SOURCE_DIR, file)}};
 #endif
 }
 

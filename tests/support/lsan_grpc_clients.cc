@@ -18,5 +18,9 @@
 // only; the code that makes them (server/jose, the Verifier, oauthd) is
 // checked without this in the jose, core, integration and client.VerifierTest
 // suites, and in every oauthd and oauth-gateway process.
+//
+// lsan_grpc_clients.supp holds the same list for the copy of the inventory
+// example that client.InstallTest builds outside this tree (LSAN_OPTIONS);
+// change both together.
 
 extern "C" const char* __lsan_default_suppressions() { return "leak:libcrypto.so\n"; }
